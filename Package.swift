@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "migrate",
+    products: [
+        .executable(name: "migrate", targets: ["migrate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libpq, found through pkg-config; the only C we touch.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // Thin Swift wrapper over libpq: connection, results, errors. Knows nothing of migrations.
+        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        // Configuration, discovery, SQL scripts, history table, commands. Knows nothing of the terminal.
+        .target(name: "MigrateCore", dependencies: ["PostgresClient"]),
+        // The command-line tool: parses arguments, prints.
+        .executableTarget(
+            name: "migrate",
+            dependencies: [
+                "MigrateCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Starts and stops a throwaway PostgreSQL cluster for tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MigrateCoreTests", dependencies: ["MigrateCore"]),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["MigrateCore", "PostgresClient", "TestSupport", "migrate"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)
