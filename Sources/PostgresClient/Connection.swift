@@ -37,4 +37,5 @@ public final class Connection {
     public func escapeIdentifier(_ identifier: String) -> String { fatalError("stub") }
     public func escapeLiteral(_ literal: String) -> String { fatalError("stub") }
     public func close() {}
+    public var isCopyInProgress: Bool { false }
 }

@@ -9,6 +9,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// 1-based character position in the statement sent, from the server's 'P' field.
     public var position: Int?
     public var context: String?
+    public var failedStatementIndex: Int?
     public init(message: String, sqlState: SQLState? = nil) { self.message = message; self.sqlState = sqlState }
     public var description: String { message }
 }

@@ -5,6 +5,7 @@ public struct QueryResult: Sendable {
     public var rows: [[String?]]
     /// "INSERT 0 1", "CREATE TABLE"…
     public var commandTag: String
+    public var affectedRows: Int? { nil }
     public init(columns: [String] = [], rows: [[String?]] = [], commandTag: String = "") {
         self.columns = columns; self.rows = rows; self.commandTag = commandTag
     }

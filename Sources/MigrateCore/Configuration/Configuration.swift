@@ -34,6 +34,10 @@ public struct Configuration: Sendable {
     /// Keys as written by the user (case kept); look up case-insensitively.
     public var placeholders: [String: String] = [:]
     public var initSql: String? = nil
+    public var ignoreMigrationPatterns: [String] = ["*:future"]
+    public var executeInTransaction: Bool = true
+    public var warnings: [String] = []
+    public var redactedURL: String? { url }
     /// Directory relative locations are resolved against.
     public var workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     public init() {}

@@ -1,0 +1,96 @@
+import PostgresClient
+
+/// The `flyway_schema_history` table: Flyway's exact columns, types and index, so a database migrated by
+/// Flyway can be adopted by migrate and the other way round.
+public struct SchemaHistoryTable {
+    public let schema: String
+    public let table: String
+    let connection: Connection
+
+    public init(connection: Connection, schema: String, table: String) {
+        self.connection = connection
+        self.schema = schema
+        self.table = table
+    }
+
+    /// `"schema"."table"`, quoted as Flyway prints it (and hashes it for the advisory-lock key).
+    public var quotedName: String { "\(connection.escapeIdentifier(schema)).\(connection.escapeIdentifier(table))" }
+
+    public func exists() throws -> Bool {
+        let result = try connection.query(
+            "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')",
+            [schema, table])
+        return !result.rows.isEmpty
+    }
+
+    /// Creates the table as Flyway does on PostgreSQL.
+    public func create() throws {
+        let name = quotedName
+        let index = connection.escapeIdentifier(table + "_s_idx")
+        let primaryKey = connection.escapeIdentifier(table + "_pk")
+        try connection.execute("""
+            CREATE TABLE \(name) (
+                "installed_rank" INT NOT NULL,
+                "version" VARCHAR(50),
+                "description" VARCHAR(200) NOT NULL,
+                "type" VARCHAR(20) NOT NULL,
+                "script" VARCHAR(1000) NOT NULL,
+                "checksum" INTEGER,
+                "installed_by" VARCHAR(100) NOT NULL,
+                "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
+                "execution_time" INTEGER NOT NULL,
+                "success" BOOLEAN NOT NULL
+            );
+            ALTER TABLE \(name) ADD CONSTRAINT \(primaryKey) PRIMARY KEY ("installed_rank");
+            CREATE INDEX \(index) ON \(name) ("success");
+            """)
+    }
+
+    /// All rows, oldest first.
+    public func allRows() throws -> [AppliedMigration] {
+        let result = try connection.query("""
+            SELECT installed_rank, version, description, type, script, checksum, installed_by,
+                   to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS'), execution_time, success
+            FROM \(quotedName) ORDER BY installed_rank
+            """)
+        return result.rows.map { row in
+            AppliedMigration(
+                installedRank: Int(row[0] ?? "") ?? 0,
+                version: row[1].flatMap(MigrationVersion.init),
+                versionText: row[1],
+                description: row[2] ?? "",
+                type: row[3] ?? "",
+                script: row[4] ?? "",
+                checksum: row[5].flatMap { Int32($0) },
+                installedBy: row[6] ?? "",
+                installedOn: row[7] ?? "",
+                executionTime: Int(row[8] ?? "") ?? 0,
+                success: row[9] == "t")
+        }
+    }
+
+    /// Appends a row with the next installed_rank (0 for a SCHEMA marker that is the first row, as Flyway).
+    public func insert(version: String?, description: String, type: AppliedMigration.RowType, script: String,
+                       checksum: Int32?, installedBy: String, executionTime: Int, success: Bool) throws {
+        let rank = type == .schema
+            ? "COALESCE((SELECT MAX(installed_rank) + 1 FROM \(quotedName)), 0)"
+            : "COALESCE((SELECT MAX(installed_rank) FROM \(quotedName)), 0) + 1"
+        try connection.query("""
+            INSERT INTO \(quotedName) (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+            VALUES (\(rank), $1, $2, $3, $4, $5, $6, $7, $8)
+            """,
+            [version, String(description.prefix(200)), type.rawValue, String(script.prefix(1000)),
+             checksum.map(String.init), String(installedBy.prefix(100)), String(executionTime), success ? "true" : "false"])
+    }
+
+    public func deleteFailedRows() throws -> Int {
+        let result = try connection.query("DELETE FROM \(quotedName) WHERE success = false")
+        return result.affectedRows ?? 0
+    }
+
+    /// Realigns a row with its file (what repair does).
+    public func update(rank: Int, description: String, type: String, checksum: Int32?) throws {
+        try connection.query("UPDATE \(quotedName) SET description = $1, type = $2, checksum = $3 WHERE installed_rank = $4",
+                             [String(description.prefix(200)), type, checksum.map(String.init), String(rank)])
+    }
+}

@@ -1,0 +1,106 @@
+import PostgresClient
+
+/// Why a command could not do its job. Every case says what is wrong and where.
+public enum MigrationError: Error, Sendable {
+    case unreadableFile(path: String, reason: String)
+    case duplicateVersion(String, files: [String])
+    case duplicateRepeatable(String, files: [String])
+    case unsupportedLocation(String)
+    case missingLocation(String)
+    case misnamedFiles([MisnamedFile])
+    case invalidVersionSetting(key: String, value: String)
+    case connectionFailed(target: String, error: PostgresError)
+    case nonEmptySchemaWithoutHistory(schema: String, table: String, otherHistoryTables: [String])
+    case failedMigrationInHistory(String)
+    case validationFailed([ValidationProblem])
+    case statementFailed(StatementFailure)
+    case script(SQLScriptError)
+    case mixedTransactionality(file: String, line: Int, statement: String)
+    case cleanDisabled
+    case baselineOnNonEmptyHistory(schema: String, table: String)
+    case targetNotFound(String)
+    case database(PostgresError, while: String)
+}
+
+public struct MisnamedFile: Sendable, Equatable {
+    public var path: String
+    public var reason: String
+}
+
+/// A statement of a migration that the server rejected, located in its file.
+public struct StatementFailure: Sendable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    /// Line where the failing statement starts, and its first line of text.
+    public var statementLine: Int
+    public var statementStart: String
+    public var error: PostgresError
+    /// False when the file ran outside a transaction, so earlier statements stay applied.
+    public var rolledBack: Bool
+}
+
+extension MigrationError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .unreadableFile(let path, let reason):
+            return "\(path): \(reason)"
+        case .duplicateVersion(let version, let files):
+            return "Found more than one migration with version \(version):\n" + files.map { "  -> \($0)" }.joined(separator: "\n")
+        case .duplicateRepeatable(let description, let files):
+            return "Found more than one repeatable migration with description '\(description)':\n" + files.map { "  -> \($0)" }.joined(separator: "\n")
+        case .unsupportedLocation(let location):
+            return "location '\(location)' is not supported: use a directory, optionally prefixed with 'filesystem:'"
+        case .missingLocation(let location):
+            return "location '\(location)' does not exist"
+        case .misnamedFiles(let files):
+            return "\(files.count) file(s) are not valid migration names (validateMigrationNaming=true):\n"
+                + files.map { "  \($0.path): \($0.reason)" }.joined(separator: "\n")
+        case .invalidVersionSetting(let key, let value):
+            return "\(key): '\(value)' is not a version (digits separated by '.' or '_')"
+        case .connectionFailed(let target, let error):
+            return "cannot connect to \(target): \(error.message)"
+        case .nonEmptySchemaWithoutHistory(let schema, let table, let others):
+            var text = "Found non-empty schema \"\(schema)\" without schema history table \"\(table)\". "
+                + "Run 'baseline' to adopt this database at baselineVersion, or set baselineOnMigrate=true."
+            if !others.isEmpty {
+                text += "\nA history table exists as \(others.joined(separator: ", ")): is the 'table' (or 'schemas') setting right?"
+            }
+            return text
+        case .failedMigrationInHistory(let what):
+            return "Schema history contains a failed migration (\(what)). Remove any half-completed changes, then run 'repair'."
+        case .validationFailed(let problems):
+            return "Validate failed: migrations have failed validation\n" + problems.map { "  " + $0.message.replacingOccurrences(of: "\n", with: "\n    ") }.joined(separator: "\n")
+        case .statementFailed(let failure):
+            return failure.description
+        case .script(let error):
+            return error.description
+        case .mixedTransactionality(let file, let line, let statement):
+            return "\(file):\(line): detected both transactional and non-transactional statements in the same migration (mixed is false): \(statement)\n"
+                + "  Split the file, set mixed=true, or add a \(file.split(separator: "/").last ?? "").conf with executeInTransaction=false."
+        case .cleanDisabled:
+            return "clean is disabled (cleanDisabled=true, the default) so a production database cannot be wiped by mistake. Set cleanDisabled=false for development and CI databases."
+        case .baselineOnNonEmptyHistory(let schema, let table):
+            return "cannot baseline: \"\(schema)\".\"\(table)\" already contains migrations"
+        case .targetNotFound(let target):
+            return "target version \(target) does not exist locally or in the history (append '?' to allow this)"
+        case .database(let error, let context):
+            return "\(context): \(error)"
+        }
+    }
+}
+
+extension StatementFailure: CustomStringConvertible {
+    public var description: String {
+        var text = "\(file):\(line):\(column): \(error.message)"
+        if let state = error.sqlState { text += " (SQLSTATE \(state.rawValue))" }
+        if let detail = error.detail { text += "\n  DETAIL: \(detail.replacingOccurrences(of: "\n", with: "\n    "))" }
+        if let hint = error.hint { text += "\n  HINT: \(hint.replacingOccurrences(of: "\n", with: "\n    "))" }
+        if let context = error.context, !context.isEmpty { text += "\n  CONTEXT: \(context.replacingOccurrences(of: "\n", with: "\n    "))" }
+        text += "\n  statement starting at line \(statementLine): \(statementStart)"
+        text += rolledBack
+            ? "\n  The migration was rolled back; nothing of it was applied."
+            : "\n  The migration ran outside a transaction: statements before this one stay applied. It is recorded as failed; fix the database by hand, then run 'repair'."
+        return text
+    }
+}

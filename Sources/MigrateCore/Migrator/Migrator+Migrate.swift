@@ -1,0 +1,182 @@
+import Foundation
+import PostgresClient
+
+/// What `migrate` did.
+public struct MigrateResult: Sendable {
+    public struct Applied: Sendable {
+        public var version: String?
+        public var description: String
+        public var script: String
+        public var milliseconds: Int
+    }
+    public var applied: [Applied]
+    public var schema: String
+    /// Highest applied version before and after the run.
+    public var initialVersion: String?
+    public var finalVersion: String?
+    public var baselined: Bool
+}
+
+extension Migrator {
+    public func migrate() throws -> MigrateResult {
+        let resolved = try resolveMigrations()
+        let target = try target()
+        let session = try openSession()
+        return try withLock(session) {
+            var baselined = false
+            if try !session.history.exists() {
+                let objects = try session.missingSchemas([session.defaultSchema]).isEmpty ? try session.schemaObjects(session.defaultSchema) : []
+                if !objects.isEmpty {
+                    guard configuration.baselineOnMigrate else {
+                        throw MigrationError.nonEmptySchemaWithoutHistory(schema: session.defaultSchema, table: session.history.table,
+                                                                          otherHistoryTables: try session.otherHistoryTables())
+                    }
+                    try inTransaction(session) {
+                        _ = try prepareHistory(session, createTable: true)
+                        try insertBaseline(session)
+                    }
+                    baselined = true
+                } else {
+                    try inTransaction(session) { _ = try prepareHistory(session, createTable: true) }
+                }
+            }
+            var rows = try session.history.allRows()
+            var status = MigrationStatus(resolved: resolved, applied: rows, target: target, outOfOrder: configuration.outOfOrder)
+            let initialVersion = status.currentVersion?.text
+
+            if let failed = status.entries.first(where: { $0.state.isFailed }) {
+                throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description)
+            }
+            if case .version(let version) = target, !(configuration.target ?? "").hasSuffix("?"),
+               !resolved.contains(where: { $0.version == version }), !rows.contains(where: { $0.version == version }) {
+                throw MigrationError.targetNotFound(version.text)
+            }
+            if configuration.validateOnMigrate {
+                let problems = status.validationProblems(allowPending: true, outOfOrder: configuration.outOfOrder,
+                                                         ignore: try IgnorePattern.parse(configuration.ignoreMigrationPatterns))
+                if !problems.isEmpty { throw MigrationError.validationFailed(problems) }
+            }
+
+            var applied: [MigrateResult.Applied] = []
+            let placeholderValues = builtInPlaceholders(session)
+            for file in status.pending {
+                let milliseconds = try apply(file, session: session, placeholderValues: placeholderValues)
+                applied.append(.init(version: file.version?.text, description: file.description, script: file.script, milliseconds: milliseconds))
+            }
+            if !applied.isEmpty {
+                rows = try session.history.allRows()
+                status = MigrationStatus(resolved: resolved, applied: rows, target: target, outOfOrder: configuration.outOfOrder)
+            }
+            return MigrateResult(applied: applied, schema: session.defaultSchema, initialVersion: initialVersion,
+                                 finalVersion: status.currentVersion?.text, baselined: baselined)
+        }
+    }
+
+    func inTransaction<T>(_ session: Session, _ body: () throws -> T) throws -> T {
+        try session.connection.execute("BEGIN")
+        do {
+            let result = try body()
+            try session.connection.execute("COMMIT")
+            return result
+        } catch {
+            _ = try? session.connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    func insertBaseline(_ session: Session) throws {
+        let version = try version(setting: "baselineVersion", configuration.baselineVersion)
+        try session.history.insert(version: version.text, description: configuration.baselineDescription, type: .baseline,
+                                   script: configuration.baselineDescription, checksum: nil, installedBy: session.installedBy,
+                                   executionTime: 0, success: true)
+    }
+
+    /// Flyway's built-in placeholders (`${flyway:defaultSchema}` …); `filename` is set per file.
+    func builtInPlaceholders(_ session: Session) -> [String: String] {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        var values = configuration.placeholders
+        values["flyway:defaultSchema"] = session.defaultSchema
+        values["flyway:user"] = session.userName
+        values["flyway:database"] = session.databaseName
+        values["flyway:timestamp"] = formatter.string(from: Date())
+        values["flyway:table"] = session.history.table
+        values["flyway:workingDirectory"] = configuration.workingDirectory.path
+        values["flyway:environment"] = "default"
+        return values
+    }
+
+    /// Session settings reset before every file, so a `SET` in one migration cannot leak into the next.
+    func sessionReset(_ session: Session) -> [String] {
+        ["RESET ALL", "SET search_path TO \(session.searchPath)"]
+    }
+
+    /// Applies one file and records it. Returns its execution time in milliseconds.
+    func apply(_ file: MigrationFile, session: Session, placeholderValues: [String: String]) throws -> Int {
+        let scanner = try scanner
+        let displayPath = scanner.displayPath(file.url)
+        let scriptConfig = try ScriptConfig.load(for: file.url, displayPath: displayPath)
+        var encoding = try fileEncoding
+        if let name = scriptConfig?.encoding {
+            guard let named = FileEncoding.named(name) else {
+                throw MigrationError.unreadableFile(path: displayPath + ".conf", reason: "encoding '\(name)' is not supported")
+            }
+            encoding = named
+        }
+        var placeholders: PlaceholderReplacer? = nil
+        if scriptConfig?.placeholderReplacement ?? configuration.placeholderReplacement {
+            var values = placeholderValues
+            values["flyway:filename"] = (file.script as NSString).lastPathComponent
+            placeholders = PlaceholderReplacer(values: values, prefix: configuration.placeholderPrefix, suffix: configuration.placeholderSuffix)
+        }
+        let runner = ScriptRunner(connection: session.connection, file: file, displayPath: displayPath, encoding: encoding, placeholders: placeholders)
+        let plan: ScriptRunner.Plan
+        do {
+            plan = try runner.plan(serverVersion: session.connection.serverVersion, mixed: configuration.mixed,
+                                   executeInTransaction: scriptConfig?.executeInTransaction ?? (configuration.executeInTransaction ? nil : false))
+        } catch let error as SQLScriptError {
+            throw MigrationError.script(error)
+        }
+
+        onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
+        session.currentScript = file.script
+        defer { session.currentScript = nil }
+        let start = DispatchTime.now()
+        func elapsed() -> Int { Int((DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000) }
+        func record(success: Bool) throws {
+            try session.history.insert(version: file.version?.text, description: file.description, type: .sql, script: file.script,
+                                       checksum: file.checksum, installedBy: session.installedBy, executionTime: elapsed(), success: success)
+        }
+
+        if plan.transactional {
+            do {
+                try runner.run(plan: plan, prelude: sessionReset(session) + ["BEGIN"], batching: true)
+                try record(success: true)
+                try session.connection.execute("COMMIT")
+            } catch {
+                _ = try? session.connection.execute("ROLLBACK")
+                if let scriptError = error as? SQLScriptError { throw MigrationError.script(scriptError) }
+                throw error
+            }
+        } else {
+            do {
+                try runner.run(plan: plan, prelude: sessionReset(session), batching: false)
+            } catch {
+                // Outside a transaction earlier statements stay applied: record the failure, as Flyway does.
+                if session.connection.transactionStatus != .idle { _ = try? session.connection.execute("ROLLBACK") }
+                try? record(success: false)
+                if let scriptError = error as? SQLScriptError { throw MigrationError.script(scriptError) }
+                if case MigrationError.statementFailed(var failure) = error {
+                    failure.rolledBack = false
+                    throw MigrationError.statementFailed(failure)
+                }
+                throw error
+            }
+            try record(success: true)
+        }
+        let milliseconds = elapsed()
+        onEvent(.applied(script: file.script, version: file.version?.text, description: file.description, milliseconds: milliseconds))
+        return milliseconds
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import PostgresClient
+
+/// Runs one migration file on a connection: streams it through `SQLScriptReader`, sends statements in
+/// batches (one round trip for many statements), streams COPY data, and maps server errors back to
+/// file:line:column.
+struct ScriptRunner {
+    let connection: Connection
+    let file: MigrationFile
+    let displayPath: String
+    let encoding: String.Encoding
+    let placeholders: PlaceholderReplacer?
+
+    /// Statements per batch and bytes per batch / COPY buffer before sending.
+    static let batchStatements = 200
+    static let batchBytes = 256 * 1024
+    /// Files up to this size are read once and kept for the second pass.
+    static let cacheBytes = 2 * 1024 * 1024
+
+    struct Plan {
+        var transactional: Bool
+        /// The whole script, when it was small enough to keep.
+        var cached: [ScriptElement]?
+    }
+
+    func reader() throws -> SQLScriptReader {
+        try SQLScriptReader(url: file.url, displayName: displayPath, encoding: encoding, placeholders: placeholders)
+    }
+
+    /// Reads the script once to decide whether it can run in a transaction (Flyway's rules: a file of only
+    /// non-transactional statements runs without one; a mix is refused unless `mixed`).
+    func plan(serverVersion: Int, mixed: Bool, executeInTransaction: Bool?) throws -> Plan {
+        var reader = try reader()
+        var cached: [ScriptElement]? = []
+        var cachedBytes = 0
+        var firstNonTransactional: SQLStatement?
+        var firstTransactional: SQLStatement?
+        while let element = try reader.next() {
+            if case .statement(let statement) = element {
+                if statement.requiresNoTransaction(serverVersion: serverVersion) {
+                    if firstNonTransactional == nil { firstNonTransactional = statement }
+                } else if firstTransactional == nil {
+                    firstTransactional = statement
+                }
+                cachedBytes += statement.text.utf8.count
+            } else if case .copyData(let line) = element {
+                cachedBytes += line.utf8.count
+            }
+            if cached != nil {
+                if cachedBytes > Self.cacheBytes { cached = nil } else { cached!.append(element) }
+            }
+        }
+        if let explicit = executeInTransaction { return Plan(transactional: explicit, cached: cached) }
+        guard let nonTransactional = firstNonTransactional else { return Plan(transactional: true, cached: cached) }
+        if firstTransactional != nil && !mixed {
+            throw MigrationError.mixedTransactionality(file: displayPath, line: nonTransactional.line,
+                                                       statement: firstLine(of: nonTransactional.text))
+        }
+        return Plan(transactional: false, cached: cached)
+    }
+
+    /// A statement queued for the next round trip; `statement` is nil for our own (BEGIN, SET…).
+    private struct Queued {
+        var offset: Int
+        var length: Int
+        var statement: SQLStatement?
+    }
+
+    /// Runs every statement. `prelude` statements go first in the first batch (BEGIN etc.).
+    /// In non-transactional mode each statement is sent on its own, as psql would.
+    func run(plan: Plan, prelude: [String], batching: Bool) throws {
+        var cachedIterator = plan.cached?.makeIterator()
+        var streaming = plan.cached == nil ? try reader() : nil
+        func nextElement() throws -> ScriptElement? {
+            if cachedIterator != nil { return cachedIterator!.next() }
+            return try streaming!.next()
+        }
+
+        var batch = ""
+        var queued: [Queued] = []
+        var scalarOffset = 0
+        func enqueue(_ text: String, _ statement: SQLStatement?) {
+            if !batch.isEmpty { batch += "\n;\n"; scalarOffset += 3 }
+            let length = text.unicodeScalars.count
+            queued.append(Queued(offset: scalarOffset, length: length, statement: statement))
+            batch += text
+            scalarOffset += length
+        }
+        func flush() throws {
+            guard !queued.isEmpty else { return }
+            defer { batch = ""; queued = []; scalarOffset = 0 }
+            do {
+                try connection.execute(batch)
+            } catch let error as PostgresError {
+                throw locate(error, in: queued)
+            }
+        }
+        for text in prelude { enqueue(text, nil) }
+        if !batching { try flush() }
+
+        while let element = try nextElement() {
+            switch element {
+            case .statement(let statement) where statement.isCopyFromStdin:
+                try flush()
+                try copy(statement, next: nextElement)
+            case .statement(let statement):
+                enqueue(statement.text, statement)
+                if !batching || queued.count >= Self.batchStatements || batch.utf8.count >= Self.batchBytes { try flush() }
+            case .copyData, .copyEnd:
+                break // only after a COPY statement, handled in copy()
+            }
+        }
+        try flush()
+    }
+
+    /// Streams the data lines after `COPY … FROM STDIN` to the server.
+    private func copy(_ statement: SQLStatement, next: () throws -> ScriptElement?) throws {
+        do {
+            try connection.beginCopy(statement.text)
+        } catch let error as PostgresError {
+            throw locate(error, in: [Queued(offset: 0, length: statement.text.unicodeScalars.count, statement: statement)])
+        }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(Self.batchBytes + 4096)
+        var finished = false
+        do {
+            while !finished, let element = try next() {
+                switch element {
+                case .copyData(let line):
+                    buffer.append(contentsOf: line.utf8)
+                    if buffer.count >= Self.batchBytes {
+                        try buffer.withUnsafeBytes { try connection.sendCopyData($0) }
+                        buffer.removeAll(keepingCapacity: true)
+                    }
+                case .copyEnd:
+                    finished = true
+                case .statement:
+                    finished = true // cannot happen: the reader always ends COPY data with .copyEnd
+                }
+            }
+            if !buffer.isEmpty { try buffer.withUnsafeBytes { try connection.sendCopyData($0) } }
+            try connection.endCopy()
+        } catch let error as PostgresError {
+            if connection.isCopyInProgress { _ = try? connection.endCopy(errorMessage: "aborted by migrate") }
+            throw copyFailure(error, statement: statement)
+        } catch {
+            if connection.isCopyInProgress { _ = try? connection.endCopy(errorMessage: "aborted by migrate") }
+            throw error
+        }
+    }
+
+    /// Finds the statement a server error belongs to and its file position.
+    private func locate(_ error: PostgresError, in queued: [Queued]) -> Error {
+        var entry: Queued?
+        var column = 1
+        var line = 0
+        if let position = error.position {
+            let index = position - 1
+            entry = queued.last { $0.offset <= index }
+            if let found = entry, let statement = found.statement {
+                (line, column) = lineAndColumn(in: statement, scalarOffset: min(index - found.offset, found.length))
+            }
+        } else if let failed = error.failedStatementIndex, failed < queued.count {
+            entry = queued[failed]
+        } else {
+            entry = queued.last { $0.statement != nil }
+        }
+        guard let found = entry, let statement = found.statement else {
+            return MigrationError.database(error, while: "preparing to run \(displayPath)")
+        }
+        if line == 0 { line = statement.line; column = statement.column }
+        return MigrationError.statementFailed(StatementFailure(
+            file: displayPath, line: line, column: column, statementLine: statement.line,
+            statementStart: firstLine(of: statement.text), error: error, rolledBack: true))
+    }
+
+    /// Errors in COPY data name the data line ("COPY t, line 3"); point at that line of the file.
+    private func copyFailure(_ error: PostgresError, statement: SQLStatement) -> Error {
+        let statementEndLine = statement.line + statement.text.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        var line = statement.line
+        if let context = error.context, let range = context.range(of: #"line (\d+)"#, options: .regularExpression),
+           let dataLine = Int(context[range].dropFirst(5)) {
+            line = statementEndLine + dataLine
+        }
+        return MigrationError.statementFailed(StatementFailure(
+            file: displayPath, line: line, column: 1, statementLine: statement.line,
+            statementStart: firstLine(of: statement.text), error: error, rolledBack: true))
+    }
+
+    /// Line and column (unicode scalars, 1-based) of a scalar offset inside a statement.
+    func lineAndColumn(in statement: SQLStatement, scalarOffset: Int) -> (Int, Int) {
+        var line = statement.line
+        var column = statement.column
+        var index = 0
+        for scalar in statement.text.unicodeScalars {
+            if index >= scalarOffset { break }
+            if scalar == "\n" { line += 1; column = 1 } else if scalar != "\r" { column += 1 }
+            index += 1
+        }
+        return (line, column)
+    }
+
+    func firstLine(of text: String) -> String {
+        let first = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
+        let trimmed = first.trimmingCharacters(in: .whitespacesAndNewlines)
+        let short = trimmed.count > 120 ? String(trimmed.prefix(117)) + "..." : trimmed
+        return text.contains("\n") && short == trimmed ? short + " …" : short
+    }
+}
