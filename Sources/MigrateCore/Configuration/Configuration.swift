@@ -51,6 +51,7 @@ public struct Configuration: Sendable {
 /// Builds a Configuration from conf files, FLYWAY_* environment variables and command-line settings.
 public enum ConfigurationLoader {
     /// - commandLine: settings from the command line, keys without `flyway.` (e.g. ("url", "jdbc:…"), ("placeholders.x", "1")).
+    public static var knownKeyNames: Set<String> { [] }
     public static func load(commandLine: [(key: String, value: String)], environment: [String: String], workingDirectory: URL) throws -> Configuration { fatalError("stub") }
 }
 

@@ -1,0 +1,58 @@
+/// Turns Flyway's command line (`-url=… migrate -target=3`, options before or after the command) into
+/// swift-argument-parser's: every configuration setting becomes `--setting key=value`.
+enum FlywayArguments {
+    /// Options the tool itself defines; everything else that looks like `-key=value` is a setting.
+    static let toolOptions: Set<String> = ["help", "h", "version", "quiet", "q", "debug", "x", "setting", "output-type", "outputtype"]
+
+    /// Settings that may appear as a bare flag (`--out-of-order` means `outOfOrder=true`).
+    static let booleanKeys: Set<String> = [
+        "baselineonmigrate", "outoforder", "validateonmigrate", "validatemigrationnaming", "cleandisabled",
+        "createschemas", "mixed", "group", "executeintransaction", "placeholderreplacement", "skipexecutingmigrations",
+    ]
+
+    static func canonical(_ key: String) -> String {
+        key.lowercased().filter { $0 != "-" && $0 != "_" }
+    }
+
+    static func normalize(_ arguments: [String], knownKeys: Set<String>) -> [String] {
+        var result: [String] = []
+        var index = 0
+        var afterTerminator = false
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if afterTerminator || !argument.hasPrefix("-") || argument == "-" || argument == "--" {
+                if argument == "--" { afterTerminator = true }
+                result.append(argument)
+                continue
+            }
+            let body = argument.drop(while: { $0 == "-" })
+            if let equals = body.firstIndex(of: "=") {
+                let key = String(body[..<equals])
+                if toolOptions.contains(canonical(key)) && key.count > 1 { result.append(argument); continue }
+                result.append(contentsOf: ["--setting", "\(key)=\(body[body.index(after: equals)...])"])
+                continue
+            }
+            let key = String(body)
+            let canon = canonical(key)
+            if toolOptions.contains(canon) || (key.count == 1) {
+                result.append(argument)
+            } else if booleanKeys.contains(canon) && (index >= arguments.count || arguments[index].hasPrefix("-") || !["true", "false"].contains(arguments[index].lowercased())) {
+                result.append(contentsOf: ["--setting", "\(key)=true"])
+            } else if knownKeys.contains(canon) || canon.hasPrefix("placeholders."), index < arguments.count {
+                result.append(contentsOf: ["--setting", "\(key)=\(arguments[index])"])
+                index += 1
+            } else {
+                // Unknown key: keep it as a setting so the loader reports it with a suggestion.
+                var value = ""
+                if index < arguments.count, !arguments[index].hasPrefix("-"), !MigrateTool.commandNames.contains(arguments[index]) {
+                    value = arguments[index]
+                    index += 1
+                }
+                result.append(contentsOf: ["--setting", "\(key)=\(value)"])
+            }
+        }
+        return result
+    }
+}
+
