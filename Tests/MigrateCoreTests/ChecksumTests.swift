@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+@testable import MigrateCore
+
+final class ChecksumTests: XCTestCase {
+    /// Flyway's documentation publishes -722651034 for its tutorial file V3__Couple.sql (trailing spaces on lines 3 and 4).
+    let couple = "create table COUPLE (\n    ID int not null,\n    PERSON1 int not null references PERSON(ID), \n    PERSON2 int not null references PERSON(ID) \n);\n"
+
+    func testFlywayPublishedValue() {
+        XCTAssertEqual(Checksum.of(couple), -722651034)
+        XCTAssertEqual(Checksum.of(couple.replacingOccurrences(of: " \n", with: "\n")), 824101511)
+    }
+
+    func testVectors() {
+        XCTAssertEqual(Checksum.of(""), 0)
+        XCTAssertEqual(Checksum.of("\n"), 0)
+        XCTAssertEqual(Checksum.of("SELECT 1;"), 78787420)
+        XCTAssertEqual(Checksum.of("SELECT 1;\n"), 78787420)
+        XCTAssertEqual(Checksum.of("SELECT 1;\r\n"), 78787420)
+        XCTAssertEqual(Checksum.of("\u{FEFF}SELECT 1;\n"), 78787420)
+        XCTAssertEqual(Checksum.of("CREATE TABLE t (id INT);\n"), 1556295178)
+        XCTAssertEqual(Checksum.of("CREATE TABLE t (id INT);\n\n"), 1556295178)
+        XCTAssertEqual(Checksum.of("SELECT 1;\nSELECT 2;\n"), -1665099012)
+        XCTAssertEqual(Checksum.of("SELECT 1;SELECT 2;"), -1665099012)
+        XCTAssertEqual(Checksum.of("CREATE TABLE person (\n    id INT NOT NULL,\n    name VARCHAR(100) NOT NULL\n);\n"), -1455529326)
+        XCTAssertEqual(Checksum.of("INSERT INTO t VALUES ('café');\n"), -36497513)
+    }
+
+    func testFilesWithLFCRLFAndBOMAgreeWithFlyway() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("checksum-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let variants: [String: [UInt8]] = [
+            "lf": Array(couple.utf8),
+            "crlf": Array(couple.replacingOccurrences(of: "\n", with: "\r\n").utf8),
+            "bom": [0xEF, 0xBB, 0xBF] + Array(couple.utf8),
+            "bom-crlf": [0xEF, 0xBB, 0xBF] + Array(couple.replacingOccurrences(of: "\n", with: "\r\n").utf8),
+            "cr": Array(couple.replacingOccurrences(of: "\n", with: "\r").utf8),
+        ]
+        for (name, bytes) in variants {
+            let url = directory.appendingPathComponent("\(name).sql")
+            try Data(bytes).write(to: url)
+            XCTAssertEqual(try Checksum.ofFile(at: url), -722651034, name)
+        }
+        // A BOM that is only a prefix, and a file shorter than a BOM.
+        let short = directory.appendingPathComponent("short.sql")
+        try Data([0xEF, 0xBB]).write(to: short)
+        XCTAssertThrowsError(try Checksum.ofFile(at: short)) // truncated UTF-8
+        let latin = directory.appendingPathComponent("latin1.sql")
+        try Data("INSERT INTO t VALUES ('caf\u{E9}');\n".data(using: .isoLatin1)!).write(to: latin)
+        XCTAssertEqual(try Checksum.ofFile(at: latin, encoding: .isoLatin1), -36497513)
+        XCTAssertThrowsError(try Checksum.ofFile(at: latin)) { error in
+            XCTAssertTrue(String(describing: error).contains("invalid UTF-8 at line 1"), String(describing: error))
+        }
+    }
+
+    func testLargeFileStreamsAcrossChunks() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString).sql")
+        defer { try? FileManager.default.removeItem(at: url) }
+        var text = ""
+        for index in 0..<60_000 { text += "INSERT INTO t VALUES (\(index), 'é\(index)');\r\n" }
+        try Data(text.utf8).write(to: url)
+        XCTAssertEqual(try Checksum.ofFile(at: url), Checksum.of(text))
+    }
+}
+
+final class AdvisoryLockKeyTests: XCTestCase {
+    func testFlywayKeyForDefaultTable() {
+        XCTAssertEqual(AdvisoryLock.javaHashCode("\"public\".\"flyway_schema_history\""), 2125624436)
+        XCTAssertEqual(AdvisoryLock.key(forQuotedTable: "\"public\".\"flyway_schema_history\""), 77433833903597)
+        XCTAssertEqual(AdvisoryLock.javaHashCode(""), 0)
+        XCTAssertEqual(AdvisoryLock.javaHashCode("hello"), 99162322)
+    }
+}

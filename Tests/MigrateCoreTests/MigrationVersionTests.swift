@@ -1,0 +1,68 @@
+import XCTest
+@testable import MigrateCore
+
+final class MigrationVersionTests: XCTestCase {
+    func v(_ text: String) -> MigrationVersion { MigrationVersion(text)! }
+
+    func testNumericOrderPartByPart() {
+        let sorted = ["10", "2", "1.1", "1", "1.10", "1.9", "1.2.10", "1.2.9"].map(v).sorted().map(\.text)
+        XCTAssertEqual(sorted, ["1", "1.1", "1.2.9", "1.2.10", "1.9", "1.10", "2", "10"])
+    }
+
+    func testTrailingZerosAndLeadingZerosAreEqual() {
+        XCTAssertEqual(v("1.0"), v("1"))
+        XCTAssertEqual(v("1.0.0"), v("1"))
+        XCTAssertEqual(v("001"), v("1"))
+        XCTAssertEqual(v("1.01"), v("1.1"))
+        XCTAssertEqual(Set([v("1.0"), v("1")]).count, 1)
+        XCTAssertFalse(v("1.0") < v("1"))
+        XCTAssertTrue(v("0.9") < v("1"))
+    }
+
+    func testUnderscoreBecomesDotAndTextIsKept() {
+        XCTAssertEqual(v("1_2").text, "1.2")
+        XCTAssertEqual(v("001").text, "001")
+        XCTAssertEqual(v("2024_01_15"), v("2024.1.15"))
+    }
+
+    func testHugeVersionsCompareWithoutOverflow() {
+        XCTAssertTrue(v("20240101120000") < v("20240101120001"))
+        XCTAssertTrue(v("99999999999999999999999") < v("100000000000000000000000"))
+    }
+
+    func testInvalidVersions() {
+        for text in ["", "1.x", "1..2", ".1", "1.", "a", "1-2", " 1"] {
+            XCTAssertNil(MigrationVersion(text), text)
+        }
+    }
+}
+
+final class MigrationNamingTests: XCTestCase {
+    let naming = MigrationNaming()
+
+    func testVersionedAndRepeatable() {
+        XCTAssertEqual(naming.parse("V1__init.sql"), .versioned(MigrationVersion("1")!, description: "init"))
+        XCTAssertEqual(naming.parse("V1_1__add_status_column.sql"), .versioned(MigrationVersion("1.1")!, description: "add status column"))
+        XCTAssertEqual(naming.parse("V2.0.1__x__y.sql"), .versioned(MigrationVersion("2.0.1")!, description: "x  y"))
+        XCTAssertEqual(naming.parse("R__views.sql"), .repeatable(description: "views"))
+        XCTAssertEqual(naming.parse("V3__upper.SQL"), .versioned(MigrationVersion("3")!, description: "upper"))
+    }
+
+    func testNotMigrations() {
+        XCTAssertEqual(naming.parse("README.md"), .notAMigration)
+        XCTAssertEqual(naming.parse("V1__x.sql.conf"), .notAMigration)
+    }
+
+    func testInvalidNamesSayWhy() {
+        for name in ["V1_x.sql", "v1__x.sql", "V__x.sql", "V1.x__y.sql", "R1__x.sql", "init.sql"] {
+            guard case .invalid(let reason) = naming.parse(name) else { return XCTFail("\(name) should be invalid") }
+            XCTAssertTrue(reason.contains("V<version>__<description>.sql"), reason)
+        }
+    }
+
+    func testCustomPrefixSeparatorSuffix() {
+        let custom = MigrationNaming(versionedPrefix: "M", repeatablePrefix: "RR", separator: "-", suffixes: [".pgsql", ".sql"])
+        XCTAssertEqual(custom.parse("M5-five.pgsql"), .versioned(MigrationVersion("5")!, description: "five"))
+        XCTAssertEqual(custom.parse("RR-views.sql"), .repeatable(description: "views"))
+    }
+}
