@@ -1,0 +1,113 @@
+import Foundation
+import PostgresClient
+import TestSupport
+import XCTest
+
+/// A throwaway project directory (sql/, conf files) bound to a fresh database on the shared test cluster,
+/// driving the real `migrate` binary.
+final class MigrateProject {
+    let cluster: TemporaryCluster
+    let database: String
+    let directory: URL
+    private var connection: Connection?
+
+    init(file: StaticString = #filePath, line: UInt = #line) throws {
+        cluster = try TemporaryCluster.shared()
+        database = try cluster.createDatabase(prefix: "m")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-project-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("sql"), withIntermediateDirectories: true)
+    }
+
+    deinit {
+        connection?.close()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    var url: String { cluster.url(database: database) }
+
+    /// Writes a file below the project directory (e.g. "sql/V1__init.sql").
+    @discardableResult
+    func write(_ path: String, _ content: String) throws -> URL {
+        try write(path, bytes: Array(content.utf8))
+    }
+
+    @discardableResult
+    func write(_ path: String, bytes: [UInt8]) throws -> URL {
+        let url = directory.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    func remove(_ path: String) throws {
+        try FileManager.default.removeItem(at: directory.appendingPathComponent(path))
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var output: String { stdout + stderr }
+    }
+
+    /// Runs the built binary in the project directory with `-url=` pointing at this project's database
+    /// (unless `withURL` is false), a clean environment plus `environment`.
+    @discardableResult
+    func migrate(_ arguments: [String], environment: [String: String] = [:], withURL: Bool = true) throws -> Run {
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FLYWAY_") && !$0.key.hasPrefix("PG") }
+        env["HOME"] = directory.path
+        for (key, value) in environment { env[key] = value }
+        let args = (withURL ? ["-url=\(url)"] : []) + arguments
+        let result = try cluster.run(MigrateBinary.path, args, environment: env, input: nil, currentDirectory: directory.path)
+        return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
+    }
+
+    /// Runs migrate and fails the test unless it exits 0.
+    @discardableResult
+    func migrateOK(_ arguments: [String], environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+        let run = try migrate(arguments, environment: environment)
+        XCTAssertEqual(run.status, 0, "migrate \(arguments) failed:\n\(run.output)", file: file, line: line)
+        return run
+    }
+
+    func db() throws -> Connection {
+        if let connection { return connection }
+        let made = try Connection(parameters: cluster.connectionParameters(database: database))
+        connection = made
+        return made
+    }
+
+    /// First column of every row.
+    func column(_ sql: String, _ parameters: [String?] = []) throws -> [String?] {
+        try db().query(sql, parameters).rows.map { $0.first ?? nil }
+    }
+
+    func scalar(_ sql: String, _ parameters: [String?] = []) throws -> String? {
+        try column(sql, parameters).first ?? nil
+    }
+
+    /// (version, description, type, script, checksum, success) of every history row, by rank.
+    func history(table: String = "public.flyway_schema_history") throws -> [[String?]] {
+        try db().query("SELECT version, description, type, script, checksum::text, success::text FROM \(table) ORDER BY installed_rank").rows
+    }
+
+    func tableExists(_ name: String) throws -> Bool {
+        try scalar("SELECT to_regclass($1)::text", [name]) != nil
+    }
+}
+
+enum MigrateBinary {
+    /// The `migrate` executable built next to the test bundle (or MIGRATE_BIN).
+    static let path: String = {
+        if let explicit = ProcessInfo.processInfo.environment["MIGRATE_BIN"] { return explicit }
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var directory = testBinary.deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("migrate")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue { return candidate.path }
+            directory.deleteLastPathComponent()
+        }
+        return testBinary.deletingLastPathComponent().appendingPathComponent("migrate").path
+    }()
+}
