@@ -162,15 +162,16 @@ struct ConfigurationKey {
     /// `baselineOnMigrate` → `BASELINE_ON_MIGRATE`, `postgresql.transactional.lock` → `POSTGRESQL_TRANSACTIONAL_LOCK`.
     static func upperSnake(_ name: String) -> String {
         var result = ""
+        var previous: Character?
         for character in name {
             if character == "." {
                 result.append("_")
-            } else if character.isUppercase {
-                if let last = result.last, last != "_", !last.isUppercase { result.append("_") }
-                result.append(character)
             } else {
+                // A word starts at an upper-case letter that follows a lower-case one (`DBSupport` stays one word).
+                if character.isUppercase, let previous, previous.isLowercase { result.append("_") }
                 result += character.uppercased()
             }
+            previous = character
         }
         return result
     }
