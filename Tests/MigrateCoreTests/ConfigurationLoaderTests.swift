@@ -215,6 +215,8 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
     func testEmptyValuesWhereOneIsRequired() {
         XCTAssertEqual(loadError([("table", "")]), "command line -table: expected a non-empty value, got ''")
         XCTAssertEqual(loadError([("mixed", "")]), "command line -mixed: expected true or false, got ''")
+        XCTAssertEqual(loadError([("mixed", " true")]), "command line -mixed: expected true or false, got ' true'")
+        XCTAssertEqual(loadError([("connectRetries", "+3")]), "command line -connectRetries: expected a non-negative integer, got '+3'")
     }
 
     func testEveryProblemIsReportedAtOnce() throws {

@@ -284,7 +284,6 @@ private struct Loader {
         case let .placeholder(name):
             configuration.placeholders[name] = value
         case let .key(key):
-            let trimmed = value.trimmingCharacters(in: .whitespaces)
             func reject(_ expected: String) {
                 problems.append("\(setting.source.label): expected \(expected), got '\(value)'")
             }
@@ -295,16 +294,16 @@ private struct Loader {
             case let .optionalText(path):
                 configuration[keyPath: path] = value.isEmpty ? nil : value
             case let .flag(path):
-                switch trimmed.lowercased() {
+                switch value.lowercased() {
                 case "true": configuration[keyPath: path] = true
                 case "false": configuration[keyPath: path] = false
                 default: reject("true or false")
                 }
             case let .count(path, allowsMinusOne):
-                let isDigits = !trimmed.isEmpty && trimmed.allSatisfy { $0.isASCII && $0.isNumber }
-                if isDigits, let number = Int(trimmed) {
+                let isDigits = !value.isEmpty && value.allSatisfy { $0.isASCII && $0.isNumber }
+                if isDigits, let number = Int(value) {
                     configuration[keyPath: path] = number
-                } else if allowsMinusOne, trimmed == "-1" {
+                } else if allowsMinusOne, value == "-1" {
                     configuration[keyPath: path] = -1
                 } else {
                     reject(allowsMinusOne ? "a non-negative integer or -1" : "a non-negative integer")
