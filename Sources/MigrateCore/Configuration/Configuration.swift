@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Build one with `ConfigurationLoader.load`, which also records where each setting came from
 /// (`source(of:)`), which files were read (`loadedFiles`) and what was ignored (`warnings`).
-/// Printing a Configuration never shows the password.
+/// Printing a Configuration never shows the password. Equality compares everything, provenance
+/// (`sources`, `warnings`, `loadedFiles`) included.
 public struct Configuration: Sendable, Equatable {
     public var url: String?
     public var user: String?

@@ -189,11 +189,6 @@ private struct Loader {
                 continue
             }
             let name = String(entry.key.dropFirst("flyway.".count))
-            if let key = ConfigurationKey.named(name), case .configFiles = key.kind {
-                warnings.append("\(source) has no effect inside a configuration file and is ignored; "
-                    + "use -configFiles or FLYWAY_CONFIG_FILES")
-                continue
-            }
             record(name, entry.value, from: source, key: ConfigurationKey.named(name), shown: entry.key, prefix: "flyway.")
         }
     }
@@ -206,7 +201,6 @@ private struct Loader {
                 let name = variable.dropFirst(placeholderVariable.count).lowercased()
                 store(.placeholder(name: name), value, from: source)
             } else if let key = ConfigurationKey.environment(variable) {
-                if case .configFiles = key.kind { continue }
                 record(key.name, value, from: source, key: key, shown: variable, prefix: "flyway.")
             }
             // Any other FLYWAY_* variable belongs to something else (FLYWAY_HOME, FLYWAY_EDITION…).
@@ -216,9 +210,8 @@ private struct Loader {
     private mutating func readCommandLine(_ commandLine: [(key: String, value: String)]) {
         for (option, value) in commandLine {
             let name = Self.strippingFlywayPrefix(option)
-            let key = ConfigurationKey.commandLine(name)
-            if let key, case .configFiles = key.kind { continue }
-            record(name, value, from: .commandLine(option: option), key: key, shown: option, prefix: "")
+            record(name, value, from: .commandLine(option: option), key: ConfigurationKey.commandLine(name),
+                   shown: option, prefix: "")
         }
     }
 
@@ -235,10 +228,17 @@ private struct Loader {
         prefix: String
     ) {
         if let key {
-            if case let .unsupported(note) = key.kind {
+            switch key.kind {
+            case .configFiles:
+                // Already used to find the files; inside a file it cannot name other files.
+                if case .file = source {
+                    warnings.append("\(source) has no effect inside a configuration file and is ignored; "
+                        + "use -configFiles or FLYWAY_CONFIG_FILES")
+                }
+            case let .unsupported(note):
                 let reason = note.map { ": \($0)" } ?? ""
                 warnings.append("\(source): flyway.\(key.name) is not supported by migrate and is ignored\(reason)")
-            } else {
+            default:
                 store(.key(key), value, from: source)
             }
             return

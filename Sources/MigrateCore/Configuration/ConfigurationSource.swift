@@ -1,5 +1,5 @@
 /// Where a setting was given. Error messages and warnings start with it.
-public enum ConfigurationSource: Sendable, Equatable, CustomStringConvertible {
+enum ConfigurationSource: Sendable, Equatable, CustomStringConvertible {
     /// A `.conf` file: the path as the user named it (or relative to the working directory for the
     /// default search), the 1-based line where the property starts, and the key as written.
     case file(path: String, line: Int, key: String)
@@ -9,7 +9,7 @@ public enum ConfigurationSource: Sendable, Equatable, CustomStringConvertible {
     case commandLine(option: String)
 
     /// `conf/x.conf:7`, `environment variable FLYWAY_URL`, `command line -url`.
-    public var description: String {
+    var description: String {
         switch self {
         case let .file(path, line, _): return "\(path):\(line)"
         case let .environment(variable): return "environment variable \(variable)"
