@@ -143,6 +143,8 @@ final class ConnectionURLTests: XCTestCase {
         XCTAssertEqual(problem("jdbc:postgresql://h/db?password=Sec%ZZret"),
                        "invalid percent-encoding in the value of URL parameter 'password'")
         XCTAssertEqual(problem("jdbc:postgresql://u:Sec%ZZret@h/db"), "invalid percent-encoding in the URL's password")
+        XCTAssertEqual(problem("jdbc:postgresql://h/db?password=Sec%+1ret"),
+                       "invalid percent-encoding in the value of URL parameter 'password'")
     }
 
     // MARK: libpq forms

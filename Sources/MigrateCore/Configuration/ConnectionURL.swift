@@ -207,8 +207,9 @@ public struct ConnectionURL: Sendable {
         while let byte = utf8.popFirst() {
             switch byte {
             case UInt8(ascii: "%"):
-                guard utf8.count >= 2,
-                      let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
+                let digits = utf8.prefix(2)
+                guard digits.count == 2, digits.allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }),
+                      let value = UInt8(String(decoding: digits, as: UTF8.self), radix: 16)
                 else { return nil }
                 bytes.append(value)
                 utf8 = utf8.dropFirst(2)
