@@ -1,0 +1,427 @@
+import Foundation
+
+/// `flyway.url` turned into libpq keyword/value pairs.
+///
+/// Three forms are accepted:
+/// - `jdbc:postgresql://host[:port][,host2[:port2]…]/database?params`, plus pgjdbc's short forms
+///   `jdbc:postgresql:database` and `jdbc:postgresql:/`. It is translated the way pgjdbc reads it:
+///   no host means `localhost` (pgjdbc always connects over TCP; a libpq-style `?host=/socket/dir`
+///   parameter overrides that), query values are form-decoded (`%XX`, and `+` is a space), and
+///   parameters with a libpq equivalent are mapped. Others are ignored with a warning.
+/// - `postgres://…` / `postgresql://…` URIs, passed to libpq untouched as `dbname` (libpq expands
+///   it, so every libpq URI feature works).
+/// - A libpq keyword string (`host=… dbname=…`), passed the same way.
+///
+/// The pairs must be given to `PQconnectdbParams` with `expand_dbname` on and in order: a later
+/// keyword overrides one expanded from the URI.
+public struct ConnectionURL: Sendable {
+    public enum Form: Sendable, Equatable { case jdbc, uri, keywords }
+
+    public let form: Form
+    /// libpq keywords and values, in the order libpq should apply them.
+    public let parameters: [(keyword: String, value: String)]
+    /// JDBC parameters that were dropped or only approximated, one sentence each.
+    public let warnings: [String]
+
+    /// Parses `string`; errors describe the problem without repeating the URL or its password.
+    public init(_ string: String) throws(ConfigurationError) {
+        let lowered = string.lowercased()
+        if lowered.hasPrefix("jdbc:") {
+            guard lowered.hasPrefix(Self.jdbcPrefix) else {
+                let subprotocol = lowered.dropFirst(5).prefix { $0 != ":" }
+                throw ConfigurationError(
+                    "unsupported JDBC URL 'jdbc:\(subprotocol):…': migrate connects only to PostgreSQL "
+                        + "(expected \(Self.expectedForms))")
+            }
+            let jdbc = try JDBCURL(string.dropFirst(Self.jdbcPrefix.count))
+            form = .jdbc
+            parameters = jdbc.parameters
+            warnings = jdbc.warnings
+        } else if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
+            form = .uri
+            parameters = [("dbname", string)]
+            warnings = []
+        } else if let scheme = Self.scheme(of: string) {
+            throw ConfigurationError("unsupported URL scheme '\(scheme)' (expected \(Self.expectedForms))")
+        } else if string.contains("=") {
+            _ = try Self.keywordPairs(in: string)  // reject what libpq would not parse
+            form = .keywords
+            parameters = [("dbname", string)]
+            warnings = []
+        } else {
+            throw ConfigurationError("not a connection URL (expected \(Self.expectedForms))")
+        }
+    }
+
+    static let jdbcPrefix = "jdbc:postgresql:"
+    private static let expectedForms =
+        "jdbc:postgresql://host:port/database, postgres://…, postgresql://… or a libpq string like 'host=… dbname=…'"
+    private static let secretKeywords: Set<String> = ["password", "sslpassword"]
+
+    /// `http` for `http://x`; nil for a keyword string (`host=a`), whose first `=` comes before any `:`.
+    private static func scheme(of string: String) -> Substring? {
+        guard let colon = string.firstIndex(of: ":") else { return nil }
+        let candidate = string[..<colon]
+        guard let first = candidate.first, first.isASCII, first.isLetter,
+              candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) })
+        else { return nil }
+        return candidate
+    }
+
+    // MARK: Secrets and redaction (lenient: they work on URLs that do not parse, too)
+
+    /// Every password in `string` (userinfo, `password=`/`sslpassword=` parameters or keywords), both
+    /// as written and decoded, so output can be masked whichever form got printed.
+    public static func secrets(in string: String) -> [String] {
+        var found: [String] = []
+        func add(_ raw: Substring) {
+            found.append(String(raw))
+            if let decoded = percentDecoded(raw, plusIsSpace: false) { found.append(decoded) }
+            if let decoded = percentDecoded(raw, plusIsSpace: true) { found.append(decoded) }
+        }
+        if isURLShaped(string) {
+            let regions = urlSecretRanges(in: string)
+            regions.forEach { add(string[$0]) }
+        } else if let pairs = try? keywordPairs(in: string) {
+            for pair in pairs where secretKeywords.contains(pair.keyword.lowercased()) {
+                found.append(pair.value)
+                found.append(String(string[pair.range]))
+            }
+        }
+        var unique: [String] = []
+        for secret in found where !secret.isEmpty && !unique.contains(secret) { unique.append(secret) }
+        return unique
+    }
+
+    /// `string` with every password replaced by `***`.
+    public static func redacting(_ string: String) -> String {
+        let ranges: [Range<String.Index>]
+        if isURLShaped(string) {
+            ranges = urlSecretRanges(in: string)
+        } else {
+            ranges = ((try? keywordPairs(in: string)) ?? [])
+                .filter { secretKeywords.contains($0.keyword.lowercased()) }.map(\.range)
+        }
+        var result = string
+        for range in ranges.sorted(by: { $0.lowerBound > $1.lowerBound }) {
+            result.replaceSubrange(range, with: "***")
+        }
+        return result
+    }
+
+    private static func isURLShaped(_ string: String) -> Bool {
+        string.contains("://") || string.lowercased().hasPrefix(jdbcPrefix)
+    }
+
+    /// The userinfo password (between the first `:` and the last `@` before the first `/`) and the
+    /// values of `password`/`sslpassword` query parameters.
+    private static func urlSecretRanges(in string: String) -> [Range<String.Index>] {
+        var ranges: [Range<String.Index>] = []
+        var queryFrom = string.startIndex
+        if let slashes = string.range(of: "://") {
+            let authorityEnd = string[slashes.upperBound...].firstIndex(of: "/") ?? string.endIndex
+            let authority = string[slashes.upperBound..<authorityEnd]
+            if let at = authority.lastIndex(of: "@") {
+                if let colon = authority[..<at].firstIndex(of: ":") {
+                    ranges.append(string.index(after: colon)..<at)
+                }
+                queryFrom = string.index(after: at)
+            }
+        }
+        guard let question = string[queryFrom...].firstIndex(of: "?") else { return ranges }
+        var start = string.index(after: question)
+        while start < string.endIndex {
+            let end = string[start...].firstIndex(of: "&") ?? string.endIndex
+            if let equals = string[start..<end].firstIndex(of: "="),
+               let name = percentDecoded(string[start..<equals], plusIsSpace: true),
+               secretKeywords.contains(name.lowercased()) {
+                ranges.append(string.index(after: equals)..<end)
+            }
+            start = end < string.endIndex ? string.index(after: end) : end
+        }
+        return ranges
+    }
+
+    // MARK: libpq keyword strings
+
+    struct KeywordPair {
+        var keyword: String
+        var value: String
+        /// Where the value is written in the string (quotes included).
+        var range: Range<String.Index>
+    }
+
+    /// libpq's conninfo syntax: `keyword = value` pairs separated by blanks; a value is either
+    /// single-quoted or runs to the next blank, and a backslash escapes the next character.
+    static func keywordPairs(in string: String) throws(ConfigurationError) -> [KeywordPair] {
+        var pairs: [KeywordPair] = []
+        var index = string.startIndex
+        func skipBlanks() { while index < string.endIndex, string[index].isWhitespace { index = string.index(after: index) } }
+        while true {
+            skipBlanks()
+            guard index < string.endIndex else { return pairs }
+            let keywordStart = index
+            while index < string.endIndex, string[index] != "=", !string[index].isWhitespace {
+                index = string.index(after: index)
+            }
+            let keyword = String(string[keywordStart..<index])
+            skipBlanks()
+            guard index < string.endIndex, string[index] == "=" else {
+                throw ConfigurationError("libpq connection string: missing '=' after '\(keyword)'")
+            }
+            index = string.index(after: index)
+            skipBlanks()
+            let valueStart = index
+            var value = ""
+            let quoted = index < string.endIndex && string[index] == "'"
+            if quoted { index = string.index(after: index) }
+            var closed = !quoted
+            while index < string.endIndex {
+                var character = string[index]
+                if quoted, character == "'" {
+                    index = string.index(after: index)
+                    closed = true
+                    break
+                }
+                if !quoted, character.isWhitespace { break }
+                if character == "\\", string.index(after: index) < string.endIndex {
+                    index = string.index(after: index)
+                    character = string[index]
+                }
+                value.append(character)
+                index = string.index(after: index)
+            }
+            guard closed else {
+                throw ConfigurationError("libpq connection string: unterminated quoted value for '\(keyword)'")
+            }
+            pairs.append(KeywordPair(keyword: keyword, value: value, range: valueStart..<index))
+        }
+    }
+
+    // MARK: Decoding
+
+    /// `%XX` sequences (and `+` when `plusIsSpace`) decoded as UTF-8; nil if malformed.
+    static func percentDecoded(_ text: Substring, plusIsSpace: Bool) -> String? {
+        var bytes: [UInt8] = []
+        var utf8 = text.utf8[...]
+        while let byte = utf8.popFirst() {
+            switch byte {
+            case UInt8(ascii: "%"):
+                let digits = utf8.prefix(2)
+                guard digits.count == 2, digits.allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }),
+                      let value = UInt8(String(decoding: digits, as: UTF8.self), radix: 16)
+                else { return nil }
+                bytes.append(value)
+                utf8 = utf8.dropFirst(2)
+            case UInt8(ascii: "+") where plusIsSpace:
+                bytes.append(UInt8(ascii: " "))
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}
+
+/// The pieces of a `jdbc:postgresql:` URL, read as pgjdbc reads them, mapped to libpq keywords.
+private struct JDBCURL {
+    private(set) var parameters: [(keyword: String, value: String)] = []
+    private(set) var warnings: [String] = []
+
+    /// `rest` is everything after `jdbc:postgresql:`.
+    init(_ rest: Substring) throws(ConfigurationError) {
+        var hosts: [(host: String, port: String?)] = []
+        var userInfo: (user: String, password: String?)?
+        var location = rest
+        var query: Substring = ""
+
+        if location.hasPrefix("//") {
+            let afterSlashes = location.dropFirst(2)
+            let authorityEnd = afterSlashes.firstIndex { $0 == "/" || $0 == "?" } ?? afterSlashes.endIndex
+            var authority = afterSlashes[..<authorityEnd]
+            location = afterSlashes[authorityEnd...]
+            if let at = authority.lastIndex(of: "@") {
+                userInfo = try Self.userInfo(authority[..<at])
+                authority = authority[authority.index(after: at)...]
+            }
+            if !authority.isEmpty {
+                hosts = try authority.split(separator: ",", omittingEmptySubsequences: false).map(Self.hostAndPort)
+            }
+        }
+        if let question = location.firstIndex(of: "?") {
+            query = location[location.index(after: question)...]
+            location = location[..<question]
+        }
+        if location.hasPrefix("/") { location = location.dropFirst() }
+        guard let database = ConnectionURL.percentDecoded(location, plusIsSpace: true) else {
+            throw ConfigurationError("invalid percent-encoding in the database name")
+        }
+
+        var settings = try Self.queryParameters(query)
+        func take(_ name: String) -> String? {
+            guard let index = settings.lastIndex(where: { $0.name.lowercased() == name }) else { return nil }
+            let value = settings[index].value
+            settings.removeAll { $0.name.lowercased() == name }
+            return value
+        }
+
+        // Host and port: pgjdbc defaults to localhost; a libpq-style host/port parameter overrides.
+        let hostParameter = take("host"), portParameter = take("port")
+        if let hostParameter {
+            set("host", hostParameter)
+        } else {
+            set("host", hosts.isEmpty ? "localhost" : hosts.map { $0.host }.joined(separator: ","))
+        }
+        if let portParameter {
+            set("port", portParameter)
+        } else if hosts.count == 1, let port = hosts[0].port {
+            set("port", port)
+        } else if hosts.count > 1, hosts.contains(where: { $0.port != nil }) {
+            // libpq wants one port per host; pgjdbc's default for the ones left out is 5432.
+            set("port", hosts.map { $0.port ?? "5432" }.joined(separator: ","))
+        }
+        if !database.isEmpty { set("dbname", database) }
+        if let user = take("user") ?? userInfo?.user, !user.isEmpty { set("user", user) }
+        if let password = take("password") ?? userInfo?.password { set("password", password) }
+
+        // TLS. pgjdbc: an sslmode wins; otherwise ssl=true (or a bare `ssl`) means verify-full,
+        // unless the NonValidatingFactory is configured, which skips verification (= require).
+        let sslFactory = take("sslfactory")
+        let nonValidating = sslFactory?.hasSuffix("NonValidatingFactory") ?? false
+        if let sslFactory, !nonValidating {
+            warnings.append("JDBC parameter sslfactory=\(sslFactory) has no libpq equivalent and is ignored")
+        }
+        let ssl = take("ssl")
+        if let mode = take("sslmode") {
+            let allowed = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+            guard allowed.contains(mode.lowercased()) else {
+                throw ConfigurationError("sslmode must be one of \(allowed.joined(separator: ", ")), got '\(mode)'")
+            }
+            set("sslmode", mode.lowercased())
+        } else if let ssl, ssl.isEmpty || ssl.lowercased() == "true" {
+            set("sslmode", nonValidating ? "require" : "verify-full")
+        }
+
+        var options = take("options")
+        if let schema = take("currentschema") {
+            let searchPath = "-c search_path=" + Self.escapedOption(schema)
+            options = options.map { $0 + " " + searchPath } ?? searchPath
+        }
+
+        if let type = take("targetservertype"), let attributes = try targetSessionAttributes(type) {
+            set("target_session_attrs", attributes)
+        }
+
+        let renamed = ["sslrootcert": "sslrootcert", "sslcert": "sslcert", "sslkey": "sslkey",
+                       "sslpassword": "sslpassword", "connecttimeout": "connect_timeout",
+                       "applicationname": "application_name", "gssencmode": "gssencmode"]
+        for setting in settings {
+            if let keyword = renamed[setting.name.lowercased()] {
+                set(keyword, setting.value)
+            } else {
+                warnings.append("JDBC parameter '\(setting.name)' has no libpq equivalent and is ignored")
+            }
+        }
+        if let options { set("options", options) }
+    }
+
+    /// Sets a keyword, replacing an earlier value (pgjdbc keeps the last of repeated parameters).
+    private mutating func set(_ keyword: String, _ value: String) {
+        parameters.removeAll { $0.keyword == keyword }
+        parameters.append((keyword, value))
+    }
+
+    /// pgjdbc's targetServerType → libpq's target_session_attrs (pgjdbc tells primaries from
+    /// standbys by `transaction_read_only`, which is what read-write/read-only test).
+    private mutating func targetSessionAttributes(_ type: String) throws(ConfigurationError) -> String? {
+        switch type.lowercased() {
+        case "any": return "any"
+        case "primary", "master": return "read-write"
+        case "secondary", "slave": return "read-only"
+        case "prefersecondary", "preferslave": return "prefer-standby"
+        case "preferprimary":
+            warnings.append("targetServerType=preferPrimary has no libpq equivalent; any server is accepted")
+            return nil
+        default:
+            throw ConfigurationError("targetServerType must be any, primary, secondary, preferSecondary or "
+                + "preferPrimary, got '\(type)'")
+        }
+    }
+
+    /// Backslash-escapes what libpq's `options` splits on.
+    private static func escapedOption(_ value: String) -> String {
+        var escaped = ""
+        for character in value {
+            if character == "\\" || character == " " { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
+    private static func userInfo(_ text: Substring) throws(ConfigurationError) -> (String, String?) {
+        let colon = text.firstIndex(of: ":")
+        guard let user = ConnectionURL.percentDecoded(text[..<(colon ?? text.endIndex)], plusIsSpace: false) else {
+            throw ConfigurationError("invalid percent-encoding in the URL's user name")
+        }
+        guard let colon else { return (user, nil) }
+        guard let password = ConnectionURL.percentDecoded(text[text.index(after: colon)...], plusIsSpace: false) else {
+            throw ConfigurationError("invalid percent-encoding in the URL's password")
+        }
+        return (user, password)
+    }
+
+    /// `host`, `host:5432`, `[::1]`, `[::1]:5432`.
+    private static func hostAndPort(_ text: Substring) throws(ConfigurationError) -> (host: String, port: String?) {
+        var host: Substring
+        var port: Substring?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else {
+                throw ConfigurationError("unterminated IPv6 address '\(text)'")
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            let after = text[text.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { throw ConfigurationError("unexpected '\(after)' after '\(text[...close])'") }
+                port = after.dropFirst()
+            }
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+            if host.contains(":") {
+                throw ConfigurationError("IPv6 address '\(text)' must be written in brackets, like [::1]:5432")
+            }
+        } else {
+            host = text
+        }
+        guard !host.isEmpty else { throw ConfigurationError("empty host name in the host list") }
+        if let port {
+            guard !port.isEmpty, port.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(port),
+                  (1...65535).contains(number) else {
+                throw ConfigurationError("invalid port '\(port)' for host '\(host)' (expected 1-65535)")
+            }
+        }
+        guard let decoded = ConnectionURL.percentDecoded(host, plusIsSpace: false) else {
+            throw ConfigurationError("invalid percent-encoding in host '\(host)'")
+        }
+        return (decoded, port.map(String.init))
+    }
+
+    private static func queryParameters(_ query: Substring) throws(ConfigurationError) -> [(name: String, value: String)] {
+        var result: [(name: String, value: String)] = []
+        for pair in query.split(separator: "&") {
+            let equals = pair.firstIndex(of: "=")
+            let rawName = pair[..<(equals ?? pair.endIndex)]
+            guard let name = ConnectionURL.percentDecoded(rawName, plusIsSpace: true) else {
+                throw ConfigurationError("invalid percent-encoding in a URL parameter name")
+            }
+            let rawValue = equals.map { pair[pair.index(after: $0)...] } ?? ""
+            guard let value = ConnectionURL.percentDecoded(rawValue, plusIsSpace: true) else {
+                let secret = ["password", "sslpassword"].contains(name.lowercased())
+                throw ConfigurationError("invalid percent-encoding in the value of URL parameter '\(name)'"
+                    + (secret ? "" : " ('\(rawValue)')"))
+            }
+            result.append((name, value))
+        }
+        return result
+    }
+}
