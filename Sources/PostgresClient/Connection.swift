@@ -273,9 +273,12 @@ public final class Connection {
                 // Only replication connections get here; end our side and report it.
                 PQputCopyEnd(connection, nil)
                 firstError = firstError ?? PostgresError(message: "COPY BOTH (replication) is not supported")
-            default:
-                // PGRES_FATAL_ERROR, PGRES_BAD_RESPONSE, PGRES_NONFATAL_ERROR.
+            case PGRES_FATAL_ERROR, PGRES_BAD_RESPONSE, PGRES_NONFATAL_ERROR:
                 if firstError == nil { firstError = PostgresError(result: result, connection: connection) }
+            case let status:
+                // Single-row, chunked and pipeline results: modes this wrapper never turns on.
+                let name = PQresStatus(status).map { String(cString: $0) } ?? "\(status.rawValue)"
+                firstError = firstError ?? PostgresError(message: "unexpected libpq result status \(name)")
             }
         }
         return (results, firstError, false)

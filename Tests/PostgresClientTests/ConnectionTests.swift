@@ -50,6 +50,9 @@ final class ConnectionTests: XCTestCase {
         let second = try Connection(parameters: [("dbname", conninfo), ("application_name", "explicit")])
         XCTAssertEqual(second.parameterStatus("application_name"), "explicit")
         XCTAssertEqual(try second.query("select current_database()").scalar, database)
+        // Even client_encoding, which we add when it is not given as a keyword.
+        let latin1 = try Connection(url: cluster.url(database: database) + "&client_encoding=LATIN1")
+        XCTAssertEqual(latin1.parameterStatus("client_encoding"), "LATIN1")
     }
 
     func testQueryParametersWithNullAndUnicode() throws {
