@@ -1,6 +1,6 @@
 import Foundation
 import PostgresClient
-import TestSupport
+@testable import TestSupport
 import XCTest
 
 final class TemporaryClusterTests: XCTestCase {
@@ -74,6 +74,22 @@ final class TemporaryClusterTests: XCTestCase {
             let servers = try ProcessRunner.run("/bin/sh", ["-c", "ps -eo args | grep -F -- '\(directory)/data' | grep -v grep || true"])
             XCTAssertEqual(servers.stdout, "", "\(mode): server still running")
         }
+    }
+
+    func testBinaryLookupFailsWithAnInstallHint() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("no-pg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        XCTAssertThrowsError(try TemporaryCluster.findBinDirectory(environment: ["PATH": empty], debianRoot: empty)) {
+            XCTAssertTrue("\($0)".contains("apt-get install postgresql"), "\($0)")
+        }
+        XCTAssertThrowsError(try TemporaryCluster.findBinDirectory(environment: ["PG_BINDIR": empty])) {
+            XCTAssertTrue("\($0)".contains("apt-get install postgresql"), "\($0)")
+        }
+        // PG_BINDIR wins; without it, the Debian layout is found.
+        let real = try TemporaryCluster.shared().binDirectory
+        XCTAssertEqual(try TemporaryCluster.findBinDirectory(environment: ["PG_BINDIR": real]), real)
+        XCTAssertEqual(try TemporaryCluster.findBinDirectory(environment: ["PATH": empty]).hasSuffix("/bin"), true)
     }
 
     func testProcessRunnerStatusEnvironmentDirectoryAndLargeOutput() throws {

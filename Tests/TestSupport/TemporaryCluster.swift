@@ -235,39 +235,44 @@ public final class TemporaryCluster: @unchecked Sendable {
         ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
     }
 
-    /// The directory with initdb, pg_ctl and psql.
-    static func findBinDirectory() throws -> String {
-        let environment = ProcessInfo.processInfo.environment
+    /// The directory with initdb, pg_ctl and psql. The parameters exist for tests of the search.
+    static func findBinDirectory(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        debianRoot: String = "/usr/lib/postgresql"
+    ) throws -> String {
         let fileManager = FileManager.default
+        let install = "Install PostgreSQL (apt-get install postgresql) or set PG_BINDIR to the directory "
+            + "holding initdb, pg_ctl and psql."
         func hasInitdb(_ directory: String) -> Bool {
             fileManager.isExecutableFile(atPath: directory + "/initdb")
         }
         if let directory = environment["PG_BINDIR"], !directory.isEmpty {
             guard hasInitdb(directory) else {
-                throw TemporaryClusterError("PG_BINDIR=\(directory) has no initdb")
+                throw TemporaryClusterError("PG_BINDIR=\(directory) has no initdb. \(install)")
             }
             return directory
         }
-        if let pgConfig = try? ProcessRunner.resolve("pg_config"),
-           let result = try? ProcessRunner.run(pgConfig, ["--bindir"]), result.status == 0 {
+        if let pgConfig = try? ProcessRunner.resolve("pg_config", environment: environment),
+           let result = try? ProcessRunner.run(pgConfig, ["--bindir"], environment: environment),
+           result.status == 0 {
             let directory = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             if hasInitdb(directory) { return directory }
         }
-        let versions = ((try? fileManager.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
+        // Debian/Ubuntu: /usr/lib/postgresql/<major>/bin, newest first.
+        let versions = ((try? fileManager.contentsOfDirectory(atPath: debianRoot)) ?? [])
             .compactMap { name in Double(name).map { (name, $0) } }
             .sorted { $0.1 > $1.1 }
-        for (name, _) in versions where hasInitdb("/usr/lib/postgresql/\(name)/bin") {
-            return "/usr/lib/postgresql/\(name)/bin"
+        for (name, _) in versions where hasInitdb("\(debianRoot)/\(name)/bin") {
+            return "\(debianRoot)/\(name)/bin"
         }
-        if let initdb = try? ProcessRunner.resolve("initdb") {
+        if let initdb = try? ProcessRunner.resolve("initdb", environment: environment) {
             // Resolve symlinks (/usr/local/bin/initdb -> …/bin/initdb) to find psql and pg_ctl beside it.
             let real = URL(fileURLWithPath: initdb).resolvingSymlinksInPath().deletingLastPathComponent().path
             return hasInitdb(real) ? real : URL(fileURLWithPath: initdb).deletingLastPathComponent().path
         }
         throw TemporaryClusterError("""
-            PostgreSQL server binaries not found (no initdb in PG_BINDIR, pg_config --bindir, \
-            /usr/lib/postgresql/*/bin or PATH). Install them: apt-get install postgresql \
-            (or set PG_BINDIR to the directory holding initdb, pg_ctl and psql).
+            PostgreSQL server binaries not found: no initdb in PG_BINDIR, pg_config --bindir, \
+            \(debianRoot)/*/bin or PATH. \(install)
             """)
     }
 
