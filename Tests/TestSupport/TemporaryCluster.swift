@@ -74,7 +74,22 @@ public final class TemporaryCluster: @unchecked Sendable {
         self.logFile = directory + "/log"
         self.binDirectory = binDirectory
         self.runAs = runAs
+        // Watch from the start: a crash in the middle of starting must not leave a server either.
+        let watchdog = Self.startWatchdog(directory: directory, dataDirectory: dataDirectory,
+                                          binDirectory: binDirectory, runAs: runAs)
+        do {
+            self.port = try Self.initializeAndStart(directory: directory, dataDirectory: dataDirectory,
+                                                    logFile: logFile, binDirectory: binDirectory, runAs: runAs)
+        } catch {
+            if let watchdog { Self.dismiss(watchdog) }
+            throw error
+        }
+        self.watchdog = watchdog
+    }
 
+    /// initdb, then pg_ctl start on a free port; returns the port.
+    private static func initializeAndStart(directory: String, dataDirectory: String, logFile: String,
+                                           binDirectory: String, runAs: RunAs?) throws -> Int {
         let initdb = try Self.runTool(binDirectory + "/initdb", [
             "-D", dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync",
         ], runAs: runAs, currentDirectory: directory)
@@ -109,8 +124,7 @@ public final class TemporaryCluster: @unchecked Sendable {
             Self.runQuietly(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", "immediate", "stop"], runAs: runAs)
             throw TemporaryClusterError(lastFailure)
         }
-        self.port = startedPort
-        startWatchdog()
+        return startedPort
     }
 
     // MARK: Stopping
@@ -124,10 +138,7 @@ public final class TemporaryCluster: @unchecked Sendable {
         Self.runQuietly(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", "immediate", "stop"], runAs: runAs)
         try? FileManager.default.removeItem(atPath: directory)
         if let watchdog {
-            // A line tells the watchdog that all is done; it exits without doing anything.
-            _ = "stopped\n".withCString { write(watchdog.pipe, $0, strlen($0)) }
-            Glibc.close(watchdog.pipe)
-            _ = ProcessRunner.waitForExit(watchdog.pid)
+            Self.dismiss(watchdog)
             self.watchdog = nil
         }
         Self.unregister(self)
@@ -316,8 +327,9 @@ public final class TemporaryCluster: @unchecked Sendable {
     /// Starts `sh` reading a pipe whose only write end we hold (close-on-exec, so no other child
     /// inherits it). If we die without `stop()`, the kernel closes it, `read` sees EOF, and the shell
     /// stops the server and deletes the directory. `stop()` writes a line first, which means "done".
-    private func startWatchdog() {
-        guard let pipe = try? ProcessRunner.makePipe() else { return }
+    private static func startWatchdog(directory: String, dataDirectory: String, binDirectory: String,
+                                      runAs: RunAs?) -> (pid: pid_t, pipe: Int32)? {
+        guard let pipe = try? ProcessRunner.makePipe() else { return nil }
         defer { Glibc.close(pipe.read) }
         let stopCommand = (runAs.map { [$0.runuser, "-u", "postgres", "--"] } ?? [])
             + [binDirectory + "/pg_ctl", "-D", dataDirectory, "-m", "immediate", "stop"]
@@ -330,12 +342,20 @@ public final class TemporaryCluster: @unchecked Sendable {
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { if null >= 0 { Glibc.close(null) } }
         do {
-            let pid = try ProcessRunner.spawn("/bin/sh", ["-c", script], environment: Self.cleanEnvironment(),
+            let pid = try ProcessRunner.spawn("/bin/sh", ["-c", script], environment: cleanEnvironment(),
                                               currentDirectory: "/", stdin: pipe.read, stdout: null, stderr: null)
-            watchdog = (pid, pipe.write)
+            return (pid, pipe.write)
         } catch {
             Glibc.close(pipe.write)
+            return nil
         }
+    }
+
+    /// Tells a watchdog that all is done (a line on its stdin), so it exits without doing anything.
+    private static func dismiss(_ watchdog: (pid: pid_t, pipe: Int32)) {
+        _ = "stopped\n".withCString { write(watchdog.pipe, $0, strlen($0)) }
+        Glibc.close(watchdog.pipe)
+        _ = ProcessRunner.waitForExit(watchdog.pid)
     }
 
     /// Runs a server tool without capturing anything (used by stop, also at exit).
