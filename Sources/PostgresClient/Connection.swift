@@ -1,12 +1,15 @@
-// INTERFACE STUB — to be implemented (helper: PostgresClient).
+internal import CLibPQ
 import Foundation
 
 /// A server message that is not an error (NOTICE, WARNING, INFO...).
 public struct Notice: Sendable, Equatable {
+    /// `NOTICE`, `WARNING`, `INFO`, `LOG`, `DEBUG` (the non-localized form when the server sends it).
     public var severity: String
     public var message: String
     public var detail: String?
     public var hint: String?
+    /// The notice's SQLSTATE (`00000` for a plain RAISE NOTICE, `01000` for RAISE WARNING…).
+    public var sqlState: SQLState? = nil
     public init(severity: String, message: String, detail: String? = nil, hint: String? = nil) {
         self.severity = severity; self.message = message; self.detail = detail; self.hint = hint
     }
@@ -16,26 +19,321 @@ public struct Notice: Sendable, Equatable {
 public enum TransactionStatus: Sendable { case idle, active, inTransaction, inFailedTransaction, unknown }
 
 /// One libpq connection. Owns the PGconn; not thread-safe.
+///
+/// Every call blocks until the server has answered. Every PGresult is cleared in the function that
+/// got it: values are copied into `QueryResult`s, errors into `PostgresError`s.
 public final class Connection {
+    /// The PGconn; nil once closed.
+    private var connection: OpaquePointer?
+
     /// Connects with libpq keyword/value pairs (expand_dbname on, so "dbname" may be a URI).
-    public init(parameters: [(String, String)]) throws { fatalError("stub") }
-    /// Called for every NOTICE/WARNING/INFO the server sends.
+    ///
+    /// `client_encoding=UTF8` and `fallback_application_name=migrate` are added unless given, and
+    /// placed first so that a URI or conninfo string in "dbname" can still override them.
+    /// The error thrown on failure carries libpq's message with every password masked.
+    public init(parameters: [(String, String)]) throws {
+        var pairs: [(String, String)] = []
+        let given = Set(parameters.map { $0.0 })
+        if !given.contains("client_encoding") { pairs.append(("client_encoding", "UTF8")) }
+        if !given.contains("fallback_application_name") { pairs.append(("fallback_application_name", "migrate")) }
+        pairs += parameters
+
+        let connection = withCStrings(pairs.map(\.0) + [nil]) { keywords in
+            withCStrings(pairs.map(\.1) + [nil]) { values in
+                PQconnectdbParams(keywords, values, 1)
+            }
+        }
+        guard let connection else {
+            throw PostgresError(message: "could not allocate a libpq connection (out of memory)")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            var secrets = passwords(in: parameters)
+            secrets += passwordOptions(of: connection)
+            let message = redact(connectionErrorMessage(connection), secrets: secrets)
+            PQfinish(connection)
+            throw PostgresError(message: message.isEmpty ? "could not connect to the server" : message)
+        }
+        self.connection = connection
+        installNoticeReceiver()
+    }
+
+    /// Connects with a `postgres://…` URI or a `key=value …` conninfo string.
+    public convenience init(url: String) throws {
+        try self.init(parameters: [("dbname", url)])
+    }
+
+    deinit { close() }
+
+    /// Called for every NOTICE/WARNING/INFO the server sends. Runs inside the call that received it
+    /// (execute, query, COPY…), so it must not use this connection. Without a handler they are dropped;
+    /// libpq never prints them itself.
     public var noticeHandler: ((Notice) -> Void)?
-    /// Server version as an integer (150004 for 15.4).
-    public var serverVersion: Int { fatalError("stub") }
-    public var transactionStatus: TransactionStatus { fatalError("stub") }
+
+    /// Server version as an integer (150004 for 15.4); 0 once closed.
+    public var serverVersion: Int {
+        guard let connection else { return 0 }
+        return Int(PQserverVersion(connection))
+    }
+
+    public var transactionStatus: TransactionStatus {
+        guard let connection else { return .unknown }
+        switch PQtransactionStatus(connection) {
+        case PQTRANS_IDLE: return .idle
+        case PQTRANS_ACTIVE: return .active
+        case PQTRANS_INTRANS: return .inTransaction
+        case PQTRANS_INERROR: return .inFailedTransaction
+        default: return .unknown
+        }
+    }
+
+    /// Whether the connection is open and libpq considers it healthy.
+    public var isConnected: Bool {
+        guard let connection else { return false }
+        return PQstatus(connection) == CONNECTION_OK
+    }
+
+    /// The server process serving this session (`pg_backend_pid()`); 0 once closed.
+    public var backendPID: Int {
+        guard let connection else { return 0 }
+        return Int(PQbackendPID(connection))
+    }
+
+    /// The database connected to (`PQdb`); "" once closed.
+    public var databaseName: String {
+        guard let connection, let name = PQdb(connection) else { return "" }
+        return String(cString: name)
+    }
+
+    /// The user connected as (`PQuser`); "" once closed.
+    public var userName: String {
+        guard let connection, let name = PQuser(connection) else { return "" }
+        return String(cString: name)
+    }
+
+    /// A parameter the server reports (`server_version`, `TimeZone`, `standard_conforming_strings`…).
+    public func parameterStatus(_ name: String) -> String? {
+        guard let connection, let value = PQparameterStatus(connection, name) else { return nil }
+        return String(cString: value)
+    }
+
     /// Simple-query protocol: may contain several statements; returns one result per statement.
-    @discardableResult public func execute(_ sql: String) throws -> [QueryResult] { fatalError("stub") }
+    ///
+    /// On an error the remaining results are drained and the first error is thrown; its `position`
+    /// counts from the start of `sql`. A `COPY … FROM STDIN` in `sql` is aborted (there is no data to
+    /// send) and makes this throw; the data of a `COPY … TO STDOUT` is read and dropped.
+    /// An empty string (or only comments) returns no results.
+    @discardableResult public func execute(_ sql: String) throws -> [QueryResult] {
+        let connection = try openConnection()
+        guard PQsendQuery(connection, sql) == 1 else { throw PostgresError(connection: connection) }
+        let outcome = readResults(connection, stopAtCopyIn: false)
+        if let error = outcome.error { throw error }
+        return outcome.results
+    }
+
     /// Extended protocol with text parameters ($1, $2…); nil is NULL. One statement.
-    @discardableResult public func query(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult { fatalError("stub") }
+    @discardableResult public func query(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
+        let connection = try openConnection()
+        guard parameters.count <= Int(Int32.max) else {
+            throw PostgresError(message: "too many query parameters (\(parameters.count))")
+        }
+        let sent = withCStrings(parameters) { values in
+            PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        guard sent == 1 else { throw PostgresError(connection: connection) }
+        let outcome = readResults(connection, stopAtCopyIn: false)
+        if let error = outcome.error { throw error }
+        return outcome.results.last ?? QueryResult()
+    }
+
     /// Starts `COPY … FROM STDIN`; then call sendCopyData… and endCopy.
-    public func beginCopy(_ sql: String) throws { fatalError("stub") }
-    public func sendCopyData(_ bytes: UnsafeRawBufferPointer) throws { fatalError("stub") }
-    public func sendCopyData(_ text: String) throws { fatalError("stub") }
+    ///
+    /// Throws the server's error if the statement fails, or an error if it is anything but a single
+    /// `COPY … FROM STDIN` (the connection is left idle in both cases).
+    public func beginCopy(_ sql: String) throws {
+        let connection = try openConnection()
+        guard PQsendQuery(connection, sql) == 1 else { throw PostgresError(connection: connection) }
+        let outcome = readResults(connection, stopAtCopyIn: true)
+        if outcome.inCopyIn { return }
+        if let error = outcome.error { throw error }
+        let what = outcome.results.map { $0.commandTag.isEmpty ? "(empty query)" : "\"\($0.commandTag)\"" }
+        throw PostgresError(message: "beginCopy needs a COPY … FROM STDIN statement, but the server answered "
+            + (what.isEmpty ? "with no result" : what.joined(separator: ", ")))
+    }
+
+    /// True between a successful `beginCopy` and the end of the COPY (libpq reports the connection busy).
+    public var isCopyInProgress: Bool {
+        guard let connection else { return false }
+        return PQtransactionStatus(connection) == PQTRANS_ACTIVE
+    }
+
+    /// Sends COPY data as is (text or CSV rows, as the COPY statement said). Rows may span calls.
+    public func sendCopyData(_ bytes: UnsafeRawBufferPointer) throws {
+        let connection = try openConnection()
+        guard var base = bytes.baseAddress else { return }
+        var remaining = bytes.count
+        while remaining > 0 {
+            let chunk = min(remaining, 1 << 30)
+            let sent = base.withMemoryRebound(to: CChar.self, capacity: chunk) {
+                PQputCopyData(connection, $0, Int32(chunk))
+            }
+            // A blocking connection answers 1 (queued) or -1 (failed, e.g. no COPY in progress).
+            guard sent == 1 else {
+                throw PostgresError(connection: connection, fallback: "could not send COPY data")
+            }
+            base += chunk
+            remaining -= chunk
+        }
+    }
+
+    public func sendCopyData(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { try sendCopyData(UnsafeRawBufferPointer($0)) }
+    }
+
     /// Finishes COPY (errorMessage != nil aborts it) and returns the COPY's result.
-    @discardableResult public func endCopy(errorMessage: String? = nil) throws -> QueryResult { fatalError("stub") }
-    public func escapeIdentifier(_ identifier: String) -> String { fatalError("stub") }
-    public func escapeLiteral(_ literal: String) -> String { fatalError("stub") }
-    public func close() {}
-    public var isCopyInProgress: Bool { false }
+    ///
+    /// A server error (bad row data: its `context` names the line, e.g. `COPY t, line 3, column n: "x"`)
+    /// is thrown; so is the server's "COPY from stdin failed: <errorMessage>" after an abort.
+    @discardableResult public func endCopy(errorMessage: String? = nil) throws -> QueryResult {
+        let connection = try openConnection()
+        guard PQputCopyEnd(connection, errorMessage) == 1 else {
+            throw PostgresError(connection: connection, fallback: "could not end COPY")
+        }
+        let outcome = readResults(connection, stopAtCopyIn: false)
+        if let error = outcome.error { throw error }
+        return outcome.results.last ?? QueryResult()
+    }
+
+    /// `"name"` quoted for SQL, with inner double quotes doubled (PQescapeIdentifier).
+    public func escapeIdentifier(_ identifier: String) -> String {
+        if let connection, let escaped = PQescapeIdentifier(connection, identifier, strlen(identifier)) {
+            defer { PQfreemem(escaped) }
+            return String(cString: escaped)
+        }
+        // Only reached when closed or out of memory; the same rule libpq applies for UTF-8.
+        return "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// `'text'` quoted for SQL (PQescapeLiteral: `E'…'` when there are backslashes).
+    public func escapeLiteral(_ literal: String) -> String {
+        if let connection, let escaped = PQescapeLiteral(connection, literal, strlen(literal)) {
+            defer { PQfreemem(escaped) }
+            return String(cString: escaped)
+        }
+        let body = literal.replacingOccurrences(of: "'", with: "''")
+        if literal.contains("\\") {
+            return " E'" + body.replacingOccurrences(of: "\\", with: "\\\\") + "'"
+        }
+        return "'" + body + "'"
+    }
+
+    /// Closes the connection (PQfinish). Safe to call more than once; later calls on it throw.
+    public func close() {
+        guard let connection else { return }
+        // Nothing may call back into this object once it starts going away.
+        PQsetNoticeReceiver(connection, { _, _ in }, nil)
+        PQfinish(connection)
+        self.connection = nil
+    }
+
+    // MARK: - Internals
+
+    private func openConnection() throws -> OpaquePointer {
+        guard let connection else { throw PostgresError(message: "the connection is closed") }
+        return connection
+    }
+
+    /// Reads results until libpq has no more. The first error wins; later results are still drained so
+    /// the connection is ready for the next command. With `stopAtCopyIn`, a COPY_IN that is the very
+    /// first result is left open for the caller (COPY mode); any other COPY_IN is aborted.
+    private func readResults(_ connection: OpaquePointer, stopAtCopyIn: Bool)
+        -> (results: [QueryResult], error: PostgresError?, inCopyIn: Bool)
+    {
+        var results: [QueryResult] = []
+        var firstError: PostgresError?
+        while let result = PQgetResult(connection) {
+            defer { PQclear(result) }
+            switch PQresultStatus(result) {
+            case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+                if firstError == nil { results.append(QueryResult(result: result)) }
+            case PGRES_EMPTY_QUERY:
+                break
+            case PGRES_COPY_IN:
+                if stopAtCopyIn && results.isEmpty && firstError == nil {
+                    return ([], nil, true)
+                }
+                // Nobody prepared data for it: abort; the server then answers with an error result.
+                PQputCopyEnd(connection, "no data was supplied for COPY FROM STDIN")
+                firstError = firstError ?? PostgresError(message: """
+                    COPY … FROM STDIN cannot be run here: it needs its data sent through \
+                    beginCopy(_:), sendCopyData(_:) and endCopy() as the only statement
+                    """)
+            case PGRES_COPY_OUT:
+                // Read and drop the data; the COPY's own result follows.
+                var buffer: UnsafeMutablePointer<CChar>?
+                while PQgetCopyData(connection, &buffer, 0) > 0 {
+                    PQfreemem(buffer)
+                    buffer = nil
+                }
+            case PGRES_COPY_BOTH:
+                // Only replication connections get here; end our side and report it.
+                PQputCopyEnd(connection, nil)
+                firstError = firstError ?? PostgresError(message: "COPY BOTH (replication) is not supported")
+            case PGRES_FATAL_ERROR, PGRES_BAD_RESPONSE, PGRES_NONFATAL_ERROR:
+                if firstError == nil {
+                    firstError = PostgresError(result: result, connection: connection)
+                    firstError?.failedStatementIndex = results.count
+                }
+            case let status:
+                // Single-row, chunked and pipeline results: modes this wrapper never turns on.
+                let name = PQresStatus(status).map { String(cString: $0) } ?? "\(status.rawValue)"
+                firstError = firstError ?? PostgresError(message: "unexpected libpq result status \(name)")
+            }
+        }
+        return (results, firstError, false)
+    }
+
+    /// Routes libpq's notices to `noticeHandler` instead of stderr. The receiver gets this object
+    /// through `arg`, unretained: libpq only calls it from inside our own calls, and `close()`
+    /// swaps it out before PQfinish.
+    private func installNoticeReceiver() {
+        guard let connection else { return }
+        let receiver: PQnoticeReceiver = { arg, result in
+            guard let arg, let result else { return }
+            let connection = Unmanaged<Connection>.fromOpaque(arg).takeUnretainedValue()
+            guard let handler = connection.noticeHandler else { return }
+            var notice = Notice(
+                severity: diagnosticField(result, .severityNonLocalized)
+                    ?? diagnosticField(result, .severity) ?? "NOTICE",
+                message: diagnosticField(result, .message)
+                    ?? trimmedCString(PQresultErrorMessage(result)) ?? "",
+                detail: diagnosticField(result, .detail),
+                hint: diagnosticField(result, .hint))
+            notice.sqlState = diagnosticField(result, .sqlState).map(SQLState.init(rawValue:))
+            handler(notice)
+        }
+        PQsetNoticeReceiver(connection, receiver, Unmanaged.passUnretained(self).toOpaque())
+    }
+}
+
+/// Calls `body` with a C array of the strings (nil stays NULL), valid only during the call.
+private func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let copies = strings.map { $0.flatMap { strdup($0) } }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { $0.map { UnsafePointer($0) } })
+}
+
+/// The password option of a PGconn after parsing (from parameters, a URI, PGPASSWORD…).
+private func passwordOptions(of connection: OpaquePointer) -> [String] {
+    guard let options = PQconninfo(connection) else { return [] }
+    defer { PQconninfoFree(options) }
+    var secrets: [String] = []
+    var option = options
+    while let keyword = option.pointee.keyword {
+        if strcmp(keyword, "password") == 0, let value = option.pointee.val {
+            secrets.append(String(cString: value))
+        }
+        option += 1
+    }
+    return secrets
 }

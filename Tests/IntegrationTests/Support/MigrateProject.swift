@@ -58,7 +58,7 @@ final class MigrateProject {
         env["HOME"] = directory.path
         for (key, value) in environment { env[key] = value }
         let args = (withURL ? ["-url=\(url)"] : []) + arguments
-        let result = try cluster.run(MigrateBinary.path, args, environment: env, input: nil, currentDirectory: directory.path)
+        let result = try ProcessRunner.run(MigrateBinary.path, args, environment: env, input: nil, currentDirectory: directory.path)
         return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
