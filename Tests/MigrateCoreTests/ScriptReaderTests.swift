@@ -1,0 +1,249 @@
+import XCTest
+@testable import MigrateCore
+
+/// The reader around the splitter: COPY data, psql meta-commands, errors, encodings, files and chunks.
+final class ScriptReaderTests: XCTestCase {
+    // MARK: COPY … FROM STDIN
+
+    func testCopyFromStdinPassesDataThroughThenContinues() throws {
+        let script = """
+            CREATE TABLE t (a int, b text);
+            COPY public.t (a, b) FROM stdin;
+            1\tx;y
+            2\t'quoted' $$ "dq" /* not a comment
+            \\.
+            SELECT 3;
+            """
+        XCTAssertEqual(try SQLScriptReader.elements(in: script), [
+            statement("CREATE TABLE t (a int, b text)", line: 1),
+            statement("COPY public.t (a, b) FROM stdin", line: 2, copy: true),
+            .copyData("1\tx;y\n"),
+            .copyData("2\t'quoted' $$ \"dq\" /* not a comment\n"),
+            .copyEnd(line: 5),
+            statement("SELECT 3", line: 6),
+        ])
+    }
+
+    func testCopyDataLineEndingsAreNormalised() throws {
+        XCTAssertEqual(try SQLScriptReader.elements(in: "copy t from STDIN with (format csv);\r\n1,\"a\"\r\n\\.\r\nSELECT 1"), [
+            statement("copy t from STDIN with (format csv)", line: 1, copy: true),
+            .copyData("1,\"a\"\n"),
+            .copyEnd(line: 3),
+            statement("SELECT 1", line: 4),
+        ])
+    }
+
+    func testCopyDataRunningToEndOfFile() throws {
+        XCTAssertEqual(try SQLScriptReader.elements(in: "COPY t FROM STDIN WITH (FORMAT csv);\n1,2\n3,4\n"), [
+            statement("COPY t FROM STDIN WITH (FORMAT csv)", line: 1, copy: true),
+            .copyData("1,2\n"), .copyData("3,4\n"), .copyEnd(line: 3),
+        ])
+        XCTAssertEqual(try SQLScriptReader.elements(in: "SELECT 1;\nCOPY t FROM stdin"), [
+            statement("SELECT 1", line: 1), statement("COPY t FROM stdin", line: 2, copy: true), .copyEnd(line: 2),
+        ])
+    }
+
+    func testEmptyCopyData() throws {
+        XCTAssertEqual(try SQLScriptReader.elements(in: "COPY t FROM stdin;\n\\.\n"), [
+            statement("COPY t FROM stdin", line: 1, copy: true), .copyEnd(line: 2),
+        ])
+    }
+
+    func testRestOfCopyLineRunsAfterTheData() throws {
+        // psql sends the COPY at its `;`, reads data from the next line, then lexes the rest of the line.
+        XCTAssertEqual(try SQLScriptReader.elements(in: "COPY t FROM stdin; SELECT 'é', 9;\n1\n\\.\nSELECT 10;"), [
+            statement("COPY t FROM stdin", line: 1, copy: true),
+            .copyData("1\n"), .copyEnd(line: 3),
+            statement("SELECT 'é', 9", line: 1, column: 20),
+            statement("SELECT 10", line: 4),
+        ])
+    }
+
+    func testOtherCopyFormsAreOrdinaryStatements() throws {
+        let statements = try scriptStatements("""
+            COPY t TO STDOUT;
+            COPY t FROM '/tmp/t.csv';
+            COPY (SELECT * FROM stdin_log) TO STDOUT;
+            COPY t FROM PROGRAM 'cat stdin';
+            COPYRIGHT;
+            SELECT 'COPY t FROM stdin';
+            """)
+        XCTAssertEqual(statements.count, 6)
+        XCTAssertFalse(statements.contains(where: \.isCopyFromStdin))
+        XCTAssertEqual(try SQLScriptReader.elements(in: "/* c */ COPY \"from\" (\"to\") FROM  StdIn;\n\\."), [
+            statement("COPY \"from\" (\"to\") FROM  StdIn", line: 1, column: 9, copy: true), .copyEnd(line: 2),
+        ])
+    }
+
+    // MARK: psql meta-commands
+
+    func testRestrictAndUnrestrictAreIgnored() throws {
+        let script = "\\restrict Abc123\n-- dump\nSELECT 1;\n\n\\unrestrict Abc123\n"
+        XCTAssertEqual(try scriptStatements(script), [SQLStatement(text: "SELECT 1", line: 3)])
+    }
+
+    func testOtherMetaCommandsAreRefused() throws {
+        var reader = SQLScriptReader(text: "SELECT 1;\n  \\connect other\nSELECT 2;", displayName: "V2__x.sql")
+        XCTAssertEqual(try reader.next(), statement("SELECT 1", line: 1))
+        XCTAssertThrowsError(try reader.next()) { error in
+            XCTAssertEqual(error as? SQLScriptError, SQLScriptError(
+                file: "V2__x.sql", line: 2, column: 3,
+                message: "psql meta-command \\connect is not supported in migrations"))
+            XCTAssertEqual("\(error)", "V2__x.sql:2:3: psql meta-command \\connect is not supported in migrations")
+        }
+        XCTAssertNil(try reader.next(), "a reader stops after an error")
+
+        XCTAssertEqual(scriptError("\\set ON_ERROR_STOP 1\n")?.message, "psql meta-command \\set is not supported in migrations")
+        XCTAssertEqual(scriptError("SELECT 1 \\gexec")?.column, 10)
+        // \restrict in the middle of a statement is not something pg_dump writes.
+        XCTAssertEqual(scriptError("SELECT\n\\restrict x\n1;")?.line, 2)
+    }
+
+    func testBackslashInsideQuotesIsNotAMetaCommand() throws {
+        XCTAssertEqual(try scriptTexts("SELECT '\\connect';\nSELECT $$\n\\i x\n$$; -- \\set\n/* \\x */"),
+                       ["SELECT '\\connect'", "SELECT $$\n\\i x\n$$"])
+    }
+
+    // MARK: Unterminated constructs
+
+    func testUnterminatedThingsReportWhereTheyStarted() {
+        let dollar = scriptError("SELECT 1;\n\nCREATE FUNCTION f() AS $body$\nSELECT 1;\n", displayName: "V3__x.sql")
+        XCTAssertEqual(dollar?.description, "V3__x.sql:3:24: unterminated dollar-quoted string $body$ (started here)")
+        XCTAssertEqual(dollar?.line, 3)
+        XCTAssertEqual(dollar?.column, 24)
+
+        XCTAssertEqual(scriptError("SELECT 1;\nSELECT 'abc;\n\n")?.description,
+                       "test.sql:2:8: unterminated quoted string (started here)")
+        XCTAssertEqual(scriptError("SELECT E'abc\\';")?.description,
+                       "test.sql:1:8: unterminated escape string E'…' (started here)")
+        XCTAssertEqual(scriptError("SELECT 'é' AS \"abc")?.description,
+                       "test.sql:1:15: unterminated quoted identifier (started here)")
+        XCTAssertEqual(scriptError("SELECT 1; /* a /* b */\nSELECT 2;")?.description,
+                       "test.sql:1:11: unterminated /* comment (started here)")
+        XCTAssertEqual(scriptError("SELECT $$")?.message, "unterminated dollar-quoted string $$ (started here)")
+    }
+
+    // MARK: Encodings
+
+    func testInvalidUTF8IsReportedWithItsLine() {
+        let bytes = Array("SELECT 1;\nSELECT 'caf".utf8) + [0xE9] + Array("';\n".utf8)
+        XCTAssertThrowsError(try scriptElements(bytes: bytes, chunkSize: 4096)) { error in
+            let error = error as? SQLScriptError
+            XCTAssertEqual(error?.line, 2)
+            XCTAssertEqual(error?.column, 12)
+            XCTAssertEqual(error?.message, "invalid UTF-8 (byte 0xE9); the file is not UTF-8, set the correct encoding")
+        }
+        // Bad bytes in a comment are refused too, and overlong forms and surrogates are not UTF-8.
+        for bad: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80]] {
+            let script = Array("-- ok\n-- ".utf8) + bad + Array("\nSELECT 1".utf8)
+            XCTAssertThrowsError(try scriptElements(bytes: script, chunkSize: 4096)) {
+                XCTAssertEqual(($0 as? SQLScriptError)?.line, 2, "\(bad)")
+            }
+        }
+    }
+
+    func testLatin1IsTranscoded() throws {
+        let bytes = Array("SELECT 'caf".utf8) + [0xE9] + Array("', '".utf8) + [0x80, 0xFF] + Array("';\nSELECT 2".utf8)
+        XCTAssertEqual(try scriptElements(bytes: bytes, encoding: .isoLatin1, chunkSize: 3), [
+            statement("SELECT 'café', '\u{80}ÿ'", line: 1), statement("SELECT 2", line: 2),
+        ])
+        XCTAssertEqual(try scriptElements(bytes: bytes, encoding: .windowsCP1252, chunkSize: 5), [
+            statement("SELECT 'café', '€ÿ'", line: 1), statement("SELECT 2", line: 2),
+        ])
+        XCTAssertThrowsError(try scriptElements(bytes: Array("SELECT 1;\n'x".utf8) + [0x81], encoding: .windowsCP1252, chunkSize: 64)) {
+            XCTAssertEqual(($0 as? SQLScriptError)?.description,
+                           "test.sql:2:3: byte 0x81 is not a windows-1252 character; set the correct encoding")
+        }
+    }
+
+    // MARK: Files and chunks
+
+    func testReadsFilesInAnyChunkSize() throws {
+        let script = """
+            -- V1__init.sql
+            CREATE TABLE "naïve" (id int);\r
+            DO $body$ BEGIN PERFORM 'x;'; END $body$;
+            COPY "naïve" FROM stdin;
+            1
+            \\.
+            SELECT 'done'
+            """
+        let url = try temporaryFile(Data(([0xEF, 0xBB, 0xBF] as [UInt8]) + Array(script.utf8)))
+        var reader = try SQLScriptReader(url: url, displayName: "V1__init.sql")
+        let expected = try reader.allElements()
+        XCTAssertEqual(expected, [
+            statement("CREATE TABLE \"naïve\" (id int)", line: 2),
+            statement("DO $body$ BEGIN PERFORM 'x;'; END $body$", line: 3),
+            statement("COPY \"naïve\" FROM stdin", line: 4, copy: true),
+            .copyData("1\n"), .copyEnd(line: 6),
+            statement("SELECT 'done'", line: 7),
+        ])
+        for chunkSize in 1...9 {
+            var chunked = try SQLScriptReader(url: url, displayName: "V1__init.sql", encoding: .utf8, placeholders: nil, chunkSize: chunkSize)
+            XCTAssertEqual(try chunked.allElements(), expected, "chunk size \(chunkSize)")
+        }
+    }
+
+    func testChunkBoundariesAnywhereGiveTheSameResult() throws {
+        let script = """
+            \u{FEFF}SELECT $fn_tag$ ; $fn_tag$, 'ünïcödé 😀 ;', E'\\'';\r
+            /* /* ; */ */ CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; END;\r
+            COPY t FROM stdin;\r
+            a\tb😀\r
+            \\.\r
+            SELECT ${v}; -- ${v}\r\r\n
+            SELECT "x;""y" FROM t WHERE a = $1
+            """
+        let bytes = Array(script.utf8)
+        let placeholders = PlaceholderReplacer(values: ["v": "42"])
+        let whole = try scriptElements(bytes: bytes, chunkSize: bytes.count, placeholders: placeholders)
+        XCTAssertEqual(whole.count, 7)
+        XCTAssertEqual(whole.last, statement("SELECT \"x;\"\"y\" FROM t WHERE a = $1", line: 9))
+        for chunkSize in [1, 2, 3, 4, 5, 6, 7, 64] {
+            XCTAssertEqual(try scriptElements(bytes: bytes, chunkSize: chunkSize, placeholders: placeholders), whole, "chunk size \(chunkSize)")
+        }
+    }
+
+    func testOtherEncodingsAreDecodedByFoundation() throws {
+        let text = "SELECT 'ü';\nSELECT 2"
+        let url = try temporaryFile(text.data(using: .utf16)!)
+        var reader = try SQLScriptReader(url: url, displayName: "u16.sql", encoding: .utf16)
+        XCTAssertEqual(try reader.allElements(), [statement("SELECT 'ü'", line: 1), statement("SELECT 2", line: 2)])
+    }
+
+    func testMissingFileIsAScriptError() {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("missing-\(UUID().uuidString).sql")
+        XCTAssertThrowsError(try SQLScriptReader(url: url, displayName: "V9__missing.sql")) { error in
+            let error = error as? SQLScriptError
+            XCTAssertEqual(error?.file, "V9__missing.sql")
+            XCTAssertEqual(error?.line, 0)
+            XCTAssertTrue(error?.description.hasPrefix("V9__missing.sql: could not open the file") ?? false, "\(String(describing: error))")
+        }
+    }
+
+    /// Not timed: lexes a generated script of 50 000 INSERTs and checks every statement came out.
+    func testManyStatementsThroughput() throws {
+        var script = "-- generated\n"
+        for i in 0..<50_000 {
+            script += "INSERT INTO t (id, name, note) VALUES (\(i), 'name \(i); ''q''', E'x\\'y'); -- row \(i)\n"
+        }
+        var reader = SQLScriptReader(text: script, displayName: "big.sql")
+        var count = 0
+        var last: SQLStatement?
+        while let element = try reader.next() {
+            guard case .statement(let s) = element else { return XCTFail("unexpected \(element)") }
+            count += 1
+            last = s
+        }
+        XCTAssertEqual(count, 50_000)
+        XCTAssertEqual(last?.line, 50_001)
+        XCTAssertEqual(last?.text, "INSERT INTO t (id, name, note) VALUES (49999, 'name 49999; ''q''', E'x\\'y')")
+    }
+
+    private func temporaryFile(_ data: Data) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("script-\(UUID().uuidString).sql")
+        try data.write(to: url)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+}
