@@ -204,6 +204,78 @@ final class ScriptReaderTests: XCTestCase {
         }
     }
 
+    func testLongLinesComeInPiecesWithTheSameResult() throws {
+        // One line, many statements; tiny chunks make the reader cut the line after every blank. Columns count
+        // the text after placeholder replacement.
+        let line = "SELECT 'a b; c', E'x\\ y\\';' /* d e; */ , $t$ f; g $t$; SELECT \"h i;\" -- j; k ' l\n"
+            + "SELECT ${v} AS \"ü ${v}\"; COPY t FROM stdin; SELECT 'after copy', 2; SELECT 3; -- tail\n"
+            + "1\t2 3\n\\.\n\\restrict a b c d\nSELECT 'é' , 4"
+        let bytes = Array(line.utf8)
+        let placeholders = PlaceholderReplacer(values: ["v": "value with blanks"])
+        let whole = try scriptElements(bytes: bytes, chunkSize: 1 << 20, placeholders: placeholders)
+        XCTAssertEqual(whole, [
+            statement("SELECT 'a b; c', E'x\\ y\\';' /* d e; */ , $t$ f; g $t$", line: 1),
+            statement("SELECT \"h i;\" -- j; k ' l\nSELECT value with blanks AS \"ü value with blanks\"", line: 1, column: 56),
+            statement("COPY t FROM stdin", line: 2, column: 52, copy: true),
+            .copyData("1\t2 3\n"), .copyEnd(line: 4),
+            statement("SELECT 'after copy', 2", line: 2, column: 71),
+            statement("SELECT 3", line: 2, column: 95),
+            statement("SELECT 'é' , 4", line: 6),
+        ])
+        for chunkSize in 1...24 {
+            XCTAssertEqual(try scriptElements(bytes: bytes, chunkSize: chunkSize, placeholders: placeholders), whole,
+                           "chunk size \(chunkSize)")
+        }
+    }
+
+    func testErrorsInLaterPiecesOfALongLineHaveTheRightColumn() {
+        let cases: [(String, String)] = [
+            ("SELECT 1; SELECT 2; SELECT 'open and never closed", "test.sql:1:28: unterminated quoted string (started here)"),
+            ("SELECT 1; SELECT 2; SELECT ${nope}", "test.sql:1:28: No value provided for placeholder ${nope}"),
+            ("SELECT 1; SELECT 2; \\connect x", "test.sql:1:21: psql meta-command \\connect is not supported in migrations"),
+        ]
+        for (script, expected) in cases {
+            for chunkSize in [1, 2, 3, 7, 1 << 20] {
+                XCTAssertThrowsError(try scriptElements(bytes: Array(script.utf8), chunkSize: chunkSize,
+                                                        placeholders: PlaceholderReplacer(values: [:]))) {
+                    XCTAssertEqual("\($0)", expected, "chunk size \(chunkSize)")
+                }
+            }
+        }
+        let bad = Array("SELECT 1; SELECT 'é".utf8) + [0xFF] + Array("';".utf8)
+        for chunkSize in [1, 4, 1 << 20] {
+            XCTAssertThrowsError(try scriptElements(bytes: bad, chunkSize: chunkSize)) {
+                XCTAssertEqual(($0 as? SQLScriptError)?.column, 20, "chunk size \(chunkSize)")
+            }
+        }
+    }
+
+    /// Random scripts built from tricky pieces give the same elements (or the same error) whatever the chunk size.
+    func testRandomScriptsAreChunkSizeIndependent() throws {
+        let pieces = [
+            "SELECT 1", ";", " ", "\n", "\r\n", "\r", "'a;b'", "'it''s'", "E'\\''", "E'x'", "\"q;\"\"\"", "$$ ; $$",
+            "$fn$ $$ ' $fn$", "$1", "/* c /* n */ ; */", "-- c ;", "(", ")", "é😀", "${v}", "${", "BEGIN", "END", "CASE",
+            "CREATE FUNCTION f() BEGIN ATOMIC", "COPY t FROM stdin;", "\\.", "x$y$", "U&'\\0041'",
+        ]
+        var rng = SplitMix64(seed: 42)
+        let placeholders = PlaceholderReplacer(values: ["v": "V ; v"])
+        func outcome(_ bytes: [UInt8], _ chunkSize: Int) -> String {
+            do {
+                return "\(try scriptElements(bytes: bytes, chunkSize: chunkSize, placeholders: placeholders))"
+            } catch {
+                return "error: \(error)"
+            }
+        }
+        for _ in 0..<300 {
+            let script = (0..<Int.random(in: 1...40, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            let bytes = Array(script.utf8)
+            let whole = outcome(bytes, 1 << 20)
+            for chunkSize in [1, 2, 3, 5, 8, 13] {
+                XCTAssertEqual(outcome(bytes, chunkSize), whole, "chunk size \(chunkSize) for \(script.debugDescription)")
+            }
+        }
+    }
+
     func testOtherEncodingsAreDecodedByFoundation() throws {
         let text = "SELECT 'ü';\nSELECT 2"
         let url = try temporaryFile(text.data(using: .utf16)!)
@@ -245,5 +317,20 @@ final class ScriptReaderTests: XCTestCase {
         try data.write(to: url)
         addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
+    }
+}
+
+/// A small deterministic generator, so the random-script test is repeatable.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -3,11 +3,12 @@ import Foundation
 /// A growable run of bytes whose base address stays put until the next mutation.
 ///
 /// The script reader's hot loops work on raw pointers into these buffers; Swift arrays cannot hand out a
-/// pointer that outlives a closure. Instances are owned by one reader and never shared between threads.
+/// pointer that outlives a closure. Instances are owned by one reader and never shared between threads,
+/// so the stored properties skip Swift's dynamic exclusivity checks, which cost more than the work here.
 final class ByteBuffer {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    private(set) var count = 0
-    private(set) var capacity: Int
+    @exclusivity(unchecked) private(set) var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) private(set) var capacity: Int
 
     init(capacity: Int = 256) {
         self.capacity = Swift.max(capacity, 16)

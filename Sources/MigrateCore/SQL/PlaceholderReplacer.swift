@@ -29,14 +29,21 @@ public struct PlaceholderReplacer: Sendable {
         let bytes = Array(line.utf8)
         let out = ByteBuffer()
         let changed = try bytes.withUnsafeBufferPointer {
-            try replace($0, into: out, file: file, lineNumber: lineNumber)
+            try replace($0, into: out, file: file, lineNumber: lineNumber, columnBase: 0)
         }
         return changed ? String(decoding: out.bytes, as: UTF8.self) : line
     }
 
+    /// True when the prefix or suffix has a space or tab (then long lines must not be cut at blanks).
+    var containsBlank: Bool {
+        (prefix + suffix).contains { $0 == 0x20 || $0 == 0x09 }
+    }
+
     /// Appends `text` with its placeholders replaced to `out` and returns true; returns false (and leaves
-    /// `out` alone) when the text has no placeholder.
-    func replace(_ text: UnsafeBufferPointer<UInt8>, into out: ByteBuffer, file: String, lineNumber: Int) throws -> Bool {
+    /// `out` alone) when the text has no placeholder. `columnBase` is the scalars before `text` on its line.
+    func replace(
+        _ text: UnsafeBufferPointer<UInt8>, into out: ByteBuffer, file: String, lineNumber: Int, columnBase: Int
+    ) throws -> Bool {
         guard let p = text.baseAddress, !prefix.isEmpty, text.count > prefix.count else { return false }
         let n = text.count
         var i = 0
@@ -51,7 +58,7 @@ public struct PlaceholderReplacer: Sendable {
             let name = String(decoding: UnsafeBufferPointer(start: p + nameStart, count: nameEnd - nameStart), as: UTF8.self)
             guard let value = values[name.lowercased()] else {
                 throw SQLScriptError(
-                    file: file, line: lineNumber, column: TextDecoding.scalarCount(p, q) + 1,
+                    file: file, line: lineNumber, column: columnBase + TextDecoding.scalarCount(p, q) + 1,
                     message: "No value provided for placeholder \(prefixText)\(name)\(suffixText)")
             }
             out.append(p + copied, count: q - copied)

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// The file is read in chunks (1 MiB) and split into lines (`\n`, `\r\n` or a lone `\r`); each line is
 /// decoded to UTF-8, has its placeholders replaced, and is fed to a splitter that follows psql's rules.
-/// At any time the reader holds one chunk, the current line and the statement being collected.
+/// At any time the reader holds one chunk, the current line and the statement being collected; a line
+/// longer than a chunk is split after a blank, so even a one-line file of many statements stays small.
 ///
 /// `COPY … FROM STDIN` is followed by its data lines, passed through verbatim (placeholders aside) with
 /// `\n` endings, up to a `\.` line or the end of the file. After an error, `next()` returns nil.
@@ -27,6 +28,10 @@ public struct SQLScriptReader {
     /// The line being split, and how far.
     private var current: LineView?
     private var position = 0
+    /// Scalars (after placeholder replacement) in earlier pieces of the current long line.
+    private var pieceColumnBase = 0
+    /// Longest piece of a line handed to the splitter; nil when placeholders could contain a blank.
+    private let fragmentLimit: Int?
     /// What followed `COPY … FROM STDIN;` on its line, split once the data is over (as psql does).
     private let deferred = ByteBuffer()
     private var deferredLine: LineView?
@@ -98,6 +103,7 @@ public struct SQLScriptReader {
         source = LineSource(input: input, decoding: decoding, file: displayName)
         self.placeholders = placeholders
         splitter = ScriptSplitter(file: displayName)
+        fragmentLimit = placeholders?.containsBlank == true ? nil : input.chunkSize
     }
 
     /// Every element of an in-memory script.
@@ -134,43 +140,54 @@ public struct SQLScriptReader {
                     if let rest = deferredLine {
                         current = rest
                         deferredLine = nil
-                    } else if let line = try source.nextLine() {
-                        current = try replacingPlaceholders(in: line)
+                    } else if let line = try source.nextLine(fragmentLimit: fragmentLimit) {
+                        var piece = try replacingPlaceholders(in: line)
+                        piece.columnBase = pieceColumnBase
+                        pieceColumnBase = piece.endsLine
+                            ? 0 : pieceColumnBase + TextDecoding.scalarCount(piece.bytes.baseAddress!, piece.contentCount)
+                        current = piece
                     } else {
                         phase = .finished
                         guard let statement = try splitter.finish() else { return nil }
-                        return emit(statement)
+                        return try emit(statement)
                     }
                     position = 0
                     splitter.beginLine()
                 }
                 if let statement = try splitter.scan(current!, from: &position) {
-                    return emit(statement)
+                    return try emit(statement)
                 }
                 current = nil
             }
         }
     }
 
-    private mutating func emit(_ found: ScriptSplitter.Statement) -> ScriptElement {
+    private mutating func emit(_ found: ScriptSplitter.Statement) throws -> ScriptElement {
         let isCopy = StatementClassifier.isCopyFromStdin(found.text)
         if isCopy {
-            if let line = current { deferRest(of: line) }
+            if let line = current { try deferRest(of: line) }
             current = nil
+            pieceColumnBase = 0
             phase = .copyData
         }
         return .statement(SQLStatement(text: found.text, line: found.line, column: found.column, isCopyFromStdin: isCopy))
     }
 
-    /// Keeps what follows the COPY statement on its line, unless it is only whitespace.
-    private mutating func deferRest(of line: LineView) {
-        let rest = UnsafeBufferPointer(rebasing: line.bytes[position...])
-        guard rest.contains(where: { !ScriptSplitter.isSpace($0) }) else { return }
-        deferred.removeAll()
-        deferred.append(rest)
+    /// Keeps what follows the COPY statement on its line (all of it, when the line came in pieces),
+    /// unless it is only whitespace.
+    private mutating func deferRest(of line: LineView) throws {
+        // Read everything needed from `line` before the source moves on (its bytes may be reused).
         let columnBase = line.columnBase + TextDecoding.scalarCount(line.bytes.baseAddress!, position)
-        deferredLine = LineView(bytes: deferred.bytes, contentCount: max(line.contentCount - position, 0),
-                                number: line.number, columnBase: columnBase)
+        deferred.removeAll()
+        deferred.append(UnsafeBufferPointer(rebasing: line.bytes[position...]))
+        var contentCount = max(line.contentCount - position, 0)
+        if !line.endsLine, let rest = try source.nextLine() {
+            let restOfLine = try replacingPlaceholders(in: rest)
+            contentCount = deferred.count + restOfLine.contentCount
+            deferred.append(restOfLine.bytes)
+        }
+        guard deferred.bytes.contains(where: { !ScriptSplitter.isSpace($0) }) else { return }
+        deferredLine = LineView(bytes: deferred.bytes, contentCount: contentCount, number: line.number, columnBase: columnBase)
     }
 
     private mutating func nextCopyElement() throws -> ScriptElement {
@@ -194,11 +211,13 @@ public struct SQLScriptReader {
     private func replacingPlaceholders(in line: LineView) throws -> LineView {
         guard let placeholders else { return line }
         replaced.removeAll()
-        guard try placeholders.replace(line.content, into: replaced, file: file, lineNumber: line.number) else {
+        guard try placeholders.replace(line.content, into: replaced, file: file, lineNumber: line.number,
+                                       columnBase: line.columnBase) else {
             return line
         }
         let contentCount = replaced.count
         replaced.append(UnsafeBufferPointer(rebasing: line.bytes[line.contentCount...]))
-        return LineView(bytes: replaced.bytes, contentCount: contentCount, number: line.number)
+        return LineView(bytes: replaced.bytes, contentCount: contentCount, number: line.number,
+                        columnBase: line.columnBase, endsLine: line.endsLine)
     }
 }

@@ -20,6 +20,7 @@ struct ScriptSplitter {
         case quotedIdentifier   // "…", U&"…"
         case dollarQuoted       // $tag$…$tag$
         case blockComment       // /* … */, nesting
+        case restOfLine         // a -- comment or skipped meta-command that goes on in the next piece of a long line
     }
 
     let file: String
@@ -29,17 +30,19 @@ struct ScriptSplitter {
     private var parenDepth = 0
     /// psql's begin_depth: BEGIN … END nesting inside CREATE [OR REPLACE] FUNCTION|PROCEDURE.
     private var beginDepth = 0
-    /// psql's identifier_count and identifiers[4]: the first letters of CREATE/OR/REPLACE/FUNCTION/PROCEDURE
-    /// when they are among the first four identifiers of the statement, one per byte.
+    /// psql's identifier_count (counted up to 4, all that matters) and identifiers[4]: the first letters of
+    /// CREATE/OR/REPLACE/FUNCTION/PROCEDURE when among the statement's first four identifiers, one per byte.
     private var identifierCount = 0
     private var identifierInitials: UInt32 = 0
+    /// The statement so far starts like CREATE [OR REPLACE] FUNCTION|PROCEDURE (follows identifierInitials).
+    private var isRoutineDefinition = false
     /// After an E'…' string closes: 1 = a continuation is possible, 2 = a newline followed, so a `'`
     /// resumes the same escape string (SQL's "'a'\n'b'" concatenation, psql's xqs state).
     private var escapeContinuation: UInt8 = 0
 
     /// Where the open quote, dollar quote or comment started (offset is on the current line until resolved).
     private var openLine = 0
-    private var openColumn = 0
+    private var openColumn = 0  // 0 until resolved
     private var openOffset = 0
 
     private(set) var inStatement = false
@@ -89,6 +92,7 @@ struct ScriptSplitter {
                         if i + 1 < n, p[i + 1] == UInt8(ascii: "-") {
                             // A line comment runs to the end of the line (and counts as a newline).
                             if escapeContinuation == 1 { escapeContinuation = 2 }
+                            if !line.endsLine { mode = .restOfLine }
                             i = n
                         } else {
                             markToken(at: i, line)
@@ -238,6 +242,10 @@ struct ScriptSplitter {
                     }
                 }
                 i = j
+
+            case .restOfLine:
+                if line.endsLine { mode = .normal }
+                i = n
             }
         }
         // The line is used up.
@@ -246,7 +254,8 @@ struct ScriptSplitter {
             pending.append(p + segmentStart, count: n - segmentStart)
             segmentStart = 0
         }
-        if mode != .normal, openLine == line.number, openColumn == 0 {
+        if mode != .normal, mode != .restOfLine, openColumn == 0 {
+            // Opened on this line (or piece) and still open: resolve its column while the bytes are here.
             openColumn = column(at: openOffset, line)
         }
         return nil
@@ -255,7 +264,7 @@ struct ScriptSplitter {
     /// At end of input: the last statement if it had no `;`, or an error for anything left open.
     mutating func finish() throws -> Statement? {
         switch mode {
-        case .normal:
+        case .normal, .restOfLine:
             break
         case .standardString:
             throw unterminated("quoted string")
@@ -295,6 +304,7 @@ struct ScriptSplitter {
         inStatement = false
         identifierCount = 0
         identifierInitials = 0
+        isRoutineDefinition = false
         beginDepth = 0
         escapeContinuation = 0
     }
@@ -343,11 +353,14 @@ struct ScriptSplitter {
     /// parentheses) count BEGIN … END, with CASE … END nested once a BEGIN is open.
     @inline(__always)
     private mutating func noteIdentifier(_ w: UnsafePointer<UInt8>, _ length: Int) {
-        if identifierCount < 4, let initial = Self.routineHeaderInitial(w, length) {
-            identifierInitials |= UInt32(initial) << (8 * UInt32(identifierCount))
+        if identifierCount < 4 {
+            if let initial = Self.routineHeaderInitial(w, length) {
+                identifierInitials |= UInt32(initial) << (8 * UInt32(identifierCount))
+                isRoutineDefinition = Self.startsRoutineDefinition(identifierInitials)
+            }
+            identifierCount += 1
         }
-        if identifierCount < Int.max { identifierCount += 1 }
-        guard parenDepth == 0, isRoutineDefinition, length >= 3, length <= 5 else { return }
+        guard isRoutineDefinition, length >= 3, length <= 5, parenDepth == 0 else { return }
         if Self.equalsLowercase(w, length, "begin") {
             beginDepth += 1
         } else if Self.equalsLowercase(w, length, "case") {
@@ -357,9 +370,9 @@ struct ScriptSplitter {
         }
     }
 
-    private var isRoutineDefinition: Bool {
-        let c0 = UInt8(identifierInitials & 0xFF), c1 = UInt8((identifierInitials >> 8) & 0xFF)
-        let c2 = UInt8((identifierInitials >> 16) & 0xFF), c3 = UInt8(identifierInitials >> 24)
+    private static func startsRoutineDefinition(_ initials: UInt32) -> Bool {
+        let c0 = UInt8(initials & 0xFF), c1 = UInt8((initials >> 8) & 0xFF)
+        let c2 = UInt8((initials >> 16) & 0xFF), c3 = UInt8(initials >> 24)
         guard c0 == UInt8(ascii: "c") else { return false }
         return c1 == UInt8(ascii: "f") || c1 == UInt8(ascii: "p")
             || (c1 == UInt8(ascii: "o") && c2 == UInt8(ascii: "r") && (c3 == UInt8(ascii: "f") || c3 == UInt8(ascii: "p")))
@@ -418,6 +431,7 @@ struct ScriptSplitter {
         while j < line.contentCount, !Self.isSpace(p[j]), p[j] != UInt8(ascii: "\\") { j += 1 }
         let name = String(decoding: UnsafeBufferPointer(start: p + i, count: j - i), as: UTF8.self)
         if !inStatement, name == "\\restrict" || name == "\\unrestrict" {
+            if !line.endsLine { mode = .restOfLine }
             return line.bytes.count
         }
         throw SQLScriptError(
