@@ -276,6 +276,19 @@ final class ScriptReaderTests: XCTestCase {
         }
     }
 
+    func testLatin1FileIsTranscodedWhileStreaming() throws {
+        let bytes = Array("-- caf".utf8) + [0xE9] + Array("\nSELECT 'na".utf8) + [0xEF] + Array("ve';".utf8)
+        let url = try temporaryFile(Data(bytes))
+        for chunkSize in [2, 1 << 20] {
+            var reader = try SQLScriptReader(url: url, displayName: "l1.sql", encoding: .isoLatin1, placeholders: nil, chunkSize: chunkSize)
+            XCTAssertEqual(try reader.allElements(), [statement("SELECT 'naïve'", line: 2)])
+        }
+        var utf8Reader = try SQLScriptReader(url: url, displayName: "l1.sql")
+        XCTAssertThrowsError(try utf8Reader.next()) {
+            XCTAssertEqual("\($0)", "l1.sql:1:7: invalid UTF-8 (byte 0xE9); the file is not UTF-8, set the correct encoding")
+        }
+    }
+
     func testOtherEncodingsAreDecodedByFoundation() throws {
         let text = "SELECT 'ü';\nSELECT 2"
         let url = try temporaryFile(text.data(using: .utf16)!)

@@ -39,6 +39,11 @@ final class ScriptSplittingTests: XCTestCase {
         XCTAssertEqual(try scriptTexts(#"SELECT somE'\'; SELECT 2"#), [#"SELECT somE'\'"#, "SELECT 2"])
     }
 
+    func testNumberFollowedByEscapeString() throws {
+        // psql lexes `1E'…'` as the number 1 and an escape string, so \' does not close it.
+        XCTAssertEqual(try scriptTexts(#"SELECT 1E'\';'; SELECT 2"#), [#"SELECT 1E'\';'"#, "SELECT 2"])
+    }
+
     func testUnicodeEscapeStringsAndIdentifiers() throws {
         XCTAssertEqual(try scriptTexts(#"SELECT U&'d\0061t\+000061;' AS U&"a;b"; SELECT u&'x;'"#),
                        [#"SELECT U&'d\0061t\+000061;' AS U&"a;b""#, "SELECT u&'x;'"])

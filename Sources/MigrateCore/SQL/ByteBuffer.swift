@@ -67,6 +67,17 @@ final class ByteBuffer {
         count = rest
     }
 
+    /// Gives memory back when the buffer grew past `limit` but now holds little.
+    func shrink(ifCapacityAbove limit: Int) {
+        guard capacity > limit, count <= limit / 4 else { return }
+        let newCapacity = Swift.max(count * 2, 256)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
     /// Empties the buffer; gives memory back when it grew past `limit` (one huge statement must not pin it).
     func removeAll(shrinkingAbove limit: Int = 4 << 20) {
         count = 0

@@ -168,6 +168,8 @@ final class LineSource {
             blankScanned = max(blankScanned - start, 0)
             lastBlank = lastBlank >= start ? lastBlank - start : -1
             start = 0
+            // After one huge line, don't keep its buffer.
+            raw.shrink(ifCapacityAbove: 8 * max(input.chunkSize, 1 << 16))
         }
         let n: Int
         do {

@@ -45,7 +45,7 @@ struct ScriptSplitter {
     private var openColumn = 0  // 0 until resolved
     private var openOffset = 0
 
-    private(set) var inStatement = false
+    private var inStatement = false
     private var statementLine = 0
     private var statementColumn = 0
     /// Offset on the current line where the statement's bytes on this line begin.
@@ -67,9 +67,6 @@ struct ScriptSplitter {
         counterScalars = 0
         segmentStart = 0
     }
-
-    /// True when nothing is open and no statement has begun.
-    var isIdle: Bool { mode == .normal && !inStatement }
 
     /// Scans `line` from `pos`. Returns the statement ended by a `;` (with `pos` just past the `;`), or nil
     /// once the line is used up.
@@ -153,9 +150,10 @@ struct ScriptSplitter {
                     case UInt8(ascii: "\\"):
                         i = try metaCommand(at: i, line)
                     case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                        // Digits only, like psql's {integer}: in `1E'x'` the E starts an escape string.
                         markToken(at: i, line)
                         i += 1
-                        while i < n, Self.isAlphanumeric(p[i]) { i += 1 }
+                        while i < n, p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
                     case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
                          UInt8(ascii: "_"), 0x80...0xFF:
                         markToken(at: i, line)
