@@ -1,0 +1,203 @@
+import Foundation
+
+/// Decisions made from a statement's first few tokens: does PostgreSQL refuse it inside a transaction
+/// block, and is it `COPY … FROM STDIN`.
+enum StatementClassifier {
+    /// How many leading tokens are ever looked at for the transaction decision.
+    static let transactionCutoff = 24
+
+    /// Whether PostgreSQL refuses the statement inside a transaction block (`PreventInTransactionBlock`).
+    static func requiresNoTransaction(_ text: String, serverVersion: Int) -> Bool {
+        SQLTokenScanner.withScanner(over: text) { scanner in
+            var tokens = TokenWindow(scanner: scanner, limit: transactionCutoff)
+            return requiresNoTransaction(&tokens, serverVersion: serverVersion)
+        }
+    }
+
+    /// Whether the statement is `COPY … FROM STDIN`: the first `FROM` or `TO` outside parentheses decides.
+    static func isCopyFromStdin(_ text: String) -> Bool {
+        var utf8 = text.utf8.makeIterator()
+        for expected in "copy".utf8 {
+            guard let b = utf8.next(), b | 0x20 == expected else { return false }
+        }
+        if let b = utf8.next(), ScriptSplitter.isIdentifierByte(b) { return false }
+        return SQLTokenScanner.withScanner(over: text) { scanner in
+            _ = scanner.next()  // COPY
+            var depth = 0
+            while let token = scanner.next() {
+                switch token {
+                case .symbol(UInt8(ascii: "(")): depth += 1
+                case .symbol(UInt8(ascii: ")")): depth = max(depth - 1, 0)
+                case .word("from") where depth == 0: return scanner.next() == .word("stdin")
+                case .word("to") where depth == 0: return false
+                default: break
+                }
+            }
+            return false
+        }
+    }
+
+    private static func requiresNoTransaction(_ t: inout TokenWindow, serverVersion: Int) -> Bool {
+        switch t.word(0) {
+        case "create":
+            let k = t.word(1) == "unique" ? 2 : 1
+            if t.word(k) == "index" { return t.word(k + 1) == "concurrently" }
+            return ["database", "tablespace", "subscription"].contains(t.word(1))
+        case "drop":
+            switch t.word(1) {
+            case "index": return t.word(2) == "concurrently"
+            case "database", "tablespace", "subscription": return true
+            default: return false
+            }
+        case "alter":
+            switch t.word(1) {
+            case "system":
+                return true
+            case "database":
+                // ALTER DATABASE d SET TABLESPACE x, also spelled ALTER DATABASE d [WITH] TABLESPACE x.
+                guard var k = t.afterName(at: 2) else { return false }
+                if t.word(k) == "set" || t.word(k) == "with" { k += 1 }
+                return t.word(k) == "tablespace"
+            case "table":
+                // ALTER TABLE [IF EXISTS] [ONLY] name [*] DETACH PARTITION name CONCURRENTLY
+                var k = 2
+                if t.word(k) == "if", t.word(k + 1) == "exists" { k += 2 }
+                if t.word(k) == "only" { k += 1 }
+                guard var after = t.afterName(at: k) else { return false }
+                if t.token(after) == .symbol(UInt8(ascii: "*")) { after += 1 }
+                guard t.word(after) == "detach", t.word(after + 1) == "partition",
+                      let end = t.afterName(at: after + 2) else { return false }
+                return t.word(end) == "concurrently"
+            case "type":
+                guard serverVersion < 120000, let k = t.afterName(at: 2) else { return false }
+                return t.word(k) == "add" && t.word(k + 1) == "value"
+            case "subscription":
+                // REFRESH PUBLICATION always; SET/ADD/DROP PUBLICATION unless WITH (refresh = false).
+                guard let k = t.afterName(at: 2) else { return false }
+                switch t.word(k) {
+                case "refresh":
+                    return t.word(k + 1) == "publication"
+                case "set", "add", "drop":
+                    guard t.word(k + 1) == "publication" else { return false }
+                    return !t.containsOption("refresh", disabledFrom: k + 2)
+                default:
+                    return false
+                }
+            default:
+                return false
+            }
+        case "reindex":
+            // REINDEX [(options)] [VERBOSE] {INDEX|TABLE|SCHEMA|DATABASE|SYSTEM} [CONCURRENTLY] name
+            var k = 1
+            var concurrentOption = false
+            if t.token(k) == .symbol(UInt8(ascii: "(")) {
+                guard let close = t.closingParenthesis(from: k) else { return false }
+                concurrentOption = t.containsOption("concurrently", enabledBetween: k + 1, and: close)
+                k = close + 1
+            }
+            if t.word(k) == "verbose" { k += 1 }
+            switch t.word(k) {
+            case "schema", "database", "system": return true
+            case "index", "table": return concurrentOption || t.word(k + 1) == "concurrently"
+            default: return false
+            }
+        case "vacuum":
+            return true
+        case "discard":
+            return t.word(1) == "all"
+        case "cluster":
+            // Only the form without a table reclusters everything and is refused in a transaction.
+            var k = 1
+            if t.token(k) == .symbol(UInt8(ascii: "(")) {
+                guard let close = t.closingParenthesis(from: k) else { return false }
+                k = close + 1
+            }
+            if t.word(k) == "verbose" { k += 1 }
+            return t.token(k) == nil
+        case "commit", "rollback":
+            return t.word(1) == "prepared"
+        default:
+            return false
+        }
+    }
+}
+
+/// The leading tokens of a statement, scanned only as far as a question needs.
+private struct TokenWindow {
+    private var scanner: SQLTokenScanner
+    private var tokens: [SQLTokenScanner.Token] = []
+    private var exhausted = false
+    private let limit: Int
+
+    init(scanner: SQLTokenScanner, limit: Int) {
+        self.scanner = scanner
+        self.limit = limit
+    }
+
+    mutating func token(_ index: Int) -> SQLTokenScanner.Token? {
+        while tokens.count <= index, !exhausted, tokens.count < limit {
+            if let token = scanner.next() { tokens.append(token) } else { exhausted = true }
+        }
+        return index < tokens.count ? tokens[index] : nil
+    }
+
+    mutating func word(_ index: Int) -> String? {
+        if case .word(let w) = token(index) { return w }
+        return nil
+    }
+
+    /// Index just past a possibly qualified name (`a`, `"A"`, `s.t`, `db.s."t"`) starting at `index`.
+    mutating func afterName(at index: Int) -> Int? {
+        guard isNamePart(index) else { return nil }
+        var k = index + 1
+        while token(k) == .symbol(UInt8(ascii: ".")), isNamePart(k + 1) { k += 2 }
+        return k
+    }
+
+    private mutating func isNamePart(_ index: Int) -> Bool {
+        switch token(index) {
+        case .word, .quotedIdentifier: return true
+        default: return false
+        }
+    }
+
+    /// Index of the `)` matching the `(` at `index`.
+    mutating func closingParenthesis(from index: Int) -> Int? {
+        var depth = 0
+        var k = index
+        while let token = token(k) {
+            if token == .symbol(UInt8(ascii: "(")) { depth += 1 }
+            if token == .symbol(UInt8(ascii: ")")) {
+                depth -= 1
+                if depth == 0 { return k }
+            }
+            k += 1
+        }
+        return nil
+    }
+
+    /// True when an option `name` in `(start..<end)` is present and not followed by false/off
+    /// (`(CONCURRENTLY)`, `(concurrently true)`).
+    mutating func containsOption(_ name: String, enabledBetween start: Int, and end: Int) -> Bool {
+        for k in start..<end where word(k) == name {
+            var v = k + 1
+            if token(v) == .symbol(UInt8(ascii: "=")) { v += 1 }
+            return !["false", "off"].contains(word(v))
+        }
+        return false
+    }
+
+    /// True when an option `name` from `start` on is explicitly set to false/off (`refresh = false`).
+    mutating func containsOption(_ name: String, disabledFrom start: Int) -> Bool {
+        var k = start
+        while token(k) != nil {
+            if word(k) == name {
+                var v = k + 1
+                if token(v) == .symbol(UInt8(ascii: "=")) { v += 1 }
+                return ["false", "off"].contains(word(v))
+            }
+            k += 1
+        }
+        return false
+    }
+}
