@@ -15,7 +15,16 @@ enum FlywayArguments {
     }
 
     static func normalize(_ arguments: [String], knownKeys: Set<String>) -> [String] {
+        let (settings, rest) = separate(arguments, knownKeys: knownKeys)
+        // swift-argument-parser only knows the settings option on subcommands: put them after the command.
+        guard let command = rest.firstIndex(where: { MigrateTool.commandNames.contains($0) }) else { return rest }
+        return Array(rest[...command]) + settings + Array(rest[(command + 1)...])
+    }
+
+    /// Splits the arguments into `--setting key=value` pairs and everything else.
+    static func separate(_ arguments: [String], knownKeys: Set<String>) -> (settings: [String], rest: [String]) {
         var result: [String] = []
+        var settings: [String] = []
         var index = 0
         var afterTerminator = false
         while index < arguments.count {
@@ -30,7 +39,7 @@ enum FlywayArguments {
             if let equals = body.firstIndex(of: "=") {
                 let key = String(body[..<equals])
                 if toolOptions.contains(canonical(key)) && key.count > 1 { result.append(argument); continue }
-                result.append(contentsOf: ["--setting", "\(key)=\(body[body.index(after: equals)...])"])
+                settings.append(contentsOf: ["--setting", "\(key)=\(body[body.index(after: equals)...])"])
                 continue
             }
             let key = String(body)
@@ -38,9 +47,9 @@ enum FlywayArguments {
             if toolOptions.contains(canon) || (key.count == 1) {
                 result.append(argument)
             } else if booleanKeys.contains(canon) && (index >= arguments.count || arguments[index].hasPrefix("-") || !["true", "false"].contains(arguments[index].lowercased())) {
-                result.append(contentsOf: ["--setting", "\(key)=true"])
+                settings.append(contentsOf: ["--setting", "\(key)=true"])
             } else if knownKeys.contains(canon) || canon.hasPrefix("placeholders."), index < arguments.count {
-                result.append(contentsOf: ["--setting", "\(key)=\(arguments[index])"])
+                settings.append(contentsOf: ["--setting", "\(key)=\(arguments[index])"])
                 index += 1
             } else {
                 // Unknown key: keep it as a setting so the loader reports it with a suggestion.
@@ -49,10 +58,10 @@ enum FlywayArguments {
                     value = arguments[index]
                     index += 1
                 }
-                result.append(contentsOf: ["--setting", "\(key)=\(value)"])
+                settings.append(contentsOf: ["--setting", "\(key)=\(value)"])
             }
         }
-        return result
+        return (settings, result)
     }
 }
 
