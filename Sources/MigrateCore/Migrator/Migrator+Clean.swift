@@ -67,6 +67,8 @@ extension Migrator {
             SELECT CASE p.prokind WHEN 'a' THEN 'AGGREGATE' WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, p.oid::regprocedure::text
               FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
              WHERE n.nspname = $1 AND \(notFromExtension("pg_catalog.pg_proc", "p.oid"))
+               -- Functions a type made for itself (range constructors) go with the type.
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
              ORDER BY p.prokind = 'a' DESC
             """,
             """
@@ -83,6 +85,8 @@ extension Migrator {
             "SELECT 'TEXT SEARCH DICTIONARY', quote_ident(n.nspname) || '.' || quote_ident(d.dictname) FROM pg_catalog.pg_ts_dict d JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace WHERE n.nspname = $1",
             "SELECT 'CONVERSION', quote_ident(n.nspname) || '.' || quote_ident(c.conname) FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = $1",
         ]
+        // IF EXISTS skips are expected here; don't report them as notices.
+        try connection.execute("SET LOCAL client_min_messages = warning")
         var count = 0
         for query in queries {
             let objects = try connection.query(query, [schema]).rows
