@@ -90,7 +90,7 @@ CONN=()
 [ -z "$URL" ] || CONN=("$URL")
 
 run_psql() {
-    psql -X -q -v ON_ERROR_STOP=1 "${CONN[@]}" "$@"
+    psql -X -q -v ON_ERROR_STOP=1 ${CONN[@]+"${CONN[@]}"} "$@"
 }
 
 # The highest successfully applied version: BASELINE rows count (the schema is at that version),
