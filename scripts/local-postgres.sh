@@ -50,6 +50,7 @@ SUPERUSER="postgres"
 FIRST_PORT=54320
 LAST_PORT=54999
 
+ORIG_PWD="$PWD"
 cd "$ROOT"
 
 note() { echo "local-postgres: $*" >&2; }
@@ -325,7 +326,12 @@ cmd_psql() {
     local port
     port="$(saved_port)" || die "no cluster yet: run scripts/local-postgres.sh start"
     is_running || die "the cluster is not running: scripts/local-postgres.sh start"
-    exec "$(psql_bin)" "$(url_for_port "$port")" "$@"
+    local psql url
+    psql="$(psql_bin)"
+    url="$(url_for_port "$port")"
+    # Back to the caller's directory, so that "psql -f file.sql" finds relative paths.
+    cd "$ORIG_PWD"
+    exec "$psql" "$url" "$@"
 }
 
 cmd_destroy() {

@@ -42,6 +42,7 @@ EOF
 }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+ORIG_PWD="${PWD%/}"
 cd "$ROOT"
 
 die() { echo "seed: error: $*" >&2; exit 1; }
@@ -163,7 +164,10 @@ read_manifest() {
 
 resolve_snapshot() {
     local arg="$1"
-    if [ -f "$arg/manifest" ]; then
+    # A path is taken relative to the directory the script was started from, then to the repo.
+    if [[ "$arg" != /* ]] && [ -f "$ORIG_PWD/$arg/manifest" ]; then
+        (cd "$ORIG_PWD/$arg" && pwd -P)
+    elif [ -f "$arg/manifest" ]; then
         (cd "$arg" && pwd -P)
     elif [ -f "$ROOT/seed/$arg/manifest" ]; then
         echo "$ROOT/seed/$arg"
@@ -172,10 +176,17 @@ resolve_snapshot() {
     fi
 }
 
+# A snapshot named on the command line is checked before connecting.
+SNAPSHOT_DIR=""
+if [ -n "$SNAPSHOT" ]; then
+    SNAPSHOT_DIR="$(resolve_snapshot "$SNAPSHOT")"
+    read_manifest "$SNAPSHOT_DIR"
+fi
+
 DB_VERSION="$(database_version)"
 [ -n "$DB_VERSION" ] || die "$QTABLE has no successfully applied version: run migrate first"
 
-if [ -z "$SNAPSHOT" ]; then
+if [ -z "$SNAPSHOT_DIR" ]; then
     for manifest in "$ROOT"/seed/*/manifest; do
         [ -f "$manifest" ] || continue
         read_manifest "$(dirname "$manifest")"
@@ -193,9 +204,9 @@ if [ -z "$SNAPSHOT" ]; then
         done
         exit 1
     fi
+    SNAPSHOT_DIR="$(resolve_snapshot "$SNAPSHOT")"
+    read_manifest "$SNAPSHOT_DIR"
 fi
-SNAPSHOT_DIR="$(resolve_snapshot "$SNAPSHOT")"
-read_manifest "$SNAPSHOT_DIR"
 SHOWN="${SNAPSHOT_DIR#"$ROOT"/}"
 
 if [ "$(normalize_version "$MANIFEST_VERSION")" != "$(normalize_version "$DB_VERSION")" ]; then
