@@ -23,8 +23,9 @@ public struct SchemaHistoryTable {
         return !result.rows.isEmpty
     }
 
-    /// Creates the table as Flyway does on PostgreSQL.
-    public func create() throws {
+    /// Creates the table as Flyway does on PostgreSQL (in `tablespace` when given).
+    public func create(tablespace: String? = nil) throws {
+        let placement = tablespace.map { " TABLESPACE \(connection.escapeIdentifier($0))" } ?? ""
         let name = quotedName
         let index = connection.escapeIdentifier(table + "_s_idx")
         let primaryKey = connection.escapeIdentifier(table + "_pk")
@@ -40,7 +41,7 @@ public struct SchemaHistoryTable {
                 "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
                 "execution_time" INTEGER NOT NULL,
                 "success" BOOLEAN NOT NULL
-            );
+            )\(placement);
             ALTER TABLE \(name) ADD CONSTRAINT \(primaryKey) PRIMARY KEY ("installed_rank");
             CREATE INDEX \(index) ON \(name) ("success");
             """)

@@ -133,7 +133,7 @@ extension Migrator {
                 created.append(schema)
             }
         }
-        try session.history.create()
+        try session.history.create(tablespace: configuration.tablespace)
         onEvent(.createdHistoryTable(session.history.quotedName))
         if !created.isEmpty {
             try session.history.insert(version: nil, description: "<< Flyway Schema Creation >>", type: .schema,
