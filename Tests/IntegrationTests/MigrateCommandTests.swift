@@ -1,4 +1,5 @@
 import XCTest
+import MigrateCore
 
 final class MigrateCommandTests: XCTestCase {
     func testAppliesVersionsInNumericOrderAndSecondRunIsNoOp() throws {
@@ -184,5 +185,26 @@ final class MigrateCommandTests: XCTestCase {
         try project.migrateOK(["migrate"])
         XCTAssertEqual(try project.history().count, 3)
         XCTAssertEqual(try project.scalar("SELECT count(*)::text FROM information_schema.columns WHERE table_name = 'v'"), "2")
+    }
+}
+
+final class RepeatablePlaceholderTests: XCTestCase {
+    /// Flyway checksums repeatables after placeholder replacement, so a new value re-runs them.
+    func testRepeatableChecksumIncludesPlaceholderValues() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__t.sql", "CREATE TABLE t (id int);\n")
+        try project.write("sql/R__comment.sql", "COMMENT ON TABLE t IS 'owner ${owner}';\n")
+        try project.migrateOK(["migrate", "-placeholders.owner=alice"])
+        XCTAssertEqual(try project.scalar("SELECT checksum::text FROM flyway_schema_history WHERE version IS NULL"),
+                       String(Checksum.of("COMMENT ON TABLE t IS 'owner alice';")))
+        try project.migrateOK(["migrate", "-placeholders.owner=alice"])
+        XCTAssertEqual(try project.history().count, 2)
+        try project.migrateOK(["validate", "-placeholders.owner=alice"])
+        let changed = try project.migrate(["validate", "-placeholders.owner=bob"])
+        XCTAssertEqual(changed.status, 1)
+        XCTAssertTrue(changed.stderr.contains("outdated resolved repeatable migration"), changed.stderr)
+        try project.migrateOK(["migrate", "-placeholders.owner=bob"])
+        XCTAssertEqual(try project.history().count, 3)
+        XCTAssertEqual(try project.scalar("SELECT obj_description('t'::regclass)"), "owner bob")
     }
 }

@@ -9,8 +9,9 @@ public struct InfoReport: Sendable {
 
 extension Migrator {
     public func info() throws -> InfoReport {
-        let resolved = try resolveMigrations()
+        let scanned = try resolveMigrations()
         let session = try openSession()
+        let resolved = try withPlaceholderChecksums(scanned, session: session)
         let exists = try session.history.exists()
         let rows = exists ? try session.history.allRows() : []
         let status = MigrationStatus(resolved: resolved, applied: rows, target: try target(), outOfOrder: configuration.outOfOrder)

@@ -19,9 +19,10 @@ public struct MigrateResult: Sendable {
 
 extension Migrator {
     public func migrate() throws -> MigrateResult {
-        let resolved = try resolveMigrations()
+        let scanned = try resolveMigrations()
         let target = try target()
         let session = try openSession()
+        let resolved = try withPlaceholderChecksums(scanned, session: session)
         return try withLock(session) {
             var baselined = false
             if try !session.history.exists() {
@@ -58,7 +59,7 @@ extension Migrator {
             }
 
             var applied: [MigrateResult.Applied] = []
-            let placeholderValues = builtInPlaceholders(session)
+            let placeholderValues = placeholderValues(session)
             for file in status.pending {
                 let milliseconds = try apply(file, session: session, placeholderValues: placeholderValues)
                 applied.append(.init(version: file.version?.text, description: file.description, script: file.script, milliseconds: milliseconds))
@@ -91,22 +92,6 @@ extension Migrator {
                                    executionTime: 0, success: true)
     }
 
-    /// Flyway's built-in placeholders (`${flyway:defaultSchema}` …); `filename` is set per file.
-    func builtInPlaceholders(_ session: Session) -> [String: String] {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        var values = configuration.placeholders
-        values["flyway:defaultSchema"] = session.defaultSchema
-        values["flyway:user"] = session.userName
-        values["flyway:database"] = session.databaseName
-        values["flyway:timestamp"] = formatter.string(from: Date())
-        values["flyway:table"] = session.history.table
-        values["flyway:workingDirectory"] = configuration.workingDirectory.path
-        values["flyway:environment"] = "default"
-        return values
-    }
-
     /// Session settings reset before every file, so a `SET` in one migration cannot leak into the next.
     func sessionReset(_ session: Session) -> [String] {
         ["RESET ALL", "SET search_path TO \(session.searchPath)"]
@@ -124,12 +109,7 @@ extension Migrator {
             }
             encoding = named
         }
-        var placeholders: PlaceholderReplacer? = nil
-        if scriptConfig?.placeholderReplacement ?? configuration.placeholderReplacement {
-            var values = placeholderValues
-            values["flyway:filename"] = (file.script as NSString).lastPathComponent
-            placeholders = PlaceholderReplacer(values: values, prefix: configuration.placeholderPrefix, suffix: configuration.placeholderSuffix)
-        }
+        let placeholders = placeholderReplacer(for: file, scriptConfig: scriptConfig, values: placeholderValues)
         let runner = ScriptRunner(connection: session.connection, file: file, displayPath: displayPath, encoding: encoding, placeholders: placeholders)
         let plan: ScriptRunner.Plan
         do {

@@ -10,8 +10,9 @@ public struct RepairResult: Sendable {
 extension Migrator {
     /// Removes failed rows, realigns checksums/descriptions with the files, marks missing migrations deleted.
     public func repair() throws -> RepairResult {
-        let resolved = try resolveMigrations()
+        let scanned = try resolveMigrations()
         let session = try openSession()
+        let resolved = try withPlaceholderChecksums(scanned, session: session)
         return try withLock(session) {
             guard try session.history.exists() else { return RepairResult(removedFailedRows: 0, realigned: [], markedDeleted: []) }
             return try inTransaction(session) {
