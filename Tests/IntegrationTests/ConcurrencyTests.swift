@@ -104,4 +104,16 @@ final class ConfigurationIntegrationTests: XCTestCase {
         XCTAssertEqual(runs[1].status, 1)
         XCTAssertEqual(runs[4].status, 0, runs[4].output)
     }
+
+    func testConnectRetriesRetryThenFailWithOneClearError() throws {
+        let project = try MigrateProject()
+        let socket = project.cluster.socketDirectory
+        let run = try project.migrate(["-url=postgresql://postgres@/\(project.database)?host=\(socket)&port=1", "migrate",
+                                       "-connectRetries=2", "-connectRetriesInterval=1"], withURL: false)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stderr.contains("retry 1 of 2"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("retry 2 of 2"), run.stderr)
+        XCTAssertEqual(run.stderr.components(separatedBy: "ERROR:").count - 1, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("cannot connect to"), run.stderr)
+    }
 }
