@@ -9,9 +9,7 @@ public struct InfoReport: Sendable {
 
 extension Migrator {
     public func info() throws -> InfoReport {
-        let scanned = try resolveMigrations()
-        let session = try openSession()
-        let resolved = try withPlaceholderChecksums(scanned, session: session)
+        let (session, resolved) = try openSessionWithMigrations()
         let exists = try session.history.exists()
         let rows = exists ? try session.history.allRows() : []
         let status = MigrationStatus(resolved: resolved, applied: rows, target: try target(), outOfOrder: configuration.outOfOrder)

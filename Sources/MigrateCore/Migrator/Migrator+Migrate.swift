@@ -19,10 +19,8 @@ public struct MigrateResult: Sendable {
 
 extension Migrator {
     public func migrate() throws -> MigrateResult {
-        let scanned = try resolveMigrations()
         let target = try target()
-        let session = try openSession()
-        let resolved = try withPlaceholderChecksums(scanned, session: session)
+        let (session, resolved) = try openSessionWithMigrations()
         return try withLock(session) {
             var baselined = false
             if try !session.history.exists() {

@@ -1,6 +1,14 @@
 import Foundation
 
 extension Migrator {
+    /// Scans the files (before connecting, so file errors need no database), connects, and finishes the
+    /// repeatables' checksums, which depend on placeholder values known only once connected.
+    func openSessionWithMigrations() throws -> (Session, [MigrationFile]) {
+        let scanned = try resolveMigrations()
+        let session = try openSession()
+        return (session, try withPlaceholderChecksums(scanned, session: session))
+    }
+
     /// Flyway's built-in placeholders (`${flyway:defaultSchema}` …) plus the configured ones; `filename` is per file.
     func placeholderValues(_ session: Session) -> [String: String] {
         let formatter = DateFormatter()

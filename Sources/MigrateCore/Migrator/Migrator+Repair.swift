@@ -10,9 +10,7 @@ public struct RepairResult: Sendable {
 extension Migrator {
     /// Removes failed rows, realigns checksums/descriptions with the files, marks missing migrations deleted.
     public func repair() throws -> RepairResult {
-        let scanned = try resolveMigrations()
-        let session = try openSession()
-        let resolved = try withPlaceholderChecksums(scanned, session: session)
+        let (session, resolved) = try openSessionWithMigrations()
         return try withLock(session) {
             guard try session.history.exists() else { return RepairResult(removedFailedRows: 0, realigned: [], markedDeleted: []) }
             return try inTransaction(session) {

@@ -96,9 +96,7 @@ public struct ValidationReport: Sendable {
 
 extension Migrator {
     public func validate() throws -> ValidationReport {
-        let scanned = try resolveMigrations()
-        let session = try openSession()
-        let resolved = try withPlaceholderChecksums(scanned, session: session)
+        let (session, resolved) = try openSessionWithMigrations()
         let rows = try session.history.exists() ? try session.history.allRows() : []
         let status = MigrationStatus(resolved: resolved, applied: rows, target: try target(), outOfOrder: configuration.outOfOrder)
         let problems = status.validationProblems(allowPending: false, outOfOrder: configuration.outOfOrder,
