@@ -176,7 +176,7 @@ struct ScriptRunner {
 
     /// Errors in COPY data name the data line ("COPY t, line 3"); point at that line of the file.
     private func copyFailure(_ error: PostgresError, statement: SQLStatement) -> Error {
-        let statementEndLine = statement.line + statement.text.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let statementEndLine = lineAndColumn(in: statement, scalarOffset: .max).0
         var line = statement.line
         if let context = error.context, let range = context.range(of: #"line (\d+)"#, options: .regularExpression),
            let dataLine = Int(context[range].dropFirst(5)) {
@@ -187,14 +187,21 @@ struct ScriptRunner {
             statementStart: firstLine(of: statement.text), error: error, rolledBack: true))
     }
 
-    /// Line and column (unicode scalars, 1-based) of a scalar offset inside a statement.
+    /// Line and column (unicode scalars, 1-based) of a scalar offset inside a statement. Lines end at `\n`,
+    /// `\r\n` or a lone `\r`, as the reader counts them.
     func lineAndColumn(in statement: SQLStatement, scalarOffset: Int) -> (Int, Int) {
         var line = statement.line
         var column = statement.column
         var index = 0
+        var afterCR = false
         for scalar in statement.text.unicodeScalars {
             if index >= scalarOffset { break }
-            if scalar == "\n" { line += 1; column = 1 } else if scalar != "\r" { column += 1 }
+            switch scalar {
+            case "\r": line += 1; column = 1
+            case "\n": if !afterCR { line += 1 }; column = 1
+            default: column += 1
+            }
+            afterCR = scalar == "\r"
             index += 1
         }
         return (line, column)
