@@ -1,0 +1,137 @@
+import XCTest
+
+/// When a file runs in a transaction and when it does not: statements PostgreSQL refuses inside a transaction
+/// block, mixed files, `executeInTransaction=false`, and what a failure outside a transaction leaves behind.
+final class ScriptEngineTransactionTests: XCTestCase {
+    func testConcurrentIndexFileRunsOutsideATransaction() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__table.sql", "CREATE TABLE t (id int, name text);\nINSERT INTO t SELECT g, 'n' || g FROM generate_series(1, 1000) g;\n")
+        try project.write("sql/V2__indexes.sql", """
+            -- Two concurrent index builds; PostgreSQL refuses both inside a transaction block.
+            CREATE INDEX CONCURRENTLY t_name_idx ON t (name);
+            CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_id_idx
+                ON t (id);
+            """)
+        try project.write("sql/V3__vacuum.sql", "VACUUM (ANALYZE) t;\nVACUUM FULL t;\n")
+        try project.migrateOK(["migrate", "-target=2"])
+        let filenode = try project.scalar("SELECT relfilenode::text FROM pg_class WHERE relname = 't'")
+        try project.migrateOK(["migrate"])
+        XCTAssertEqual(try project.column("SELECT indexrelid::regclass::text || ' ' || indisvalid FROM pg_index WHERE indrelid = 't'::regclass ORDER BY 1"),
+                       ["t_id_idx true", "t_name_idx true"])
+        XCTAssertNotEqual(try project.scalar("SELECT relfilenode::text FROM pg_class WHERE relname = 't'"), filenode,
+                          "VACUUM FULL rewrote the table")
+        XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"], ["2", "true"], ["3", "true"]])
+    }
+
+    /// On PostgreSQL 12 and later, ALTER TYPE … ADD VALUE is allowed in a transaction, so it may share a
+    /// file with other statements (a non-transactional statement there would be refused, see below).
+    func testAlterTypeAddValueRunsInsideTheTransaction() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__mood.sql", "CREATE TYPE mood AS ENUM ('sad', 'ok');\n")
+        try project.write("sql/V2__more_moods.sql", """
+            ALTER TYPE mood ADD VALUE 'happy';
+            ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh' BEFORE 'ok';
+            CREATE TABLE person (name text, feeling mood);
+            """)
+        try project.write("sql/V3__use.sql", "INSERT INTO person VALUES ('ann', 'happy'), ('bob', 'meh');\n")
+        try project.migrateOK(["migrate"])
+        XCTAssertEqual(try project.column("SELECT unnest(enum_range(NULL::mood))::text"), ["sad", "meh", "ok", "happy"])
+        XCTAssertEqual(try project.column("SELECT name FROM person ORDER BY feeling"), ["bob", "ann"])
+        XCTAssertEqual(try project.column("SELECT DISTINCT xmin::text FROM pg_enum WHERE enumlabel IN ('happy', 'meh')"),
+                       try project.column("SELECT xmin::text FROM flyway_schema_history WHERE version = '2'"),
+                       "both values were added in the migration's own transaction")
+    }
+
+    func testMixedFileIsRefusedUnlessMixedIsTrue() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__first.sql", "CREATE TABLE first (id int);\n")
+        try project.write("sql/V2__mixed.sql", """
+            CREATE TABLE x (id int);
+            INSERT INTO x VALUES (1);
+
+            CREATE INDEX CONCURRENTLY x_idx
+                ON x (id);
+            """)
+        let refused = try project.migrate(["migrate"])
+        XCTAssertEqual(refused.status, 1, refused.output)
+        XCTAssertTrue(refused.stderr.contains("sql/V2__mixed.sql:4: detected both transactional and non-transactional statements in the same migration (mixed is false): CREATE INDEX CONCURRENTLY x_idx"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("set mixed=true"), refused.stderr)
+        XCTAssertFalse(try project.tableExists("x"), "nothing of the mixed file ran")
+        XCTAssertEqual(try project.history().map { $0[0] }, ["1"])
+
+        try project.migrateOK(["migrate", "-mixed=true"])
+        XCTAssertEqual(try project.scalar("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'x_idx'::regclass"), "true")
+        XCTAssertEqual(try project.column("SELECT id::text FROM x"), ["1"])
+        XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"], ["2", "true"]])
+    }
+
+    /// `V2__x.sql.conf` with executeInTransaction=false runs an ordinary file statement by statement. When it
+    /// fails part way, the earlier statements stay, the failure is recorded, and the usual Flyway path
+    /// (info shows Failed, validate and migrate refuse, repair, fix, migrate) gets it done.
+    func testFailedNonTransactionalFileIsRecordedAndRepairable() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__base.sql", "CREATE TABLE base (id int);\n")
+        try project.write("sql/V2__steps.sql", """
+            CREATE TABLE steps (id int PRIMARY KEY);
+            INSERT INTO steps VALUES (1);
+            INSERT INTO steps VALUES (10 / 0);
+            INSERT INTO steps VALUES (3);
+            """)
+        try project.write("sql/V2__steps.sql.conf", "# run statement by statement\nexecuteInTransaction=false\n")
+        try project.write("sql/V3__after.sql", "CREATE TABLE after (id int);\n")
+
+        let failed = try project.migrate(["migrate"])
+        XCTAssertEqual(failed.status, 1, failed.output)
+        XCTAssertTrue(failed.stderr.contains("sql/V2__steps.sql:3:1: division by zero (SQLSTATE 22012)"), failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("ran outside a transaction"), failed.stderr)
+        XCTAssertEqual(try project.column("SELECT id::text FROM steps"), ["1"], "statements before the failure stay applied")
+        XCTAssertFalse(try project.tableExists("after"))
+        let history = try project.history()
+        XCTAssertEqual(history.map { [$0[0], $0[3], $0[5]] }, [["1", "V1__base.sql", "true"], ["2", "V2__steps.sql", "false"]])
+
+        let info = try project.migrateOK(["info"])
+        XCTAssertTrue(info.stdout.components(separatedBy: "\n").contains { $0.contains("| 2 ") && $0.contains("Failed") }, info.stdout)
+        let validate = try project.migrate(["validate"])
+        XCTAssertEqual(validate.status, 1, validate.output)
+        XCTAssertTrue(validate.stderr.contains("Detected failed migration to version 2 (steps)"), validate.stderr)
+        let blocked = try project.migrate(["migrate"])
+        XCTAssertEqual(blocked.status, 1, blocked.output)
+        XCTAssertTrue(blocked.stderr.contains("failed migration (version 2 (steps))"), blocked.stderr)
+        XCTAssertFalse(try project.tableExists("after"))
+
+        let repair = try project.migrateOK(["repair"])
+        XCTAssertTrue(repair.stdout.contains("Removed 1 failed migration row"), repair.output)
+        XCTAssertEqual(try project.history().map { $0[0] }, ["1"])
+        // The fix must cope with what the failed run left behind, as after any non-transactional failure.
+        try project.write("sql/V2__steps.sql", """
+            CREATE TABLE IF NOT EXISTS steps (id int PRIMARY KEY);
+            INSERT INTO steps VALUES (1) ON CONFLICT DO NOTHING;
+            INSERT INTO steps VALUES (10 / 5);
+            INSERT INTO steps VALUES (3);
+            """)
+        try project.migrateOK(["migrate"])
+        XCTAssertEqual(try project.column("SELECT id::text FROM steps ORDER BY id"), ["1", "2", "3"])
+        XCTAssertTrue(try project.tableExists("after"))
+        XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"], ["2", "true"], ["3", "true"]])
+        try project.migrateOK(["validate"])
+    }
+
+    /// A concurrent index build that fails after another one succeeded: the first index stays (and is
+    /// valid), the file is recorded as failed.
+    func testFailingConcurrentIndexFileLeavesEarlierIndexes() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__table.sql", "CREATE TABLE t (id int, code text);\nINSERT INTO t VALUES (1, 'a'), (2, 'a');\n")
+        try project.write("sql/V2__indexes.sql", """
+            CREATE INDEX CONCURRENTLY t_id_idx ON t (id);
+            CREATE UNIQUE INDEX CONCURRENTLY t_code_idx ON t (code);
+            """)
+        let run = try project.migrate(["migrate"])
+        XCTAssertEqual(run.status, 1, run.output)
+        XCTAssertTrue(run.stderr.contains("sql/V2__indexes.sql:2:1: could not create unique index \"t_code_idx\" (SQLSTATE 23505)"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("DETAIL: Key (code)=(a) is duplicated."), run.stderr)
+        XCTAssertEqual(try project.scalar("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 't_id_idx'::regclass"), "true")
+        // PostgreSQL leaves the failed concurrent build behind as an invalid index; migrate reports, not hides, it.
+        XCTAssertEqual(try project.scalar("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 't_code_idx'::regclass"), "false")
+        XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"], ["2", "false"]])
+    }
+}
