@@ -144,6 +144,41 @@ final class ScriptEngineDumpTests: XCTestCase {
         try assertObjectsWork(project)
     }
 
+    /// `pg_dump -E LATIN1` writes the file in LATIN1 and starts it with `SET client_encoding = 'LATIN1'`.
+    /// psql sends the bytes as they are; migrate decodes the file (encoding setting) and sends UTF-8, so
+    /// that SET must not reach the server, or it would store "Ã©" for "é". A SET that contradicts the
+    /// encoding migrate reads the file with is refused before anything runs.
+    func testDumpInAnotherClientEncodingRunsWithMatchingEncodingSetting() throws {
+        for (pgEncoding, setting, text) in [("LATIN1", "ISO-8859-1", "é ü ß ÿ £"), ("WIN1252", "windows-1252", "€ – é “quoted”")] {
+            let project = try MigrateProject()
+            let source = try project.cluster.createDatabase(prefix: "encsrc")
+            _ = try project.psql("""
+                CREATE TABLE t (id int, s text);
+                INSERT INTO t VALUES (1, '\(text)'), (2, 'plain');
+                CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '\(text)'::text $$;
+                """, database: source)
+            let path = project.directory.appendingPathComponent("sql/V1__dump.sql").path
+            _ = try project.rawDump(database: source, ["-E", pgEncoding, "-f", path])
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            XCTAssertNil(String(data: bytes, encoding: .utf8), "\(pgEncoding): the dump is not UTF-8")
+            XCTAssertNotNil(bytes.range(of: Data("SET client_encoding = '\(pgEncoding)';".utf8)))
+
+            try project.migrateOK(["migrate", "-encoding=\(setting)"])
+            XCTAssertEqual(try project.column("SELECT s FROM public.t ORDER BY id"), [text, "plain"], pgEncoding)
+            XCTAssertEqual(try project.scalar("SELECT public.f()"), text, pgEncoding)
+            try project.assertSameAsPsql(["sql/V1__dump.sql"])
+        }
+
+        let project = try MigrateProject()
+        try project.write("sql/V1__says_latin1.sql", "CREATE TABLE t (s text);\nSET client_encoding = 'LATIN1';\nINSERT INTO t VALUES ('é');\n")
+        let refused = try project.migrate(["migrate"])
+        XCTAssertEqual(refused.status, 1, refused.output)
+        XCTAssertTrue(refused.stderr.contains("sql/V1__says_latin1.sql:2:1: the script sets client_encoding to 'LATIN1', but migrate reads this file as"), refused.stderr)
+        XCTAssertFalse(try project.tableExists("t"), "refused before anything ran")
+        try project.migrateOK(["migrate", "-encoding=ISO-8859-1"])   // mojibake, as the user asked: "Ã©"
+        XCTAssertEqual(try project.scalar("SELECT s FROM t"), "Ã©")
+    }
+
     /// Spot checks that do not depend on pg_dump: the restored objects behave.
     private func assertObjectsWork(_ project: MigrateProject, file: StaticString = #filePath, line: UInt = #line) throws {
         XCTAssertEqual(try project.column("SELECT count(*)::text FROM public.bulk"), ["25000"], file: file, line: line)

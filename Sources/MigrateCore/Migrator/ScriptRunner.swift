@@ -37,6 +37,13 @@ struct ScriptRunner {
         var firstTransactional: SQLStatement?
         while let element = try reader.next() {
             if case .statement(let statement) = element {
+                if let named = StatementClassifier.clientEncoding(setBy: statement.text), !fileIsRead(as: named) {
+                    throw SQLScriptError(file: displayPath, line: statement.line, column: statement.column, message: """
+                        the script sets client_encoding to '\(named)', but migrate reads this file as \(encoding.description). \
+                        migrate decodes the file itself and always sends UTF-8: set encoding (or encoding= in \
+                        \(file.url.lastPathComponent).conf) to the file's real encoding
+                        """)
+                }
                 if statement.requiresNoTransaction(serverVersion: serverVersion) {
                     if firstNonTransactional == nil { firstNonTransactional = statement }
                 } else if firstTransactional == nil {
@@ -57,6 +64,18 @@ struct ScriptRunner {
                                                        statement: firstLine(of: nonTransactional.text))
         }
         return Plan(transactional: false, cached: cached)
+    }
+
+    /// Whether PostgreSQL encoding `name` (from `SET client_encoding`) is the one this file is decoded with.
+    /// migrate converts the file to UTF-8 itself, so such a SET is already honoured; sent on, it would make
+    /// the server misread the UTF-8 that follows (psql, sending the file's bytes as they are, needs it).
+    func fileIsRead(as name: String) -> Bool {
+        switch name.lowercased().filter({ $0.isLetter || $0.isNumber }) {
+        case "utf8", "unicode", "sqlascii": return encoding == .utf8 || encoding == .ascii
+        case "latin1", "iso88591": return encoding == .isoLatin1
+        case "win1252", "windows1252": return encoding == .windowsCP1252
+        default: return false
+        }
     }
 
     /// A statement queued for the next round trip; `statement` is nil for our own (BEGIN, SET…).
@@ -100,6 +119,8 @@ struct ScriptRunner {
 
         while let element = try nextElement() {
             switch element {
+            case .statement(let statement) where StatementClassifier.clientEncoding(setBy: statement.text) != nil:
+                continue // honoured by decoding the file (plan() checked that it names the file's encoding)
             case .statement(let statement) where statement.isCopyFromStdin:
                 try flush()
                 try copy(statement, next: nextElement)

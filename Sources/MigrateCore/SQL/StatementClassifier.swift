@@ -37,6 +37,25 @@ enum StatementClassifier {
         }
     }
 
+    /// The encoding named by `SET [SESSION | LOCAL] client_encoding {TO | =} x` or `SET NAMES x` (quotes
+    /// removed), as pg_dump writes at the top of every dump; nil for `DEFAULT` and for any other statement.
+    static func clientEncoding(setBy text: String) -> String? {
+        var utf8 = text.utf8.makeIterator()
+        for expected in "set".utf8 {
+            guard let b = utf8.next(), b | 0x20 == expected else { return nil }
+        }
+        let range = NSRange(text.startIndex..., in: text)
+        guard let match = clientEncodingPattern.firstMatch(in: text, range: range),
+              let valueRange = Range(match.range(at: 1), in: text) else { return nil }
+        var value = String(text[valueRange])
+        if value.hasPrefix("'") || value.hasPrefix("\"") { value = String(value.dropFirst().dropLast()) }
+        return value.lowercased() == "default" ? nil : value
+    }
+
+    private static let clientEncodingPattern = try! NSRegularExpression(
+        pattern: #"^set\s+(?:(?:session|local)\s+)?(?:client_encoding\s*(?:=|to\s)|names\s)\s*('[^']*'|"[^"]*"|[a-z0-9_]+)\s*$"#,
+        options: [.caseInsensitive])
+
     private static func requiresNoTransaction(_ t: inout TokenWindow, serverVersion: Int) -> Bool {
         switch t.word(0) {
         case "create":
