@@ -134,4 +134,84 @@ final class ScriptEngineTransactionTests: XCTestCase {
         XCTAssertEqual(try project.scalar("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 't_code_idx'::regclass"), "false")
         XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"], ["2", "false"]])
     }
+
+    // MARK: Scripts with their own BEGIN/COMMIT
+
+    /// pg_dump writes large objects inside its own `BEGIN; … COMMIT;`. That COMMIT ends migrate's transaction;
+    /// the file must still apply exactly as with psql, and without a "no transaction in progress" warning.
+    func testPgDumpWithLargeObjectsAppliesLikePsql() throws {
+        let project = try MigrateProject()
+        let source = try project.cluster.createDatabase(prefix: "losrc")
+        _ = try project.psql("""
+            CREATE TABLE docs (id int PRIMARY KEY, body oid);
+            INSERT INTO docs VALUES (1, lo_from_bytea(0, 'hello; large object é')), (2, lo_from_bytea(0, '\\x00ff'::bytea));
+            """, database: source)
+        let dump = try project.rawDump(database: source, [])
+        XCTAssertTrue(dump.contains("\nBEGIN;\n") && dump.contains("lowrite") && dump.contains("\nCOMMIT;\n"), dump)
+        try project.write("sql/V1__docs.sql", dump)
+        let run = try project.migrateOK(["migrate"])
+        XCTAssertFalse(run.stderr.contains("no transaction in progress"), run.stderr)
+        XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"]])
+        XCTAssertEqual(try project.column("SELECT encode(lo_get(body), 'escape') FROM docs ORDER BY id"),
+                       ["hello; large object \\303\\251", "\\000\\377"])
+        try project.assertSameAsPsql(["sql/V1__docs.sql"])
+        try project.migrateOK(["validate"])
+    }
+
+    /// Once the script's own COMMIT has ended migrate's transaction, the file cannot be rolled back as a
+    /// whole: the rest runs statement by statement as psql runs it, and a failure leaves what psql leaves,
+    /// recorded as failed (not reported as rolled back).
+    func testScriptThatCommitsAndThenFailsLeavesWhatPsqlLeaves() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__commits.sql", """
+            CREATE TABLE a (id int PRIMARY KEY);
+            INSERT INTO a VALUES (1);
+            BEGIN;
+            INSERT INTO a VALUES (2);
+            COMMIT;
+            INSERT INTO a VALUES (3);
+            INSERT INTO a VALUES (4), (4);
+            INSERT INTO a VALUES (5);
+            """)
+        let run = try project.migrate(["migrate"])
+        XCTAssertEqual(run.status, 1, run.output)
+        XCTAssertTrue(run.stderr.contains("sql/V1__commits.sql:7:1: duplicate key value violates unique constraint \"a_pkey\""), run.stderr)
+        XCTAssertTrue(run.stderr.contains("ran outside a transaction"), run.stderr)
+        XCTAssertFalse(run.stderr.contains("rolled back"), run.stderr)
+        XCTAssertEqual(try project.column("SELECT id::text FROM a ORDER BY id"), ["1", "2", "3"])
+        XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "false"]])
+
+        let reference = try project.cluster.createDatabase(prefix: "psql")
+        let psql = try project.cluster.psql(database: reference, arguments: [
+            "-v", "ON_ERROR_STOP=1", "-q", "-f", project.directory.appendingPathComponent("sql/V1__commits.sql").path,
+        ])
+        XCTAssertEqual(psql.status, 3, "psql stops at the same statement")
+        assertSameText(try project.dump(database: project.database), try project.dump(database: reference),
+                       "after the failure migrate and psql leave different databases")
+    }
+
+    /// A file wrapped in its own `BEGIN; … COMMIT;` that fails inside: migrate's transaction is still open
+    /// then, so everything is rolled back and nothing is recorded, as psql leaves nothing either.
+    func testScriptWrappedInItsOwnTransactionRollsBackWhole() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__wrapped.sql", """
+            BEGIN;
+            CREATE TABLE w (id int);
+            INSERT INTO w VALUES (1);
+            SELECT 1 / 0;
+            COMMIT;
+            """)
+        let run = try project.migrate(["migrate"])
+        XCTAssertEqual(run.status, 1, run.output)
+        XCTAssertTrue(run.stderr.contains("sql/V1__wrapped.sql:4:1: division by zero"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("rolled back"), run.stderr)
+        XCTAssertFalse(try project.tableExists("w"))
+        XCTAssertEqual(try project.history().count, 0)
+
+        try project.write("sql/V1__wrapped.sql", "BEGIN;\nCREATE TABLE w (id int);\nINSERT INTO w VALUES (1);\nCOMMIT;\n")
+        let fixed = try project.migrateOK(["migrate"])
+        XCTAssertFalse(fixed.stderr.contains("no transaction in progress"), fixed.stderr)
+        XCTAssertEqual(try project.column("SELECT id::text FROM w"), ["1"])
+        XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"]])
+    }
 }

@@ -127,13 +127,26 @@ extension Migrator {
                                        checksum: file.checksum, installedBy: session.installedBy, executionTime: elapsed(), success: success)
         }
 
+        /// Outside a transaction earlier statements stay applied: record the failure, as Flyway does.
+        func failedOutsideTransaction(_ error: Error) -> Error {
+            try? record(success: false)
+            if let scriptError = error as? SQLScriptError { return MigrationError.script(scriptError) }
+            if case MigrationError.statementFailed(var failure) = error {
+                failure.rolledBack = false
+                return MigrationError.statementFailed(failure)
+            }
+            return error
+        }
+
         if plan.transactional {
             do {
                 try runner.run(plan: plan, prelude: sessionReset(session) + ["BEGIN"], batching: true)
                 try record(success: true)
-                try session.connection.execute("COMMIT")
+                // Unless the script already committed it (its own COMMIT), commit migrate's transaction.
+                if session.connection.transactionStatus != .idle { try session.connection.execute("COMMIT") }
             } catch {
-                _ = try? session.connection.execute("ROLLBACK")
+                if session.connection.transactionStatus != .idle { _ = try? session.connection.execute("ROLLBACK") }
+                if runner.progress.transactionEndedByScript { throw failedOutsideTransaction(error) }
                 if let scriptError = error as? SQLScriptError { throw MigrationError.script(scriptError) }
                 throw error
             }
@@ -141,15 +154,8 @@ extension Migrator {
             do {
                 try runner.run(plan: plan, prelude: sessionReset(session), batching: false)
             } catch {
-                // Outside a transaction earlier statements stay applied: record the failure, as Flyway does.
                 if session.connection.transactionStatus != .idle { _ = try? session.connection.execute("ROLLBACK") }
-                try? record(success: false)
-                if let scriptError = error as? SQLScriptError { throw MigrationError.script(scriptError) }
-                if case MigrationError.statementFailed(var failure) = error {
-                    failure.rolledBack = false
-                    throw MigrationError.statementFailed(failure)
-                }
-                throw error
+                throw failedOutsideTransaction(error)
             }
             try record(success: true)
         }

@@ -11,6 +11,14 @@ struct ScriptRunner {
     let encoding: String.Encoding
     let placeholders: PlaceholderReplacer?
 
+    /// What a run found out that the caller needs even when it fails.
+    final class Progress {
+        /// The script committed or rolled back the transaction migrate opened (pg_dump's large-object
+        /// section has its own `BEGIN; … COMMIT;`): what ran before is committed, the rest ran like psql.
+        var transactionEndedByScript = false
+    }
+    let progress = Progress()
+
     /// Statements per batch and bytes per batch / COPY buffer before sending.
     static let batchStatements = 200
     static let batchBytes = 256 * 1024
@@ -88,6 +96,7 @@ struct ScriptRunner {
     /// Runs every statement. `prelude` statements go first in the first batch (BEGIN etc.).
     /// In non-transactional mode each statement is sent on its own, as psql would.
     func run(plan: Plan, prelude: [String], batching: Bool) throws {
+        var batching = batching
         var cachedIterator = plan.cached?.makeIterator()
         var streaming = plan.cached == nil ? try reader() : nil
         func nextElement() throws -> ScriptElement? {
@@ -126,7 +135,14 @@ struct ScriptRunner {
                 try copy(statement, next: nextElement)
             case .statement(let statement):
                 enqueue(statement.text, statement)
-                if !batching || queued.count >= Self.batchStatements || batch.utf8.count >= Self.batchBytes { try flush() }
+                let endsTransaction = plan.transactional && !progress.transactionEndedByScript
+                    && StatementClassifier.endsTransaction(statement.text)
+                if !batching || endsTransaction || queued.count >= Self.batchStatements || batch.utf8.count >= Self.batchBytes { try flush() }
+                if endsTransaction {
+                    // migrate's transaction is over: run the rest statement by statement, exactly as psql would.
+                    progress.transactionEndedByScript = true
+                    batching = false
+                }
             case .copyData, .copyEnd:
                 break // only after a COPY statement, handled in copy()
             }

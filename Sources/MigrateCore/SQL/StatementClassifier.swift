@@ -37,6 +37,24 @@ enum StatementClassifier {
         }
     }
 
+    /// Whether the statement ends the transaction it runs in: COMMIT, END, ABORT, ROLLBACK (not ROLLBACK TO
+    /// a savepoint) and PREPARE TRANSACTION. `COMMIT|ROLLBACK PREPARED` finish another, prepared one.
+    static func endsTransaction(_ text: String) -> Bool {
+        guard let first = text.utf8.first, "ceapr".utf8.contains(first | 0x20) else { return false }
+        return SQLTokenScanner.withScanner(over: text) { scanner in
+            var t = TokenWindow(scanner: scanner, limit: 4)
+            switch t.word(0) {
+            case "commit": return t.word(1) != "prepared"
+            case "end", "abort": return true
+            case "rollback":
+                let k = t.word(1) == "work" || t.word(1) == "transaction" ? 2 : 1
+                return t.word(k) != "to" && t.word(1) != "prepared"
+            case "prepare": return t.word(1) == "transaction"
+            default: return false
+            }
+        }
+    }
+
     /// The encoding named by `SET [SESSION | LOCAL] client_encoding {TO | =} x` or `SET NAMES x` (quotes
     /// removed), as pg_dump writes at the top of every dump; nil for `DEFAULT` and for any other statement.
     static func clientEncoding(setBy text: String) -> String? {
