@@ -144,6 +144,19 @@ final class ScriptEngineDumpTests: XCTestCase {
         try assertObjectsWork(project)
     }
 
+    /// The same dump saved with Windows line endings (CRLF everywhere, COPY data and function bodies too).
+    func testPgDumpWithWindowsLineEndingsRunsLikePsql() throws {
+        let project = try MigrateProject()
+        let source = try makeSource(project)
+        let dump = try project.rawDump(database: source, [])
+        try project.write("sql/V1__crlf.sql", dump.replacingOccurrences(of: "\n", with: "\r\n"))
+        try project.migrateOK(["migrate"])
+        try project.assertSameAsPsql(["sql/V1__crlf.sql"])
+        XCTAssertEqual(try project.scalar(Self.dataChecksum),
+                       try project.psql(Self.dataChecksum, database: source).trimmingCharacters(in: .newlines),
+                       "COPY data lines end in CRLF; the data is the same")
+    }
+
     /// `pg_dump -E LATIN1` writes the file in LATIN1 and starts it with `SET client_encoding = 'LATIN1'`.
     /// psql sends the bytes as they are; migrate decodes the file (encoding setting) and sends UTF-8, so
     /// that SET must not reach the server, or it would store "Ã©" for "é". A SET that contradicts the

@@ -135,6 +135,35 @@ final class ScriptEngineTransactionTests: XCTestCase {
         XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"], ["2", "false"]])
     }
 
+    /// A procedure or DO block that commits cannot run inside migrate's transaction (the server refuses, and
+    /// the error names the CALL); with executeInTransaction=false it runs as it does in psql.
+    func testCommittingProcedureNeedsExecuteInTransactionFalse() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__batches.sql", """
+            CREATE TABLE t (id int);
+            CREATE PROCEDURE fill() LANGUAGE plpgsql AS $$
+            BEGIN
+                FOR i IN 1..3 LOOP
+                    INSERT INTO t VALUES (i);
+                    COMMIT;
+                END LOOP;
+            END $$;
+            CALL fill();
+            DO $$ BEGIN INSERT INTO t VALUES (10); COMMIT; INSERT INTO t VALUES (11); END $$;
+            """)
+        let refused = try project.migrate(["migrate"])
+        XCTAssertEqual(refused.status, 1, refused.output)
+        XCTAssertTrue(refused.stderr.contains("sql/V1__batches.sql:9:1: invalid transaction termination (SQLSTATE 2D000)"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("statement starting at line 9: CALL fill()"), refused.stderr)
+        XCTAssertFalse(try project.tableExists("t"))
+
+        try project.write("sql/V1__batches.sql.conf", "executeInTransaction=false\n")
+        try project.migrateOK(["migrate"])
+        XCTAssertEqual(try project.column("SELECT id::text FROM t ORDER BY t.id"), ["1", "2", "3", "10", "11"])
+        XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"]])
+        try project.assertSameAsPsql(["sql/V1__batches.sql"])
+    }
+
     // MARK: Scripts with their own BEGIN/COMMIT
 
     /// pg_dump writes large objects inside its own `BEGIN; … COMMIT;`. That COMMIT ends migrate's transaction;
