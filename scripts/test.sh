@@ -23,4 +23,19 @@ if grep -rl 'import CLibPQ' Sources | grep -v '^Sources/PostgresClient/'; then
 fi
 
 swift build --build-tests
-swift test --skip-build "$@"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log" || status=$?
+# XCTest's last summary covers every suite: say it once more as a plain closing line.
+summary="$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?' "$log" | tail -1 || true)"
+if [ -n "$summary" ]; then
+    total="$(sed -E 's/^[[:space:]]*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")"
+    failed="$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")"
+    echo "tests: $((total - failed)) passed, $failed failed"
+    if [ "$total" -eq 0 ]; then echo "error: no test ran" >&2; status=1; fi
+else
+    echo "error: no XCTest summary found" >&2
+    status=1
+fi
+exit "$status"
