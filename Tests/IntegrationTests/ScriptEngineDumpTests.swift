@@ -157,6 +157,33 @@ final class ScriptEngineDumpTests: XCTestCase {
                        "COPY data lines end in CRLF; the data is the same")
     }
 
+    /// `pg_dump --use-set-session-authorization` switches the session user to each object's owner (here a
+    /// superuser, so the restore may create what it owns). The next migration must run as the user migrate
+    /// connected as again, as it would in a new psql session.
+    func testPgDumpWithSetSessionAuthorizationRunsLikePsql() throws {
+        let project = try MigrateProject()
+        let owner = "dump_owner_" + UUID().uuidString.prefix(8).lowercased()
+        let source = try project.cluster.createDatabase(prefix: "authsrc")
+        _ = try project.psql("""
+            CREATE ROLE \(owner) NOLOGIN SUPERUSER;
+            CREATE SCHEMA app AUTHORIZATION \(owner);
+            SET ROLE \(owner);
+            CREATE TABLE app.items (id int PRIMARY KEY, name text);
+            INSERT INTO app.items VALUES (1, 'one'), (2, 'two');
+            """, database: source)
+        let dump = try project.rawDump(database: source, ["--use-set-session-authorization"])
+        XCTAssertTrue(dump.contains("SET SESSION AUTHORIZATION '\(owner)';"), dump)
+        try project.write("sql/V1__owned.sql", dump)
+        try project.write("sql/V2__next.sql", "CREATE TABLE public.next (who text DEFAULT session_user);\nINSERT INTO public.next DEFAULT VALUES;\n")
+        try project.migrateOK(["migrate"])
+        XCTAssertEqual(try project.db().query("SELECT version, installed_by, success::text FROM flyway_schema_history ORDER BY installed_rank").rows,
+                       [["1", "postgres", "true"], ["2", "postgres", "true"]])
+        XCTAssertEqual(try project.scalar("SELECT tableowner FROM pg_tables WHERE tablename = 'items'"), owner)
+        XCTAssertEqual(try project.column("SELECT who FROM public.next"), ["postgres"], "the next file runs as migrate's user again")
+        XCTAssertEqual(try project.column("SELECT name FROM app.items ORDER BY id"), ["one", "two"])
+        try project.assertSameAsPsql(["sql/V1__owned.sql", "sql/V2__next.sql"])
+    }
+
     /// `pg_dump -E LATIN1` writes the file in LATIN1 and starts it with `SET client_encoding = 'LATIN1'`.
     /// psql sends the bytes as they are; migrate decodes the file (encoding setting) and sends UTF-8, so
     /// that SET must not reach the server, or it would store "Ã©" for "é". A SET that contradicts the

@@ -202,6 +202,40 @@ final class ScriptEngineTests: XCTestCase {
         XCTAssertFalse(run.stdout.contains("hello from"), run.stdout)
     }
 
+    // MARK: Session state between files
+
+    /// psql runs each file in a session of its own. A migration's SET ROLE and SET must not decide who
+    /// writes the history row nor leak into the next migration, and initSql's settings must hold for every
+    /// migration (a plain RESET ALL dropped them and kept the role).
+    func testSetRoleAndSettingsStayInTheirFileAndInitSqlHolds() throws {
+        let project = try MigrateProject()
+        let role = "owner_" + UUID().uuidString.prefix(8).lowercased()
+        try project.db().execute("CREATE ROLE \(role) NOLOGIN")
+        try project.write("sql/V1__as_owner.sql", """
+            CREATE SCHEMA app AUTHORIZATION \(role);
+            SET ROLE \(role);
+            CREATE TABLE app.t (id int);
+            SET lock_timeout = '1s';
+            SET TIME ZONE 'Asia/Tokyo';
+            """)
+        try project.write("sql/V2__as_us.sql", """
+            CREATE TABLE app.u (who text DEFAULT current_user, lock_timeout text DEFAULT current_setting('lock_timeout'),
+                                zone text DEFAULT current_setting('TimeZone'));
+            INSERT INTO app.u DEFAULT VALUES;
+            """)
+        try project.write("sql/V3__outside.sql", "SET ROLE \(role);\nCREATE TABLE app.v (id int);\n")
+        try project.write("sql/V3__outside.sql.conf", "executeInTransaction=false\n")
+        try project.write("sql/V4__after.sql", "INSERT INTO app.u DEFAULT VALUES;\n")
+        try project.migrateOK(["migrate", "-initSql=SET lock_timeout = '7s'"])
+
+        XCTAssertEqual(try project.column("SELECT tablename || ' ' || tableowner FROM pg_tables WHERE schemaname = 'app' ORDER BY 1"),
+                       ["t \(role)", "u postgres", "v \(role)"])
+        XCTAssertEqual(try project.db().query("SELECT who, lock_timeout, zone = current_setting('TimeZone') FROM app.u").rows,
+                       [["postgres", "7s", "t"], ["postgres", "7s", "t"]])
+        XCTAssertEqual(try project.db().query("SELECT version, installed_by, success::text FROM flyway_schema_history ORDER BY installed_rank").rows,
+                       [["1", "postgres", "true"], ["2", "postgres", "true"], ["3", "postgres", "true"], ["4", "postgres", "true"]])
+    }
+
     // MARK: SQL a naive splitter gets wrong
 
     func testBodiesRulesQuotesAndIdentifiersWithSemicolons() throws {

@@ -58,8 +58,9 @@ extension Migrator {
 
             var applied: [MigrateResult.Applied] = []
             let placeholderValues = placeholderValues(session)
+            let reset = status.pending.isEmpty ? [] : try sessionReset(session)
             for file in status.pending {
-                let milliseconds = try apply(file, session: session, placeholderValues: placeholderValues)
+                let milliseconds = try apply(file, session: session, placeholderValues: placeholderValues, reset: reset)
                 applied.append(.init(version: file.version?.text, description: file.description, script: file.script, milliseconds: milliseconds))
             }
             if !applied.isEmpty {
@@ -90,13 +91,28 @@ extension Migrator {
                                    executionTime: 0, success: true)
     }
 
-    /// Session settings reset before every file, so a `SET` in one migration cannot leak into the next.
-    func sessionReset(_ session: Session) -> [String] {
-        ["RESET ALL", "SET search_path TO \(session.searchPath)"]
+    /// Statements that put the session back as it was after connecting and initSql (its settings, session
+    /// user and role), with the search_path migrations run with. Sent before every file and before every
+    /// history write: a migration's SET, SET ROLE or SET SESSION AUTHORIZATION must neither leak into the
+    /// next one (psql would run each file in a session of its own) nor decide who writes the history row.
+    /// (RESET ALL alone would drop initSql's settings and keep a SET ROLE.)
+    func sessionReset(_ session: Session) throws -> [String] {
+        let connection = session.connection
+        let row = try connection.query("""
+            SELECT session_user, current_user,
+                   (SELECT string_agg(format('pg_catalog.set_config(%L, %L, false)', name, setting), ', ' ORDER BY name)
+                      FROM pg_catalog.pg_settings WHERE source = 'session' AND name <> 'search_path')
+            """).rows.first ?? []
+        var statements = ["RESET ALL"]
+        if let user = row.first ?? nil { statements.append("SET SESSION AUTHORIZATION \(connection.escapeIdentifier(user))") }
+        if row.count > 2, let settings = row[2] { statements.append("SELECT \(settings)") }
+        if row.count > 1, let role = row[1], role != row[0] { statements.append("SET ROLE \(connection.escapeIdentifier(role))") }
+        statements.append("SET search_path TO \(session.searchPath)")
+        return statements
     }
 
     /// Applies one file and records it. Returns its execution time in milliseconds.
-    func apply(_ file: MigrationFile, session: Session, placeholderValues: [String: String]) throws -> Int {
+    func apply(_ file: MigrationFile, session: Session, placeholderValues: [String: String], reset: [String]) throws -> Int {
         let scanner = try scanner
         let displayPath = scanner.displayPath(file.url)
         let scriptConfig = try ScriptConfig.load(for: file.url, displayPath: displayPath)
@@ -129,7 +145,7 @@ extension Migrator {
 
         /// Outside a transaction earlier statements stay applied: record the failure, as Flyway does.
         func failedOutsideTransaction(_ error: Error) -> Error {
-            try? record(success: false)
+            if (try? session.connection.execute(reset.joined(separator: ";\n"))) != nil { try? record(success: false) }
             if let scriptError = error as? SQLScriptError { return MigrationError.script(scriptError) }
             if case MigrationError.statementFailed(var failure) = error {
                 failure.rolledBack = false
@@ -140,7 +156,7 @@ extension Migrator {
 
         if plan.transactional {
             do {
-                try runner.run(plan: plan, prelude: sessionReset(session) + ["BEGIN"], batching: true)
+                try runner.run(plan: plan, prelude: reset + ["BEGIN"], postlude: reset, batching: true)
                 try record(success: true)
                 // Unless the script already committed it (its own COMMIT), commit migrate's transaction.
                 if session.connection.transactionStatus != .idle { try session.connection.execute("COMMIT") }
@@ -152,7 +168,7 @@ extension Migrator {
             }
         } else {
             do {
-                try runner.run(plan: plan, prelude: sessionReset(session), batching: false)
+                try runner.run(plan: plan, prelude: reset, postlude: reset, batching: false)
             } catch {
                 if session.connection.transactionStatus != .idle { _ = try? session.connection.execute("ROLLBACK") }
                 throw failedOutsideTransaction(error)

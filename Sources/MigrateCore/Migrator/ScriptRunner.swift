@@ -93,9 +93,9 @@ struct ScriptRunner {
         var statement: SQLStatement?
     }
 
-    /// Runs every statement. `prelude` statements go first in the first batch (BEGIN etc.).
-    /// In non-transactional mode each statement is sent on its own, as psql would.
-    func run(plan: Plan, prelude: [String], batching: Bool) throws {
+    /// Runs every statement. `prelude` statements go first in the first batch (BEGIN etc.), `postlude`
+    /// ones last in the last batch. In non-transactional mode each statement is sent on its own, as psql would.
+    func run(plan: Plan, prelude: [String], postlude: [String] = [], batching: Bool) throws {
         var batching = batching
         var cachedIterator = plan.cached?.makeIterator()
         var streaming = plan.cached == nil ? try reader() : nil
@@ -147,6 +147,7 @@ struct ScriptRunner {
                 break // only after a COPY statement, handled in copy()
             }
         }
+        for text in postlude { enqueue(text, nil) }
         try flush()
     }
 
