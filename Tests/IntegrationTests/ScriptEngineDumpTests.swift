@@ -184,6 +184,29 @@ final class ScriptEngineDumpTests: XCTestCase {
         try project.assertSameAsPsql(["sql/V1__owned.sql", "sql/V2__next.sql"])
     }
 
+    /// pg_dump writes a subscription as `CREATE SUBSCRIPTION … WITH (connect = false, slot_name = '…')`, which
+    /// PostgreSQL accepts inside a transaction (no replication slot is created), so such a dump is not a
+    /// "mixed" file: it applies in one transaction, like psql applies it.
+    func testPgDumpWithPublicationAndSubscriptionRunsInOneTransaction() throws {
+        let project = try MigrateProject()
+        let source = try project.cluster.createDatabase(prefix: "subsrc")
+        _ = try project.psql("""
+            SET client_min_messages = error;
+            CREATE TABLE t (id int PRIMARY KEY);
+            CREATE PUBLICATION pub FOR TABLE t;
+            CREATE SUBSCRIPTION sub_\(source.suffix(8)) CONNECTION 'dbname=nowhere host=/nonexistent' PUBLICATION pub WITH (connect = false);
+            """, database: source)
+        let dump = try project.rawDump(database: source, [])
+        XCTAssertTrue(dump.contains("WITH (connect = false, slot_name = "), dump)
+        try project.write("sql/V1__replication.sql", dump)
+        try project.migrateOK(["migrate"])
+        XCTAssertEqual(try project.scalar("SELECT subenabled::text FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"), "false")
+        XCTAssertEqual(try project.column("SELECT DISTINCT xmin::text FROM pg_publication_rel"),
+                       try project.column("SELECT xmin::text FROM flyway_schema_history WHERE version = '1'"),
+                       "ran in the migration's transaction")
+        try project.assertSameAsPsql(["sql/V1__replication.sql"])
+    }
+
     /// `pg_dump -E LATIN1` writes the file in LATIN1 and starts it with `SET client_encoding = 'LATIN1'`.
     /// psql sends the bytes as they are; migrate decodes the file (encoding setting) and sends UTF-8, so
     /// that SET must not reach the server, or it would store "Ã©" for "é". A SET that contradicts the

@@ -17,7 +17,8 @@ public struct SQLStatement: Sendable, Equatable {
     /// Whether PostgreSQL refuses this statement inside a transaction block on a server of this version (e.g. 150004).
     ///
     /// Judged from the first few tokens, comments skipped: `CREATE [UNIQUE] INDEX CONCURRENTLY`,
-    /// `DROP INDEX CONCURRENTLY`, `CREATE|DROP DATABASE|TABLESPACE|SUBSCRIPTION`, `ALTER SYSTEM`,
+    /// `DROP INDEX CONCURRENTLY`, `CREATE|DROP DATABASE|TABLESPACE`, `DROP SUBSCRIPTION`, `CREATE SUBSCRIPTION`
+    /// unless `connect` or `create_slot` is false, `ALTER SYSTEM`,
     /// `ALTER DATABASE … SET TABLESPACE`, `ALTER SUBSCRIPTION … REFRESH PUBLICATION` (and `SET|ADD|DROP
     /// PUBLICATION` unless `refresh = false`), `ALTER TABLE … DETACH PARTITION … CONCURRENTLY`,
     /// `REINDEX … SCHEMA|DATABASE|SYSTEM`, `REINDEX … CONCURRENTLY`, `VACUUM`, `CLUSTER` without a table,

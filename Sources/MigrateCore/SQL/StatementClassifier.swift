@@ -79,7 +79,12 @@ enum StatementClassifier {
         case "create":
             let k = t.word(1) == "unique" ? 2 : 1
             if t.word(k) == "index" { return t.word(k + 1) == "concurrently" }
-            return ["database", "tablespace", "subscription"].contains(t.word(1))
+            if t.word(1) == "subscription" {
+                // Only creating the replication slot must happen outside a transaction block; pg_dump writes
+                // WITH (connect = false, slot_name = '…'), which creates none.
+                return !t.containsOption("connect", disabledFrom: 2) && !t.containsOption("create_slot", disabledFrom: 2)
+            }
+            return ["database", "tablespace"].contains(t.word(1))
         case "drop":
             switch t.word(1) {
             case "index": return t.word(2) == "concurrently"
