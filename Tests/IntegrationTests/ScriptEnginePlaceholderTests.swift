@@ -83,6 +83,24 @@ final class ScriptEnginePlaceholderTests: XCTestCase {
         XCTAssertEqual(try project.history().map { $0[0] }, ["1"])
     }
 
+    /// The server counts positions in the replaced text; the error still names the file's own column.
+    func testErrorColumnsAreThoseOfTheFileNotOfTheReplacedText() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__columns.sql", """
+            CREATE TABLE ${table} (id int);
+            INSERT INTO ${table} VALUES (1); SELECT '${x}' || nosuch;
+            """)
+        let position = try project.migrate(["migrate", "-placeholders.table=a_much_longer_table_name", "-placeholders.x=é😀"])
+        XCTAssertEqual(position.status, 1, position.output)
+        XCTAssertTrue(position.stderr.contains("sql/V1__columns.sql:2:51: column \"nosuch\" does not exist"), position.stderr)
+        XCTAssertTrue(position.stderr.contains("statement starting at line 2: SELECT 'é😀' || nosuch"), position.stderr)
+
+        try project.write("sql/V1__columns.sql", "CREATE TABLE ${table} (id int);\nINSERT INTO ${table} VALUES (1);   SELECT 1 / 0;\n")
+        let runtime = try project.migrate(["migrate", "-placeholders.table=a_much_longer_table_name"])
+        XCTAssertEqual(runtime.status, 1, runtime.output)
+        XCTAssertTrue(runtime.stderr.contains("sql/V1__columns.sql:2:36: division by zero"), runtime.stderr)
+    }
+
     /// The checksum is of the file as written: another placeholder value is not an edit of the migration.
     func testChecksumIsOfTheTextBeforeReplacement() throws {
         let script = "CREATE TABLE t (v text);\nINSERT INTO t VALUES ('${v}');\n"

@@ -66,4 +66,18 @@ final class PlaceholderReplacerTests: XCTestCase {
         XCTAssertEqual(error?.line, 3)
         XCTAssertEqual(error?.column, 1)
     }
+
+    func testOriginalColumnMapsReplacedColumnsBack() throws {
+        let replacer = PlaceholderReplacer(values: ["t": "long_name", "e": "é😀"])
+        let line = "SELECT ${e}, $x, ${t}.c"
+        XCTAssertEqual(try replacer.replace(in: line, file: "f", lineNumber: 1), "SELECT é😀, $x, long_name.c")
+        XCTAssertEqual(replacer.originalColumn(of: 1, in: line), 1)
+        XCTAssertEqual(replacer.originalColumn(of: 8, in: line), 8, "inside a value: the placeholder's start")
+        XCTAssertEqual(replacer.originalColumn(of: 9, in: line), 8)
+        XCTAssertEqual(replacer.originalColumn(of: 10, in: line), 12, "the comma after ${e}")
+        XCTAssertEqual(replacer.originalColumn(of: 12, in: line), 14, "$x is not a placeholder")
+        XCTAssertEqual(replacer.originalColumn(of: 25, in: line), 22, "the dot after ${t}")
+        XCTAssertEqual(replacer.originalColumn(of: 26, in: line), 23)
+        XCTAssertEqual(replacer.originalColumn(of: 3, in: "no placeholders"), 3)
+    }
 }

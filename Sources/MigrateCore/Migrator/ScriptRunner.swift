@@ -207,9 +207,18 @@ struct ScriptRunner {
             return MigrationError.database(error, while: "preparing to run \(displayPath)")
         }
         if line == 0 { line = statement.line; column = statement.column }
+        column = fileColumn(line: line, column: column)
         return MigrationError.statementFailed(StatementFailure(
             file: displayPath, line: line, column: column, statementLine: statement.line,
             statementStart: firstLine(of: statement.text), error: error, rolledBack: true))
+    }
+
+    /// Columns are counted in the text sent, after placeholder replacement; this is the column in the file.
+    func fileColumn(line: Int, column: Int) -> Int {
+        guard let placeholders,
+              let text = try? SQLScriptReader(url: file.url, displayName: displayPath, encoding: encoding).originalLine(line)
+        else { return column }
+        return placeholders.originalColumn(of: column, in: text)
     }
 
     /// Errors in COPY data name the data line ("COPY t, line 3"); point at that line of the file.

@@ -72,6 +72,39 @@ public struct PlaceholderReplacer: Sendable {
         return changed
     }
 
+    /// The 1-based column in `line` (the file's text) of what is at `column` once the line's placeholders are
+    /// replaced. A column inside a replaced value maps to the placeholder's first character.
+    public func originalColumn(of column: Int, in line: String) -> Int {
+        let bytes = Array(line.utf8)
+        return bytes.withUnsafeBufferPointer { buffer -> Int in
+            guard let p = buffer.baseAddress, !prefix.isEmpty else { return column }
+            let n = buffer.count
+            let target = column - 1  // scalars before the position, after replacement
+            var replacedScalars = 0, originalScalars = 0
+            var i = 0, copied = 0
+            while let q = ScriptSplitter.find(prefix[0], p, from: i, to: n) {
+                guard let nameEnd = placeholderNameEnd(p, n, prefixAt: q) else {
+                    i = q + 1
+                    continue
+                }
+                let nameStart = q + prefix.count
+                let name = String(decoding: UnsafeBufferPointer(start: p + nameStart, count: nameEnd - nameStart), as: UTF8.self)
+                guard let value = values[name.lowercased()] else { break }
+                let verbatim = TextDecoding.scalarCount(p + copied, q - copied)
+                if target < replacedScalars + verbatim { break }
+                replacedScalars += verbatim
+                originalScalars += verbatim
+                let valueScalars = value.unicodeScalars.count
+                if target < replacedScalars + valueScalars { return originalScalars + 1 }
+                replacedScalars += valueScalars
+                copied = nameEnd + suffix.count
+                originalScalars += TextDecoding.scalarCount(p + q, copied - q)
+                i = copied
+            }
+            return originalScalars + (target - replacedScalars) + 1
+        }
+    }
+
     /// If a placeholder starts at `q`, the offset just past its name (where the suffix starts).
     private func placeholderNameEnd(_ p: UnsafePointer<UInt8>, _ n: Int, prefixAt q: Int) -> Int? {
         guard q + prefix.count <= n, matches(prefix, p, q) else { return nil }

@@ -112,6 +112,16 @@ public struct SQLScriptReader {
         return try reader.allElements()
     }
 
+    /// Line `number` of the file as decoded, before placeholder replacement; nil past the end. Reads from
+    /// where this reader is (use a fresh one): meant for error messages.
+    func originalLine(_ number: Int) throws -> String? {
+        while let line = try source.nextLine() {
+            if line.number == number { return String(decoding: line.content, as: UTF8.self) }
+            if line.number > number { break }
+        }
+        return nil
+    }
+
     mutating func allElements() throws -> [ScriptElement] {
         var elements: [ScriptElement] = []
         while let element = try next() { elements.append(element) }
