@@ -72,3 +72,34 @@ final class AdvisoryLockKeyTests: XCTestCase {
         XCTAssertEqual(AdvisoryLock.javaHashCode("hello"), 99162322)
     }
 }
+
+final class ChecksumSpeedPathTests: XCTestCase {
+    /// The slicing-by-8 CRC and the 8-bytes-at-a-time UTF-8 check agree with the byte-at-a-time definitions.
+    func testFastPathsAgreeWithTheDefinition() throws {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ab\n\r\t\u{0B} é€😀;'$x".unicodeScalars)
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000] {
+            var text = ""
+            for _ in 0..<length { text.unicodeScalars.append(alphabet[Int.random(in: 0..<alphabet.count, using: &generator)]) }
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in text.utf8 where byte != 0x0A && byte != 0x0D {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = (crc & 1) != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            XCTAssertEqual(Checksum.of(text), Int32(bitPattern: ~crc), text.debugDescription)
+
+            var validator = UTF8Validator()
+            let bytes = Array(text.utf8)
+            XCTAssertTrue(bytes.withUnsafeBytes { validator.feed($0) })
+            XCTAssertEqual(validator.line, 1 + bytes.filter { $0 == 0x0A }.count, text.debugDescription)
+        }
+    }
+
+    func testInvalidByteLineIsReportedAfterLongASCIIRuns() {
+        var bytes = Array(String(repeating: "SELECT 1;\n", count: 37).utf8)
+        bytes += [0x41, 0xFF, 0x0A]
+        var validator = UTF8Validator()
+        XCTAssertFalse(bytes.withUnsafeBytes { validator.feed($0) })
+        XCTAssertEqual(validator.line, 38)
+    }
+}

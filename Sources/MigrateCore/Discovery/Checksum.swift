@@ -81,11 +81,17 @@ public enum Checksum {
             return Int32(bitPattern: ~copy.crc)
         }
 
+        /// CRC of every byte except CR and LF: runs between line breaks go through slicing-by-8.
         private mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
             var c = crc
-            let table = CRC32Table.table
-            for byte in bytes where byte != 0x0A && byte != 0x0D {
-                c = table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8)
+            var start = 0
+            let count = bytes.count
+            while start < count {
+                var end = start
+                while end < count && base[end] != 0x0A && base[end] != 0x0D { end += 1 }
+                if end > start { c = CRC32Table.update(c, base + start, end - start) }
+                start = end + 1
             }
             crc = c
         }
@@ -99,10 +105,46 @@ public struct ChecksumError: Error, Sendable, CustomStringConvertible {
 }
 
 enum CRC32Table {
-    static let table: [UInt32] = (0..<256).map { index -> UInt32 in
-        var c = UInt32(index)
-        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
+    /// Eight 256-entry tables for slicing-by-8 (table 0 is the classic byte-at-a-time table).
+    static let tables: [UInt32] = {
+        var tables = [UInt32](repeating: 0, count: 8 * 256)
+        for index in 0..<256 {
+            var c = UInt32(index)
+            for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            tables[index] = c
+        }
+        for index in 0..<256 {
+            for slice in 1..<8 {
+                let previous = tables[(slice - 1) * 256 + index]
+                tables[slice * 256 + index] = (previous >> 8) ^ tables[Int(previous & 0xFF)]
+            }
+        }
+        return tables
+    }()
+
+    /// Feeds `count` bytes into a running (pre-inverted) CRC.
+    static func update(_ crc: UInt32, _ bytes: UnsafePointer<UInt8>, _ count: Int) -> UInt32 {
+        tables.withUnsafeBufferPointer { t in
+            var c = crc
+            var p = bytes
+            var remaining = count
+            while remaining >= 8 {
+                let low = c ^ (UInt32(p[0]) | UInt32(p[1]) << 8 | UInt32(p[2]) << 16 | UInt32(p[3]) << 24)
+                let high = UInt32(p[4]) | UInt32(p[5]) << 8 | UInt32(p[6]) << 16 | UInt32(p[7]) << 24
+                c = t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]
+                    ^ t[5 * 256 + Int((low >> 16) & 0xFF)] ^ t[4 * 256 + Int(low >> 24)]
+                    ^ t[3 * 256 + Int(high & 0xFF)] ^ t[2 * 256 + Int((high >> 8) & 0xFF)]
+                    ^ t[1 * 256 + Int((high >> 16) & 0xFF)] ^ t[Int(high >> 24)]
+                p += 8
+                remaining -= 8
+            }
+            while remaining > 0 {
+                c = t[Int((c ^ UInt32(p[0])) & 0xFF)] ^ (c >> 8)
+                p += 1
+                remaining -= 1
+            }
+            return c
+        }
     }
 }
 
@@ -115,7 +157,26 @@ struct UTF8Validator {
 
     /// Returns false at the first invalid byte (`line` then names its line).
     mutating func feed(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        for byte in bytes {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return true }
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            // Fast path: eight ASCII bytes at a time, counting line feeds with a bit trick.
+            if needed == 0 && index + 8 <= count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 == 0 {
+                    let lineFeeds = word ^ 0x0A0A_0A0A_0A0A_0A0A
+                    // High bit of each byte set where `lineFeeds` has a zero byte, i.e. `word` has '\n'
+                    // (exact: the per-byte additions cannot carry into the next byte).
+                    let low7 = 0x7F7F_7F7F_7F7F_7F7F as UInt64
+                    let zeroBytes = ~(((lineFeeds & low7) &+ low7) | lineFeeds | low7)
+                    line += zeroBytes.nonzeroBitCount
+                    index += 8
+                    continue
+                }
+            }
+            let byte = base[index]
+            index += 1
             if needed == 0 {
                 switch byte {
                 case 0x0A: line += 1

@@ -117,10 +117,13 @@ public struct MigrationStatus: Sendable {
             case .version(let version): return version
             }
         }()
+        // Sets, not scans: this runs for every file, and projects have thousands.
+        let failedVersions = Set(live.filter { !$0.success }.compactMap(\.version))
+        let appliedRepeatables = Set(live.filter(\.isRepeatable).map(\.description))
         for file in resolved {
             if let version = file.version {
-                let appliedRowFailed = live.contains { $0.version == version && !$0.success && !deletedVersions.contains(version) }
-                if appliedVersions.contains(version) && !deletedVersions.contains(version) || appliedRowFailed { continue }
+                if appliedVersions.contains(version) && !deletedVersions.contains(version) { continue }
+                if failedVersions.contains(version) && !deletedVersions.contains(version) { continue }
                 var state = MigrationState.pending
                 if let baseline, version <= baseline { state = .belowBaseline }
                 else if let targetVersion, version > targetVersion { state = .aboveTarget }
@@ -129,7 +132,7 @@ public struct MigrationStatus: Sendable {
                                              state: state, file: file))
             } else {
                 // Applied ones are listed above (Success, Outdated or Failed).
-                if live.contains(where: { $0.isRepeatable && $0.description == file.description }) && !deletedRepeatables.contains(file.description) { continue }
+                if appliedRepeatables.contains(file.description) && !deletedRepeatables.contains(file.description) { continue }
                 entries.append(MigrationInfo(version: nil, description: file.description, type: "SQL", script: file.script,
                                              state: .pending, file: file))
             }
