@@ -55,7 +55,8 @@ public struct MigrationNaming: Sendable {
             return .notAMigration
         }
         let stem = String(fileName.dropLast(suffix.count))
-        let expected = "expected \(versionedPrefix)<version>\(separator)<description>\(suffix) (e.g. \(versionedPrefix)1.2\(separator)add_orders\(suffix)) or \(repeatablePrefix)\(separator)<description>\(suffix)"
+        // Only built for misnamed files: parse runs for every file on every command.
+        var expected: String { "expected \(versionedPrefix)<version>\(separator)<description>\(suffix) (e.g. \(versionedPrefix)1.2\(separator)add_orders\(suffix)) or \(repeatablePrefix)\(separator)<description>\(suffix)" }
         // Longest prefix first, so a prefix that starts with another one wins.
         let prefixes = [(versionedPrefix, true), (repeatablePrefix, false)].sorted { $0.0.count > $1.0.count }
         for (prefix, versioned) in prefixes where !prefix.isEmpty && stem.hasPrefix(prefix) {

@@ -68,9 +68,9 @@ public struct MigrationScanner: Sendable {
 
     private func checksum(of url: URL) throws -> Int32 {
         do {
-            return try Checksum.ofFile(at: url, encoding: encoding, displayName: displayPath(url))
+            return try Checksum.ofFile(at: url, encoding: encoding, displayName: "")
         } catch let error as ChecksumError {
-            throw MigrationError.unreadableFile(path: error.file, reason: error.message)
+            throw MigrationError.unreadableFile(path: displayPath(url), reason: error.message)
         }
     }
 
@@ -119,7 +119,7 @@ public struct MigrationScanner: Sendable {
     /// A path for messages: relative to the working directory when below it.
     func displayPath(_ url: URL) -> String {
         let base = workingDirectory.standardizedFileURL.path
-        let path = url.standardizedFileURL.path
+        let path = url.path
         if path.hasPrefix(base + "/") { return String(path.dropFirst(base.count + 1)) }
         return path
     }
