@@ -66,7 +66,13 @@ struct ScriptRunner {
                 cachedBytes += line.utf8.count
             }
             if cached != nil {
-                if cachedBytes > Self.cacheBytes { cached = nil } else { cached!.append(element) }
+                if cachedBytes > Self.cacheBytes {
+                    // Too big to keep: the run pass reads the file again, so this pass needs no row data.
+                    cached = nil
+                    reader.materializesCopyData = false
+                } else {
+                    cached!.append(element)
+                }
             }
         }
         if let explicit = executeInTransaction { return Plan(transactional: explicit, cached: cached) }

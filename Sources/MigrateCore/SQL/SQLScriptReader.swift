@@ -38,6 +38,10 @@ public struct SQLScriptReader {
     /// Holds a line after placeholder replacement.
     private let replaced = ByteBuffer()
 
+    /// When false, `.copyData` elements are empty strings (the rows are still read, decoded and checked
+    /// for placeholders). For passes that only look at statements.
+    public var materializesCopyData = true
+
     public init(url: URL, displayName: String, encoding: String.Encoding = .utf8, placeholders: PlaceholderReplacer? = nil) throws {
         try self.init(url: url, displayName: displayName, encoding: encoding, placeholders: placeholders,
                       chunkSize: Self.defaultChunkSize)
@@ -211,6 +215,8 @@ public struct SQLScriptReader {
             return .copyEnd(line: line.number)
         }
         let data = try replacingPlaceholders(in: line).content
+        // A pass that only classifies statements doesn't need the rows: skip building their Strings.
+        guard materializesCopyData else { return .copyData("") }
         return .copyData(String(unsafeUninitializedCapacity: data.count + 1) { buffer in
             _ = buffer.initialize(from: data)
             buffer[data.count] = 0x0A
