@@ -35,6 +35,19 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertTrue(try project.tableExists("a"))
     }
 
+    func testLockRetryCountGivesUpWithFlywaysMessage() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
+        let holder = try project.db()
+        try holder.query("SELECT pg_advisory_lock(77433833903597)")
+        defer { _ = try? holder.query("SELECT pg_advisory_unlock(77433833903597)") }
+        let run = try project.migrate(["migrate", "-lockRetryCount=2"])
+        XCTAssertEqual(run.status, 1, run.output)
+        XCTAssertTrue(run.stderr.contains("Number of retries exceeded while attempting to acquire the PostgreSQL advisory lock"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("held by server process \(holder.backendPID)"), run.stderr)
+        XCTAssertFalse(try project.tableExists("flyway_schema_history"), "nothing may happen without the lock")
+    }
+
     func testCreateIndexConcurrentlyDoesNotHangBehindOurLock() throws {
         let project = try MigrateProject()
         try project.write("sql/V1__table.sql", "CREATE TABLE big (id int);\nINSERT INTO big SELECT generate_series(1, 1000);\n")

@@ -28,20 +28,26 @@ public struct AdvisoryLock {
         self.key = Self.key(forQuotedTable: quotedTable)
     }
 
-    /// Spins until the lock is ours. `waiting` is called once, with the holder's pid when known.
-    public func acquire(waiting: (Int?) -> Void) throws {
+    /// Spins until the lock is ours: quick retries first, then one a second. `retries` is Flyway's
+    /// lockRetryCount (-1: wait forever). `waiting` is called once, with the holder's pid when known.
+    public func acquire(retries: Int = -1, waiting: (Int?) -> Void) throws {
         var delay: UInt32 = 50_000
-        var reported = false
+        var attempts = 0
+        var holder: Int?
         while true {
             let result = try connection.query("SELECT pg_try_advisory_lock($1)", [String(key)])
             if result.rows.first?.first == "t" { return }
-            if !reported {
-                reported = true
-                let holder = try? connection.query(
+            if attempts == 0 {
+                let row = try? connection.query(
                     "SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND objid = ($1::bigint & 4294967295)::oid AND classid = ($1::bigint >> 32)::oid LIMIT 1",
                     [String(key)])
-                waiting(holder?.rows.first?.first.flatMap { $0 }.flatMap { Int($0) })
+                holder = row?.rows.first?.first.flatMap { $0 }.flatMap { Int($0) }
+                waiting(holder)
             }
+            if retries >= 0 && attempts >= retries {
+                throw LockTimeout(key: key, attempts: attempts + 1, holderPID: holder)
+            }
+            attempts += 1
             usleep(delay)
             delay = min(delay * 2, 1_000_000)
         }
@@ -49,5 +55,17 @@ public struct AdvisoryLock {
 
     public func release() {
         _ = try? connection.query("SELECT pg_advisory_unlock($1)", [String(key)])
+    }
+}
+
+/// The lock stayed taken for all of `lockRetryCount`'s retries.
+public struct LockTimeout: Error, Sendable, CustomStringConvertible {
+    public var key: Int64
+    public var attempts: Int
+    public var holderPID: Int?
+    public var description: String {
+        "Number of retries exceeded while attempting to acquire the PostgreSQL advisory lock \(key)"
+            + (holderPID.map { " (held by server process \($0))" } ?? "")
+            + " after \(attempts) attempts. Another migration is running; configure the number of retries with the 'lockRetryCount' configuration option (-1 waits forever)."
     }
 }

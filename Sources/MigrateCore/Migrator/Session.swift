@@ -111,7 +111,7 @@ extension Migrator {
     /// Runs `body` while holding the migration lock.
     func withLock<T>(_ session: Session, _ body: () throws -> T) throws -> T {
         let lock = AdvisoryLock(connection: session.connection, quotedTable: session.history.quotedName)
-        try lock.acquire { pid in onEvent(.waitingForLock(holderPID: pid)) }
+        try lock.acquire(retries: configuration.lockRetryCount) { pid in onEvent(.waitingForLock(holderPID: pid)) }
         defer { lock.release() }
         return try body()
     }
