@@ -46,16 +46,9 @@ public struct PlaceholderReplacer: Sendable {
     ) throws -> Bool {
         guard let p = text.baseAddress, !prefix.isEmpty, text.count > prefix.count else { return false }
         let n = text.count
-        var i = 0
         var copied = 0
         var changed = false
-        while let q = ScriptSplitter.find(prefix[0], p, from: i, to: n) {
-            guard let nameEnd = placeholderNameEnd(p, n, prefixAt: q) else {
-                i = q + 1
-                continue
-            }
-            let nameStart = q + prefix.count
-            let name = String(decoding: UnsafeBufferPointer(start: p + nameStart, count: nameEnd - nameStart), as: UTF8.self)
+        try forEachPlaceholder(p, n) { q, end, name in
             guard let value = values[name.lowercased()] else {
                 throw SQLScriptError(
                     file: file, line: lineNumber, column: columnBase + TextDecoding.scalarCount(p, q) + 1,
@@ -64,9 +57,9 @@ public struct PlaceholderReplacer: Sendable {
             out.append(p + copied, count: q - copied)
             var value8 = value
             value8.withUTF8 { out.append($0) }
-            copied = nameEnd + suffix.count
-            i = copied
+            copied = end
             changed = true
+            return true
         }
         if changed { out.append(p + copied, count: n - copied) }
         return changed
@@ -81,27 +74,41 @@ public struct PlaceholderReplacer: Sendable {
             let n = buffer.count
             let target = column - 1  // scalars before the position, after replacement
             var replacedScalars = 0, originalScalars = 0
-            var i = 0, copied = 0
-            while let q = ScriptSplitter.find(prefix[0], p, from: i, to: n) {
-                guard let nameEnd = placeholderNameEnd(p, n, prefixAt: q) else {
-                    i = q + 1
-                    continue
-                }
-                let nameStart = q + prefix.count
-                let name = String(decoding: UnsafeBufferPointer(start: p + nameStart, count: nameEnd - nameStart), as: UTF8.self)
-                guard let value = values[name.lowercased()] else { break }
+            var copied = 0
+            var insideValue: Int?
+            forEachPlaceholder(p, n) { q, end, name in
+                guard let value = values[name.lowercased()] else { return false }
                 let verbatim = TextDecoding.scalarCount(p + copied, q - copied)
-                if target < replacedScalars + verbatim { break }
+                if target < replacedScalars + verbatim { return false }
                 replacedScalars += verbatim
                 originalScalars += verbatim
                 let valueScalars = value.unicodeScalars.count
-                if target < replacedScalars + valueScalars { return originalScalars + 1 }
+                if target < replacedScalars + valueScalars { insideValue = originalScalars + 1; return false }
                 replacedScalars += valueScalars
-                copied = nameEnd + suffix.count
-                originalScalars += TextDecoding.scalarCount(p + q, copied - q)
-                i = copied
+                copied = end
+                originalScalars += TextDecoding.scalarCount(p + q, end - q)
+                return true
             }
-            return originalScalars + (target - replacedScalars) + 1
+            return insideValue ?? originalScalars + (target - replacedScalars) + 1
+        }
+    }
+
+    /// Calls `body(start, end, name)` for each placeholder in `p[0..<n]`, in order; `end` is just past its
+    /// suffix. `body` returns false to stop.
+    private func forEachPlaceholder(
+        _ p: UnsafePointer<UInt8>, _ n: Int, _ body: (Int, Int, String) throws -> Bool
+    ) rethrows {
+        var i = 0
+        while let q = ScriptSplitter.find(prefix[0], p, from: i, to: n) {
+            guard let nameEnd = placeholderNameEnd(p, n, prefixAt: q) else {
+                i = q + 1
+                continue
+            }
+            let nameStart = q + prefix.count
+            let name = String(decoding: UnsafeBufferPointer(start: p + nameStart, count: nameEnd - nameStart), as: UTF8.self)
+            let end = nameEnd + suffix.count
+            guard try body(q, end, name) else { return }
+            i = end
         }
     }
 
