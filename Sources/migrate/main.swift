@@ -1,4 +1,9 @@
 import ArgumentParser
+import Foundation
 import MigrateCore
+
+// Progress goes to stdout and errors to stderr; line-buffer stdout so that in CI logs (a pipe) they
+// interleave in the order they happened.
+setvbuf(stdout, nil, _IOLBF, 0)
 
 MigrateTool.main(FlywayArguments.normalize(Array(CommandLine.arguments.dropFirst()), knownKeys: ConfigurationLoader.knownKeyNames))
