@@ -208,3 +208,43 @@ final class RepeatablePlaceholderTests: XCTestCase {
         XCTAssertEqual(try project.scalar("SELECT obj_description('t'::regclass)"), "owner bob")
     }
 }
+
+final class GroupAndSkipTests: XCTestCase {
+    func testGroupAppliesAllPendingInOneTransactionOrNothing() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
+        try project.write("sql/V2__b.sql", "CREATE TABLE b (id int);\n")
+        try project.write("sql/V3__broken.sql", "CREATE TABLE c (id int);\nSELECT 1/0;\n")
+        let failed = try project.migrate(["migrate", "-group=true"])
+        XCTAssertEqual(failed.status, 1)
+        XCTAssertTrue(failed.stderr.contains("sql/V3__broken.sql:2:"), failed.stderr)
+        XCTAssertFalse(try project.tableExists("a"), "group=true: the failure of V3 undoes V1 and V2")
+        XCTAssertFalse(try project.tableExists("b"))
+        XCTAssertEqual(try project.history().count, 0)
+        // Without group, V1 and V2 stay applied when V3 fails.
+        XCTAssertEqual(try project.migrate(["migrate"]).status, 1)
+        XCTAssertEqual(try project.history().map { $0[0] }, ["1", "2"])
+
+        try project.write("sql/V3__broken.sql", "CREATE TABLE c (id int);\n")
+        try project.write("sql/V4__d.sql", "CREATE TABLE d (id int);\n")
+        try project.migrateOK(["migrate", "-group=true"])
+        let xmins = try project.column("SELECT xmin::text FROM flyway_schema_history WHERE version IN ('3', '4')")
+        XCTAssertEqual(Set(xmins).count, 1, "one transaction for the whole group")
+
+        try project.write("sql/V5__index.sql", "CREATE INDEX CONCURRENTLY d_idx ON d (id);\n")
+        try project.write("sql/V6__e.sql", "CREATE TABLE e (id int);\n")
+        let refused = try project.migrate(["migrate", "-group=true"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("sql/V5__index.sql cannot be part of a migration group"), refused.stderr)
+        XCTAssertFalse(try project.tableExists("e"))
+    }
+
+    func testSkipExecutingMigrationsOnlyRecordsThem() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
+        try project.migrateOK(["migrate", "-skipExecutingMigrations=true"])
+        XCTAssertFalse(try project.tableExists("a"))
+        XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"]])
+        try project.migrateOK(["validate"])
+    }
+}

@@ -16,6 +16,7 @@ public enum MigrationError: Error, Sendable {
     case statementFailed(StatementFailure)
     case script(SQLScriptError)
     case mixedTransactionality(file: String, line: Int, statement: String)
+    case notTransactionalInGroup(file: String, reason: String)
     case cleanDisabled
     case baselineOnNonEmptyHistory(schema: String, table: String)
     case targetNotFound(String)
@@ -78,6 +79,8 @@ extension MigrationError: CustomStringConvertible {
         case .mixedTransactionality(let file, let line, let statement):
             return "\(file):\(line): detected both transactional and non-transactional statements in the same migration (mixed is false): \(statement)\n"
                 + "  Split the file, set mixed=true, or add a \(file.split(separator: "/").last ?? "").conf with executeInTransaction=false."
+        case .notTransactionalInGroup(let file, let reason):
+            return "\(file) cannot be part of a migration group (group=true): \(reason). Nothing of the group was applied; run it with group=false."
         case .cleanDisabled:
             return "clean is disabled (cleanDisabled=true, the default) so a production database cannot be wiped by mistake. Set cleanDisabled=false for development and CI databases."
         case .baselineOnNonEmptyHistory(let schema, let table):

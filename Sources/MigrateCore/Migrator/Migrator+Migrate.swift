@@ -59,9 +59,22 @@ extension Migrator {
             var applied: [MigrateResult.Applied] = []
             let placeholderValues = placeholderValues(session)
             let reset = status.pending.isEmpty ? [] : try sessionReset(session)
-            for file in status.pending {
-                let milliseconds = try apply(file, session: session, placeholderValues: placeholderValues, reset: reset)
-                applied.append(.init(version: file.version?.text, description: file.description, script: file.script, milliseconds: milliseconds))
+            func applyPending(inGroup: Bool) throws {
+                for file in status.pending {
+                    let milliseconds = try apply(file, session: session, placeholderValues: placeholderValues, reset: reset, inGroup: inGroup)
+                    applied.append(.init(version: file.version?.text, description: file.description, script: file.script, milliseconds: milliseconds))
+                }
+            }
+            if configuration.group && status.pending.count > 1 {
+                // group=true: every pending migration in one transaction; any failure undoes them all.
+                do {
+                    try inTransaction(session) { try applyPending(inGroup: true) }
+                } catch {
+                    applied.removeAll()
+                    throw error
+                }
+            } else {
+                try applyPending(inGroup: false)
             }
             if !applied.isEmpty {
                 rows = try session.history.allRows()
@@ -112,7 +125,11 @@ extension Migrator {
     }
 
     /// Applies one file and records it. Returns its execution time in milliseconds.
-    func apply(_ file: MigrationFile, session: Session, placeholderValues: [String: String], reset: [String]) throws -> Int {
+    /// With `inGroup`, the caller holds one transaction around all files (group=true): no BEGIN/COMMIT here,
+    /// and a file that cannot run in a transaction is refused.
+    /// With skipExecutingMigrations, the file is only recorded as applied (Flyway's option for databases
+    /// changed by other means).
+    func apply(_ file: MigrationFile, session: Session, placeholderValues: [String: String], reset: [String], inGroup: Bool = false) throws -> Int {
         let scanner = try scanner
         let displayPath = scanner.displayPath(file.url)
         let scriptConfig = try ScriptConfig.load(for: file.url, displayPath: displayPath)
@@ -131,6 +148,10 @@ extension Migrator {
                                    executeInTransaction: scriptConfig?.executeInTransaction ?? (configuration.executeInTransaction ? nil : false))
         } catch let error as SQLScriptError {
             throw MigrationError.script(error)
+        }
+
+        if inGroup && !plan.transactional {
+            throw MigrationError.notTransactionalInGroup(file: displayPath, reason: "it must run outside a transaction")
         }
 
         onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
@@ -154,7 +175,15 @@ extension Migrator {
             return error
         }
 
-        if plan.transactional {
+        if configuration.skipExecutingMigrations {
+            try record(success: true)
+        } else if inGroup {
+            try runner.run(plan: plan, prelude: reset, postlude: reset, batching: true)
+            if runner.progress.transactionEndedByScript {
+                throw MigrationError.notTransactionalInGroup(file: displayPath, reason: "it ends the transaction itself (COMMIT/ROLLBACK)")
+            }
+            try record(success: true)
+        } else if plan.transactional {
             do {
                 try runner.run(plan: plan, prelude: reset + ["BEGIN"], postlude: reset, batching: true)
                 try record(success: true)
