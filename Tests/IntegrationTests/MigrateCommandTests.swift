@@ -135,6 +135,14 @@ final class MigrateCommandTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("\"public\".\"flyway_schema_history\"") || run.stderr.contains("public.flyway_schema_history"), run.stderr)
     }
 
+    func testWarnsWhenAHistoryTableExistsInAnotherSchema() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
+        try project.migrateOK(["migrate", "-schemas=app"])
+        let run = try project.migrateOK(["migrate"])
+        XCTAssertTrue(run.stderr.contains("WARNING: creating a new schema history table \"public\".\"flyway_schema_history\", but one already exists as app.flyway_schema_history"), run.stderr)
+    }
+
     func testSchemasAreCreatedAndHistoryLivesInTheFirst() throws {
         let project = try MigrateProject()
         try project.write("sql/V1__in_app.sql", "CREATE TABLE widgets (id int);\n")

@@ -36,6 +36,10 @@ extension Migrator {
                     }
                     baselined = true
                 } else {
+                    // An empty target but a history table elsewhere: most likely a wrong schemas/table setting.
+                    for other in try session.otherHistoryTables() {
+                        onEvent(.warning("creating a new schema history table \(session.history.quotedName), but one already exists as \(other): check the schemas, defaultSchema and table settings"))
+                    }
                     try inTransaction(session) { _ = try prepareHistory(session, createTable: true) }
                 }
             }
