@@ -82,6 +82,23 @@ final class ConfigurationIntegrationTests: XCTestCase {
         XCTAssertTrue(try project.tableExists("two"))
     }
 
+    func testNoURLUsesLibpqEnvironmentAndJDBCURLsWork() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
+        let cluster = project.cluster
+        // No url at all: libpq's PG* variables decide.
+        try project.migrateOK(["migrate"], environment: [
+            "PGHOST": cluster.socketDirectory, "PGPORT": String(cluster.port), "PGDATABASE": project.database, "PGUSER": "postgres",
+        ], withURL: false)
+        XCTAssertTrue(try project.tableExists("a"))
+        // A Flyway JDBC URL, user as a key, the socket directory as pgjdbc-style host parameter.
+        try project.write("sql/V2__b.sql", "CREATE TABLE b (id int);\n")
+        let socket = cluster.socketDirectory.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cluster.socketDirectory
+        let jdbc = "jdbc:postgresql://localhost:\(cluster.port)/\(project.database)?host=\(socket)&ApplicationName=migrate-test"
+        try project.migrateOK(["migrate", "-url=\(jdbc)", "-user=postgres"], withURL: false)
+        XCTAssertTrue(try project.tableExists("b"))
+    }
+
     func testDefaultConfFileAndUnknownKeySuggestion() throws {
         let project = try MigrateProject()
         try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")

@@ -64,8 +64,9 @@ final class MigrateProject {
 
     /// Runs migrate and fails the test unless it exits 0.
     @discardableResult
-    func migrateOK(_ arguments: [String], environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
-        let run = try migrate(arguments, environment: environment)
+    func migrateOK(_ arguments: [String], environment: [String: String] = [:], withURL: Bool = true,
+                   file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+        let run = try migrate(arguments, environment: environment, withURL: withURL)
         XCTAssertEqual(run.status, 0, "migrate \(arguments) failed:\n\(run.output)", file: file, line: line)
         return run
     }
