@@ -33,12 +33,12 @@ final class MigrationStatusTests: XCTestCase {
         XCTAssertEqual(states(status), ["1:Success", "2:Success"])
         XCTAssertTrue(status.pending.isEmpty)
         XCTAssertEqual(status.currentVersion?.text, "2")
-        XCTAssertTrue(status.validationProblems(allowPending: false, outOfOrder: false, ignore: []).isEmpty)
+        XCTAssertTrue(status.validationProblems(allowPending: false, ignore: []).isEmpty)
     }
 
     func testChecksumMismatchUsesFlywayWording() {
         let status = MigrationStatus(resolved: [file("1", "a", checksum: 5)], applied: [row("1", "a", checksum: 4)])
-        let problems = status.validationProblems(allowPending: true, outOfOrder: false, ignore: [])
+        let problems = status.validationProblems(allowPending: true, ignore: [])
         XCTAssertEqual(problems.map(\.kind), [.checksumMismatch])
         XCTAssertEqual(problems[0].message, "Migration checksum mismatch for migration version 1\n-> Applied to database : 4\n-> Resolved locally    : 5\nEither revert the changes to the migration, or run repair to update the schema history.")
     }
@@ -48,11 +48,11 @@ final class MigrationStatusTests: XCTestCase {
         let rows = [row("1", "a"), row("2", "b"), row("4", "d"), row("6", "f", success: false)]
         let status = MigrationStatus(resolved: files, applied: rows)
         XCTAssertEqual(states(status), ["1:Success", "2:Missing", "4:Missing", "6:Failed (Future)", "3:Ignored", "5:Pending"])
-        let kinds = status.validationProblems(allowPending: false, outOfOrder: false, ignore: try! IgnorePattern.parse(["*:future"])).map(\.kind)
+        let kinds = status.validationProblems(allowPending: false, ignore: try! IgnorePattern.parse(["*:future"])).map(\.kind)
         XCTAssertEqual(kinds, [.missingLocally, .missingLocally, .notApplied, .pending])
-        XCTAssertEqual(status.validationProblems(allowPending: true, outOfOrder: false, ignore: []).map(\.kind),
+        XCTAssertEqual(status.validationProblems(allowPending: true, ignore: []).map(\.kind),
                        [.missingLocally, .missingLocally, .failedMigration, .notApplied])
-        let messages = status.validationProblems(allowPending: false, outOfOrder: false, ignore: []).map(\.message)
+        let messages = status.validationProblems(allowPending: false, ignore: []).map(\.message)
         XCTAssertTrue(messages.contains { $0.hasPrefix("Detected applied migration not resolved locally: 2.") })
         XCTAssertTrue(messages.contains { $0.hasPrefix("Detected resolved migration not applied to database: 3.\nTo ignore this migration") })
         XCTAssertTrue(messages.contains { $0.hasPrefix("Detected resolved migration not applied to database: 5.\nTo fix this error, either run migrate") })
@@ -69,7 +69,7 @@ final class MigrationStatusTests: XCTestCase {
                                      target: .version(MigrationVersion("3")!))
         XCTAssertEqual(states(status), ["2:Baseline", "1:Below Baseline", "3:Pending", "4:Above Target"])
         XCTAssertEqual(status.pending.map { $0.version!.text }, ["3"])
-        XCTAssertTrue(status.validationProblems(allowPending: true, outOfOrder: false, ignore: []).isEmpty)
+        XCTAssertTrue(status.validationProblems(allowPending: true, ignore: []).isEmpty)
     }
 
     func testRepeatablesOutdatedAndSuperseded() {
@@ -78,14 +78,14 @@ final class MigrationStatusTests: XCTestCase {
         let status = MigrationStatus(resolved: files, applied: rows)
         XCTAssertEqual(states(status), ["1:Success", "views:Superseded", "views:Outdated", "funcs:Success"])
         XCTAssertEqual(status.pending.map(\.description), ["views"])
-        XCTAssertEqual(status.validationProblems(allowPending: false, outOfOrder: false, ignore: []).map(\.kind), [.outdatedRepeatable])
+        XCTAssertEqual(status.validationProblems(allowPending: false, ignore: []).map(\.kind), [.outdatedRepeatable])
     }
 
     func testDeletedRowsCancelMissing() {
         let rows = [row("1", "a"), row("2", "b"), row("2", "b", type: "DELETE")]
         let status = MigrationStatus(resolved: [file("1", "a")], applied: rows)
         XCTAssertEqual(states(status), ["1:Success", "2:Deleted", "2:Deleted"])
-        XCTAssertTrue(status.validationProblems(allowPending: false, outOfOrder: false, ignore: []).isEmpty)
+        XCTAssertTrue(status.validationProblems(allowPending: false, ignore: []).isEmpty)
     }
 
     func testIgnorePatternsParse() throws {

@@ -14,7 +14,7 @@ extension Migrator {
         let session = try openSession()
         return try withLock(session) {
             try inTransaction(session) {
-                _ = try prepareHistory(session, createTable: true)
+                try createHistory(session)
                 let rows = try session.history.allRows().filter { !$0.isSchemaMarker }
                 if let existing = rows.first(where: \.isBaseline), rows.count == 1 {
                     if existing.version == version {

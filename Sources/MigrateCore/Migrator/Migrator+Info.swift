@@ -12,7 +12,7 @@ extension Migrator {
         let (session, resolved) = try openSessionWithMigrations()
         let exists = try session.history.exists()
         let rows = exists ? try session.history.allRows() : []
-        let status = MigrationStatus(resolved: resolved, applied: rows, target: try target(), outOfOrder: configuration.outOfOrder)
+        let status = try status(resolved, rows)
         return InfoReport(schema: session.defaultSchema, table: session.history.table, historyExists: exists,
                           currentVersion: status.currentVersion?.text, entries: status.entries.filter { !($0.applied?.isSchemaMarker ?? false) })
     }

@@ -24,14 +24,14 @@ extension Migrator {
         return try withLock(session) {
             var baselined = false
             if try !session.history.exists() {
-                let objects = try session.missingSchemas([session.defaultSchema]).isEmpty ? try session.schemaObjects(session.defaultSchema) : []
-                if !objects.isEmpty {
+                // (A schema that does not exist yet has no objects either.)
+                if try !session.schemaObjects(session.defaultSchema).isEmpty {
                     guard configuration.baselineOnMigrate else {
                         throw MigrationError.nonEmptySchemaWithoutHistory(schema: session.defaultSchema, table: session.history.table,
                                                                           otherHistoryTables: try session.otherHistoryTables())
                     }
                     try inTransaction(session) {
-                        _ = try prepareHistory(session, createTable: true)
+                        try createHistory(session)
                         try insertBaseline(session)
                     }
                     baselined = true
@@ -40,11 +40,11 @@ extension Migrator {
                     for other in try session.otherHistoryTables() {
                         onEvent(.warning("creating a new schema history table \(session.history.quotedName), but one already exists as \(other): check the schemas, defaultSchema and table settings"))
                     }
-                    try inTransaction(session) { _ = try prepareHistory(session, createTable: true) }
+                    try inTransaction(session) { try createHistory(session) }
                 }
             }
-            var rows = try session.history.allRows()
-            var status = MigrationStatus(resolved: resolved, applied: rows, target: target, outOfOrder: configuration.outOfOrder)
+            let rows = try session.history.allRows()
+            let status = MigrationStatus(resolved: resolved, applied: rows, target: target, outOfOrder: configuration.outOfOrder)
             let initialVersion = status.currentVersion?.text
 
             if let failed = status.entries.first(where: { $0.state.isFailed }) {
@@ -55,21 +55,21 @@ extension Migrator {
                 throw MigrationError.targetNotFound(version.text)
             }
             if configuration.validateOnMigrate {
-                let problems = status.validationProblems(allowPending: true, outOfOrder: configuration.outOfOrder,
-                                                         ignore: try IgnorePattern.parse(configuration.ignoreMigrationPatterns))
+                let problems = try validationProblems(status, allowPending: true)
                 if !problems.isEmpty { throw MigrationError.validationFailed(problems) }
             }
 
             var applied: [MigrateResult.Applied] = []
+            let pending = status.pending
             let placeholderValues = placeholderValues(session)
-            let reset = status.pending.isEmpty ? [] : try sessionReset(session)
+            let reset = pending.isEmpty ? [] : try sessionReset(session)
             func applyPending(inGroup: Bool) throws {
-                for file in status.pending {
+                for file in pending {
                     let milliseconds = try apply(file, session: session, placeholderValues: placeholderValues, reset: reset, inGroup: inGroup)
                     applied.append(.init(version: file.version?.text, description: file.description, script: file.script, milliseconds: milliseconds))
                 }
             }
-            if configuration.group && status.pending.count > 1 {
+            if configuration.group && pending.count > 1 {
                 // group=true: every pending migration in one transaction; any failure undoes them all.
                 do {
                     try inTransaction(session) { try applyPending(inGroup: true) }
@@ -80,12 +80,10 @@ extension Migrator {
             } else {
                 try applyPending(inGroup: false)
             }
-            if !applied.isEmpty {
-                rows = try session.history.allRows()
-                status = MigrationStatus(resolved: resolved, applied: rows, target: target, outOfOrder: configuration.outOfOrder)
-            }
+            // Every pending file is now applied: the highest version is known without reading the history again.
+            let finalVersion = ([status.currentVersion] + pending.map(\.version)).compactMap { $0 }.max()
             return MigrateResult(applied: applied, schema: session.defaultSchema, initialVersion: initialVersion,
-                                 finalVersion: status.currentVersion?.text, baselined: baselined)
+                                 finalVersion: finalVersion?.text, baselined: baselined)
         }
     }
 

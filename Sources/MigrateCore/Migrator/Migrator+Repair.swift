@@ -16,7 +16,7 @@ extension Migrator {
             return try inTransaction(session) {
                 let removed = try session.history.deleteFailedRows()
                 let rows = try session.history.allRows()
-                let status = MigrationStatus(resolved: resolved, applied: rows, outOfOrder: configuration.outOfOrder)
+                let status = try status(resolved, rows)
                 var realigned: [String] = []
                 var deleted: [String] = []
                 for info in status.entries {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One reason validation failed, with Flyway's wording.
 public struct ValidationProblem: Sendable, Equatable {
     public enum Kind: String, Sendable {
@@ -29,11 +31,10 @@ public struct IgnorePattern: Sendable, Equatable {
     }
 }
 
-import Foundation
 
 extension MigrationStatus {
     /// What validate complains about. `allowPending` is true inside migrate (pending work is what it is for).
-    public func validationProblems(allowPending: Bool, outOfOrder: Bool, ignore: [IgnorePattern]) -> [ValidationProblem] {
+    public func validationProblems(allowPending: Bool, ignore: [IgnorePattern]) -> [ValidationProblem] {
         func ignored(_ info: MigrationInfo, _ status: String) -> Bool {
             ignore.contains { $0.matches(repeatable: info.isRepeatable, status: status) }
         }
@@ -98,10 +99,17 @@ extension Migrator {
     public func validate() throws -> ValidationReport {
         let (session, resolved) = try openSessionWithMigrations()
         let rows = try session.history.exists() ? try session.history.allRows() : []
-        let status = MigrationStatus(resolved: resolved, applied: rows, target: try target(), outOfOrder: configuration.outOfOrder)
-        let problems = status.validationProblems(allowPending: false, outOfOrder: configuration.outOfOrder,
-                                                 ignore: try IgnorePattern.parse(configuration.ignoreMigrationPatterns))
+        let problems = try validationProblems(try status(resolved, rows), allowPending: false)
         return ValidationReport(problems: problems, validatedCount: resolved.count)
+    }
+
+    /// The files and history rows matched up under this configuration's target and outOfOrder.
+    func status(_ resolved: [MigrationFile], _ rows: [AppliedMigration]) throws -> MigrationStatus {
+        MigrationStatus(resolved: resolved, applied: rows, target: try target(), outOfOrder: configuration.outOfOrder)
+    }
+
+    func validationProblems(_ status: MigrationStatus, allowPending: Bool) throws -> [ValidationProblem] {
+        status.validationProblems(allowPending: allowPending, ignore: try IgnorePattern.parse(configuration.ignoreMigrationPatterns))
     }
 
     func target() throws -> MigrationTarget {

@@ -116,11 +116,10 @@ extension Migrator {
         return try body()
     }
 
-    /// Creates missing configured schemas (when createSchemas) and the history table if needed.
-    /// Returns the rows of the history table (empty when it was just created).
-    func prepareHistory(_ session: Session, createTable: Bool) throws -> (exists: Bool, created: [String]) {
-        if try session.history.exists() { return (true, []) }
-        guard createTable else { return (false, []) }
+    /// Creates missing configured schemas (when createSchemas) and the history table, unless it exists;
+    /// schemas it creates are recorded in a SCHEMA row, as Flyway does.
+    func createHistory(_ session: Session) throws {
+        if try session.history.exists() { return }
         var created: [String] = []
         let missing = try session.missingSchemas(session.schemas)
         if !missing.isEmpty {
@@ -140,6 +139,5 @@ extension Migrator {
                                        script: created.map { session.connection.escapeIdentifier($0) }.joined(separator: ","),
                                        checksum: nil, installedBy: session.installedBy, executionTime: 0, success: true)
         }
-        return (true, created)
     }
 }
