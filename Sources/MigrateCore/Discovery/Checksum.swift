@@ -3,98 +3,41 @@ import Foundation
 /// Flyway's checksum of a migration file: CRC-32 (IEEE) over the UTF-8 bytes of each line with the line
 /// terminators left out, a leading BOM dropped, read as a signed 32-bit integer.
 ///
-/// Feeding the lines one after another with no separator is the same as feeding every byte except CR and LF,
-/// so the file is streamed in chunks and never held whole. The algorithm must never change: users' history
-/// tables hold its values (Flyway's upgrades that changed it broke validate for everyone).
+/// The lines come from the same reader that runs the script (`SQLScriptReader.checksum()`), so decoding,
+/// BOM and line-break rules are the ones the script runs with, and the file is streamed, never held whole.
+/// The algorithm must never change: users' history tables hold its values (Flyway's upgrades that changed
+/// it broke validate for everyone).
 public enum Checksum {
     /// Checksum of the file at `url`, decoded with `encoding`. Throws when the bytes are not valid text in it.
     public static func ofFile(at url: URL, encoding: String.Encoding = .utf8, displayName: String? = nil) throws -> Int32 {
         let name = displayName ?? url.lastPathComponent
-        if encoding != .utf8 {
-            // Other encodings: decode the whole file, then checksum its UTF-8 form.
-            let data = try Data(contentsOf: url)
-            guard let text = String(data: data, encoding: encoding) else {
-                throw ChecksumError(file: name, message: "cannot decode the file as \(encoding); set the encoding")
-            }
-            return of(text)
+        do {
+            var reader = try SQLScriptReader(url: url, displayName: name, encoding: encoding)
+            return try reader.checksum()
+        } catch let error as SQLScriptError {
+            guard error.line > 0 else { throw ChecksumError(file: name, message: error.message) }
+            let what = encoding == .utf8 ? "UTF-8" : "\(encoding) text"
+            throw ChecksumError(file: name, message: "invalid \(what) at line \(error.line); set the encoding (\(error.message))")
         }
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw ChecksumError(file: name, message: "cannot read the file")
-        }
-        defer { try? handle.close() }
-        var state = State()
-        var validator = UTF8Validator()
-        while true {
-            let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
-            if chunk.isEmpty { break }
-            chunk.withUnsafeBytes { state.feed(UnsafeRawBufferPointer($0)) }
-            let ok = chunk.withUnsafeBytes { validator.feed(UnsafeRawBufferPointer($0)) }
-            if !ok { throw ChecksumError(file: name, message: "invalid UTF-8 at line \(validator.line); set the encoding") }
-        }
-        if !validator.finish() { throw ChecksumError(file: name, message: "invalid UTF-8 at line \(validator.line) (truncated character at end of file)") }
-        return state.value
     }
 
-    /// Checksum of text already in memory (used for non-UTF-8 files and in tests).
+    /// Checksum of text already in memory.
     public static func of(_ text: String) -> Int32 {
-        var state = State()
-        var utf8 = Array(text.utf8)
-        utf8.withUnsafeBytes { state.feed($0) }
-        utf8.removeAll()
-        return state.value
+        var reader = SQLScriptReader(text: text, displayName: "text")
+        // An in-memory reader without placeholders has nothing that can fail: no I/O, no decoding.
+        return try! reader.checksum()
     }
 
-    /// Incremental checksum over raw UTF-8 bytes.
+    /// Running CRC-32 over the lines' bytes (fed without their terminators).
     struct State {
         private var crc: UInt32 = 0xFFFF_FFFF
-        private var atStart = true
-        private var pendingBOM: [UInt8] = []
 
-        mutating func feed(_ bytes: UnsafeRawBufferPointer) {
-            var start = 0
-            if atStart {
-                // Hold back the first bytes until we know whether they are a BOM (EF BB BF).
-                let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-                while start < bytes.count && pendingBOM.count < 3 {
-                    pendingBOM.append(bytes[start]); start += 1
-                    if pendingBOM != Array(bom.prefix(pendingBOM.count)) { break }
-                }
-                if pendingBOM == bom {
-                    atStart = false; pendingBOM = []
-                } else if pendingBOM != Array(bom.prefix(pendingBOM.count)) {
-                    atStart = false
-                    let held = pendingBOM; pendingBOM = []
-                    held.withUnsafeBytes { update($0) }
-                } else {
-                    return // still a BOM prefix, need more bytes
-                }
-            }
-            update(UnsafeRawBufferPointer(rebasing: bytes[start...]))
+        mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+            crc = CRC32Table.update(crc, base, bytes.count)
         }
 
-        var value: Int32 {
-            var copy = self
-            if copy.atStart && !copy.pendingBOM.isEmpty {
-                let held = copy.pendingBOM
-                held.withUnsafeBytes { copy.update($0) }
-            }
-            return Int32(bitPattern: ~copy.crc)
-        }
-
-        /// CRC of every byte except CR and LF: runs between line breaks go through slicing-by-8.
-        private mutating func update(_ bytes: UnsafeRawBufferPointer) {
-            guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-            var c = crc
-            var start = 0
-            let count = bytes.count
-            while start < count {
-                var end = start
-                while end < count && base[end] != 0x0A && base[end] != 0x0D { end += 1 }
-                if end > start { c = CRC32Table.update(c, base + start, end - start) }
-                start = end + 1
-            }
-            crc = c
-        }
+        var value: Int32 { Int32(bitPattern: ~crc) }
     }
 }
 
@@ -146,58 +89,4 @@ enum CRC32Table {
             return c
         }
     }
-}
-
-/// Streaming UTF-8 well-formedness check that also counts lines, for error messages.
-struct UTF8Validator {
-    private(set) var line = 1
-    private var needed = 0
-    private var lower: UInt8 = 0x80
-    private var upper: UInt8 = 0xBF
-
-    /// Returns false at the first invalid byte (`line` then names its line).
-    mutating func feed(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return true }
-        let count = bytes.count
-        var index = 0
-        while index < count {
-            // Fast path: eight ASCII bytes at a time, counting line feeds with a bit trick.
-            if needed == 0 && index + 8 <= count {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                if word & 0x8080_8080_8080_8080 == 0 {
-                    let lineFeeds = word ^ 0x0A0A_0A0A_0A0A_0A0A
-                    // High bit of each byte set where `lineFeeds` has a zero byte, i.e. `word` has '\n'
-                    // (exact: the per-byte additions cannot carry into the next byte).
-                    let low7 = 0x7F7F_7F7F_7F7F_7F7F as UInt64
-                    let zeroBytes = ~(((lineFeeds & low7) &+ low7) | lineFeeds | low7)
-                    line += zeroBytes.nonzeroBitCount
-                    index += 8
-                    continue
-                }
-            }
-            let byte = base[index]
-            index += 1
-            if needed == 0 {
-                switch byte {
-                case 0x0A: line += 1
-                case 0x00...0x7F: break
-                case 0xC2...0xDF: needed = 1
-                case 0xE0: needed = 2; lower = 0xA0
-                case 0xE1...0xEC, 0xEE...0xEF: needed = 2
-                case 0xED: needed = 2; upper = 0x9F
-                case 0xF0: needed = 3; lower = 0x90
-                case 0xF1...0xF3: needed = 3
-                case 0xF4: needed = 3; upper = 0x8F
-                default: return false
-                }
-            } else {
-                guard byte >= lower && byte <= upper else { return false }
-                lower = 0x80; upper = 0xBF
-                needed -= 1
-            }
-        }
-        return true
-    }
-
-    func finish() -> Bool { needed == 0 }
 }

@@ -126,6 +126,16 @@ public struct SQLScriptReader {
         return nil
     }
 
+    /// Flyway's checksum of the script's lines from where the reader is (use a fresh one), after placeholder
+    /// replacement when the reader has a replacer (as Flyway does for repeatable migrations).
+    mutating func checksum() throws -> Int32 {
+        var crc = Checksum.State()
+        while let line = try source.nextLine() {
+            crc.feed(try replacingPlaceholders(in: line).content)
+        }
+        return crc.value
+    }
+
     mutating func allElements() throws -> [ScriptElement] {
         var elements: [ScriptElement] = []
         while let element = try next() { elements.append(element) }
