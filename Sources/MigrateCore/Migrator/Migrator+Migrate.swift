@@ -132,22 +132,13 @@ extension Migrator {
     /// With skipExecutingMigrations, the file is only recorded as applied (Flyway's option for databases
     /// changed by other means).
     func apply(_ file: MigrationFile, session: Session, placeholderValues: [String: String], reset: [String], inGroup: Bool = false) throws -> Int {
-        let scanner = try scanner
-        let displayPath = scanner.displayPath(file.url)
-        let scriptConfig = try ScriptConfig.load(for: file.url, displayPath: displayPath)
-        var encoding = try fileEncoding
-        if let name = scriptConfig?.encoding {
-            guard let named = FileEncoding.named(name) else {
-                throw MigrationError.unreadableFile(path: displayPath + ".conf", reason: "encoding '\(name)' is not supported")
-            }
-            encoding = named
-        }
-        let placeholders = placeholderReplacer(for: file, scriptConfig: scriptConfig, values: placeholderValues)
-        let runner = ScriptRunner(connection: session.connection, file: file, displayPath: displayPath, encoding: encoding, placeholders: placeholders)
+        let settings = try scriptSettings(for: file, scanner: try scanner, placeholderValues: placeholderValues)
+        let displayPath = settings.displayPath
+        let runner = ScriptRunner(connection: session.connection, file: file, settings: settings)
         let plan: ScriptRunner.Plan
         do {
             plan = try runner.plan(serverVersion: session.connection.serverVersion, mixed: configuration.mixed,
-                                   executeInTransaction: scriptConfig?.executeInTransaction ?? (configuration.executeInTransaction ? nil : false))
+                                   executeInTransaction: settings.config?.executeInTransaction ?? (configuration.executeInTransaction ? nil : false))
         } catch let error as SQLScriptError {
             throw MigrationError.script(error)
         }

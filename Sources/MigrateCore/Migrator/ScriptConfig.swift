@@ -6,7 +6,7 @@ struct ScriptConfig {
     var encoding: String?
     var placeholderReplacement: Bool?
 
-    /// Reads `<script>.conf` if present. Unknown keys are errors naming file:line.
+    /// Reads `<script>.conf` if present: a properties file, like Flyway's. Unknown keys are errors naming file:line.
     static func load(for script: URL, displayPath: String) throws -> ScriptConfig? {
         let url = URL(fileURLWithPath: script.path + ".conf")
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
@@ -14,30 +14,64 @@ struct ScriptConfig {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw MigrationError.unreadableFile(path: name, reason: "cannot read the script configuration file as UTF-8")
         }
+        let file: PropertiesFile
+        do {
+            file = try PropertiesFile(parsing: text, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw MigrationError.unreadableFile(path: "\(name):\(error.line)", reason: error.message)
+        }
         var config = ScriptConfig()
-        for (index, rawLine) in text.components(separatedBy: .newlines).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("!") { continue }
-            guard let separator = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
-                throw MigrationError.unreadableFile(path: "\(name):\(index + 1)", reason: "expected key=value")
-            }
-            let key = line[..<separator].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: separator)...].trimmingCharacters(in: .whitespaces)
+        for entry in file.entries {
             func bool() throws -> Bool {
-                switch value.lowercased() {
+                switch entry.value.lowercased() {
                 case "true": return true
                 case "false": return false
-                default: throw MigrationError.unreadableFile(path: "\(name):\(index + 1)", reason: "\(key): expected true or false, got '\(value)'")
+                default: throw MigrationError.unreadableFile(path: "\(name):\(entry.line)", reason: "\(entry.key): expected true or false, got '\(entry.value)'")
                 }
             }
-            switch key.lowercased().replacingOccurrences(of: "flyway.", with: "") {
+            switch entry.key.lowercased().replacingOccurrences(of: "flyway.", with: "") {
             case "executeintransaction": config.executeInTransaction = try bool()
             case "placeholderreplacement": config.placeholderReplacement = try bool()
-            case "encoding": config.encoding = value
+            case "encoding": config.encoding = entry.value
             default:
-                throw MigrationError.unreadableFile(path: "\(name):\(index + 1)", reason: "unknown script configuration key '\(key)' (known: executeInTransaction, encoding, placeholderReplacement)")
+                throw MigrationError.unreadableFile(path: "\(name):\(entry.line)", reason: "unknown script configuration key '\(entry.key)' (known: executeInTransaction, encoding, placeholderReplacement)")
             }
         }
         return config
+    }
+}
+
+/// How one migration file is read: where it is shown as, its `.sql.conf`, its encoding and its placeholders.
+struct ScriptSettings {
+    var displayPath: String
+    var config: ScriptConfig?
+    var encoding: String.Encoding
+    /// nil when placeholder replacement is off (globally or in the `.sql.conf`).
+    var placeholders: PlaceholderReplacer?
+
+    func reader(_ file: MigrationFile) throws -> SQLScriptReader {
+        try SQLScriptReader(url: file.url, displayName: displayPath, encoding: encoding, placeholders: placeholders)
+    }
+}
+
+extension Migrator {
+    /// The settings `file` is read with; `placeholderValues` from `placeholderValues(_:)`.
+    func scriptSettings(for file: MigrationFile, scanner: MigrationScanner, placeholderValues: [String: String]) throws -> ScriptSettings {
+        let displayPath = scanner.displayPath(file.url)
+        let config = try ScriptConfig.load(for: file.url, displayPath: displayPath)
+        var encoding = scanner.encoding
+        if let name = config?.encoding {
+            guard let named = FileEncoding.named(name) else {
+                throw MigrationError.unreadableFile(path: displayPath + ".conf", reason: "encoding '\(name)' is not supported")
+            }
+            encoding = named
+        }
+        var placeholders: PlaceholderReplacer?
+        if config?.placeholderReplacement ?? configuration.placeholderReplacement {
+            var values = placeholderValues
+            values["flyway:filename"] = (file.script as NSString).lastPathComponent
+            placeholders = PlaceholderReplacer(values: values, prefix: configuration.placeholderPrefix, suffix: configuration.placeholderSuffix)
+        }
+        return ScriptSettings(displayPath: displayPath, config: config, encoding: encoding, placeholders: placeholders)
     }
 }

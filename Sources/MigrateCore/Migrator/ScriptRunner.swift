@@ -7,9 +7,10 @@ import PostgresClient
 struct ScriptRunner {
     let connection: Connection
     let file: MigrationFile
-    let displayPath: String
-    let encoding: String.Encoding
-    let placeholders: PlaceholderReplacer?
+    let settings: ScriptSettings
+    var displayPath: String { settings.displayPath }
+    var encoding: String.Encoding { settings.encoding }
+    var placeholders: PlaceholderReplacer? { settings.placeholders }
 
     /// What a run found out that the caller needs even when it fails.
     final class Progress {
@@ -35,9 +36,7 @@ struct ScriptRunner {
         var cached: [ScriptElement]?
     }
 
-    func reader() throws -> SQLScriptReader {
-        try SQLScriptReader(url: file.url, displayName: displayPath, encoding: encoding, placeholders: placeholders)
-    }
+    func reader() throws -> SQLScriptReader { try settings.reader(file) }
 
     /// Reads the script once to decide whether it can run in a transaction (Flyway's rules: a file of only
     /// non-transactional statements runs without one; a mix is refused unless `mixed`).
