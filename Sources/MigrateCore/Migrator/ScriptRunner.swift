@@ -97,10 +97,12 @@ struct ScriptRunner {
 
     /// A statement queued for the next round trip; `statement` is nil for our own (BEGIN, SET…).
     private struct Queued {
-        var offset: Int
-        var length: Int
+        var text: String
         var statement: SQLStatement?
     }
+
+    /// What joins statements in a batch; a newline first, so a trailing `--` comment cannot swallow the `;`.
+    private static let separator = "\n;\n"
 
     /// Runs every statement. `prelude` statements go first in the first batch (BEGIN etc.), `postlude`
     /// ones last in the last batch. In non-transactional mode each statement is sent on its own, as psql would.
@@ -115,17 +117,14 @@ struct ScriptRunner {
 
         var batch = ""
         var queued: [Queued] = []
-        var scalarOffset = 0
         func enqueue(_ text: String, _ statement: SQLStatement?) {
-            if !batch.isEmpty { batch += "\n;\n"; scalarOffset += 3 }
-            let length = text.unicodeScalars.count
-            queued.append(Queued(offset: scalarOffset, length: length, statement: statement))
+            if !batch.isEmpty { batch += Self.separator }
+            queued.append(Queued(text: text, statement: statement))
             batch += text
-            scalarOffset += length
         }
         func flush() throws {
             guard !queued.isEmpty else { return }
-            defer { batch = ""; queued = []; scalarOffset = 0 }
+            defer { batch = ""; queued = [] }
             do {
                 try connection.execute(batch)
             } catch let error as PostgresError {
@@ -165,7 +164,7 @@ struct ScriptRunner {
         do {
             try connection.beginCopy(statement.text)
         } catch let error as PostgresError {
-            throw locate(error, in: [Queued(offset: 0, length: statement.text.unicodeScalars.count, statement: statement)])
+            throw locate(error, in: [Queued(text: statement.text, statement: statement)])
         }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(Self.copyChunkBytes + 4096)
@@ -202,10 +201,21 @@ struct ScriptRunner {
         var column = 1
         var line = 0
         if let position = error.position {
+            // The server counts characters in the whole batch; offsets are worked out here, on the error path,
+            // rather than for every statement sent.
             let index = position - 1
-            entry = queued.last { $0.offset <= index }
-            if let found = entry, let statement = found.statement {
-                (line, column) = lineAndColumn(in: statement, scalarOffset: min(index - found.offset, found.length))
+            let separatorLength = Self.separator.unicodeScalars.count
+            var offset = 0
+            for (k, candidate) in queued.enumerated() {
+                let length = candidate.text.unicodeScalars.count
+                guard index >= offset + length + separatorLength, k < queued.count - 1 else {
+                    entry = candidate
+                    if let statement = candidate.statement {
+                        (line, column) = lineAndColumn(in: statement, scalarOffset: min(index - offset, length))
+                    }
+                    break
+                }
+                offset += length + separatorLength
             }
         } else if let failed = error.failedStatementIndex, failed < queued.count {
             entry = queued[failed]
