@@ -172,9 +172,11 @@ struct ScriptSplitter {
                     }
                 }
 
-            case .standardString:
-                guard let q = Self.find(UInt8(ascii: "'"), p, from: i, to: n) else { i = n; break }
-                if q + 1 < n, p[q + 1] == UInt8(ascii: "'") {
+            case .standardString, .quotedIdentifier:
+                // Both end at their quote, and a doubled quote stands for itself.
+                let quote = mode == .standardString ? UInt8(ascii: "'") : UInt8(ascii: "\"")
+                guard let q = Self.find(quote, p, from: i, to: n) else { i = n; break }
+                if q + 1 < n, p[q + 1] == quote {
                     i = q + 2
                 } else {
                     mode = .normal
@@ -196,15 +198,6 @@ struct ScriptSplitter {
                     mode = .normal
                     escapeContinuation = 1
                     i = j + 1
-                }
-
-            case .quotedIdentifier:
-                guard let q = Self.find(UInt8(ascii: "\""), p, from: i, to: n) else { i = n; break }
-                if q + 1 < n, p[q + 1] == UInt8(ascii: "\"") {
-                    i = q + 2
-                } else {
-                    mode = .normal
-                    i = q + 1
                 }
 
             case .dollarQuoted:
