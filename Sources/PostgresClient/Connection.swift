@@ -130,6 +130,15 @@ public final class Connection {
         return outcome.results
     }
 
+    /// Like `execute`, for statements whose results nobody reads (a migration script's): no rows or tags are
+    /// copied out of libpq, so a batch of thousands of INSERTs, or a SELECT returning millions of rows,
+    /// costs no Swift allocations per statement or row.
+    public func run(_ sql: String) throws {
+        let connection = try openConnection()
+        guard PQsendQuery(connection, sql) == 1 else { throw PostgresError(connection: connection) }
+        if let error = readResults(connection, stopAtCopyIn: false, keepResults: false).error { throw error }
+    }
+
     /// Extended protocol with text parameters ($1, $2…); nil is NULL. One statement.
     @discardableResult public func query(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
         let connection = try openConnection()
@@ -245,21 +254,26 @@ public final class Connection {
 
     /// Reads results until libpq has no more. The first error wins; later results are still drained so
     /// the connection is ready for the next command. With `stopAtCopyIn`, a COPY_IN that is the very
-    /// first result is left open for the caller (COPY mode); any other COPY_IN is aborted.
-    private func readResults(_ connection: OpaquePointer, stopAtCopyIn: Bool)
+    /// first result is left open for the caller (COPY mode); any other COPY_IN is aborted. Without
+    /// `keepResults`, successful results are only counted.
+    private func readResults(_ connection: OpaquePointer, stopAtCopyIn: Bool, keepResults: Bool = true)
         -> (results: [QueryResult], error: PostgresError?, inCopyIn: Bool)
     {
         var results: [QueryResult] = []
+        var completed = 0
         var firstError: PostgresError?
         while let result = PQgetResult(connection) {
             defer { PQclear(result) }
             switch PQresultStatus(result) {
             case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
-                if firstError == nil { results.append(QueryResult(result: result)) }
+                if firstError == nil {
+                    completed += 1
+                    if keepResults { results.append(QueryResult(result: result)) }
+                }
             case PGRES_EMPTY_QUERY:
                 break
             case PGRES_COPY_IN:
-                if stopAtCopyIn && results.isEmpty && firstError == nil {
+                if stopAtCopyIn && completed == 0 && firstError == nil {
                     return ([], nil, true)
                 }
                 // Nobody prepared data for it: abort; the server then answers with an error result.
@@ -282,7 +296,7 @@ public final class Connection {
             case PGRES_FATAL_ERROR, PGRES_BAD_RESPONSE, PGRES_NONFATAL_ERROR:
                 if firstError == nil {
                     firstError = PostgresError(result: result, connection: connection)
-                    firstError?.failedStatementIndex = results.count
+                    firstError?.failedStatementIndex = completed
                 }
             case let status:
                 // Single-row, chunked and pipeline results: modes this wrapper never turns on.

@@ -371,3 +371,20 @@ func capturingStandardError(_ body: () throws -> Void) throws -> String {
     close(saved)
     return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
 }
+
+final class FailedStatementIndexTests: XCTestCase {
+    /// In a multi-statement string, the error says which statement failed (for errors without a position),
+    /// whether the results are kept (`execute`) or not (`run`).
+    func testFailedStatementIndexWithAndWithoutResults() throws {
+        let (connection, _) = try connectToFreshDatabase()
+        try connection.run("CREATE TABLE t (id int); INSERT INTO t VALUES (1); SELECT * FROM t")
+        for send in [{ (sql: String) in try connection.run(sql) }, { (sql: String) in _ = try connection.execute(sql) }] {
+            XCTAssertThrowsError(try send("SELECT 1; SELECT 2; SELECT 1/0; SELECT 4")) { error in
+                XCTAssertEqual((error as? PostgresError)?.failedStatementIndex, 2)
+                XCTAssertEqual((error as? PostgresError)?.sqlState, .divisionByZero)
+            }
+        }
+        XCTAssertEqual(try connection.query("SELECT count(*) FROM t").scalar, "1")
+        XCTAssertEqual(connection.transactionStatus, .idle)
+    }
+}

@@ -126,7 +126,7 @@ struct ScriptRunner {
             guard !queued.isEmpty else { return }
             defer { batch = ""; queued = [] }
             do {
-                try connection.execute(batch)
+                try connection.run(batch)
             } catch let error as PostgresError {
                 throw locate(error, in: queued)
             }
