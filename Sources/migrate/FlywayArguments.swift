@@ -1,3 +1,5 @@
+import MigrateCore
+
 /// Turns Flyway's command line (`-url=… migrate -target=3`, options before or after the command) into
 /// swift-argument-parser's: every configuration setting becomes `--setting key=value`.
 enum FlywayArguments {
@@ -5,10 +7,7 @@ enum FlywayArguments {
     static let toolOptions: Set<String> = ["help", "h", "version", "quiet", "q", "debug", "x", "setting", "output-type", "outputtype"]
 
     /// Settings that may appear as a bare flag (`--out-of-order` means `outOfOrder=true`).
-    static let booleanKeys: Set<String> = [
-        "baselineonmigrate", "outoforder", "validateonmigrate", "validatemigrationnaming", "cleandisabled",
-        "createschemas", "mixed", "group", "executeintransaction", "placeholderreplacement", "skipexecutingmigrations",
-    ]
+    static let booleanKeys = ConfigurationLoader.flagKeyNames
 
     static func canonical(_ key: String) -> String {
         key.lowercased().filter { $0 != "-" && $0 != "_" }

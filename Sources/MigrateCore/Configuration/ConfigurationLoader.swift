@@ -323,6 +323,19 @@ extension ConfigurationLoader {
     /// Every key name, lowercased without `-`/`_`, so the command line can tell `--baseline-version 2`
     /// (a setting followed by its value) from anything else.
     public static var knownKeyNames: Set<String> {
-        Set(ConfigurationKey.all.map { $0.name.lowercased().filter { $0 != "-" && $0 != "_" } })
+        Set(ConfigurationKey.all.map { folded($0.name) })
+    }
+
+    /// The true/false settings, folded the same way: on the command line they may stand alone
+    /// (`--out-of-order` means `outOfOrder=true`).
+    public static var flagKeyNames: Set<String> {
+        Set(ConfigurationKey.all.compactMap { key -> String? in
+            if case .flag = key.kind { return folded(key.name) }
+            return nil
+        })
+    }
+
+    private static func folded(_ name: String) -> String {
+        name.lowercased().filter { $0 != "-" && $0 != "_" }
     }
 }
