@@ -47,9 +47,8 @@ public final class Connection {
             throw PostgresError(message: "could not allocate a libpq connection (out of memory)")
         }
         guard PQstatus(connection) == CONNECTION_OK else {
-            var secrets = passwords(in: parameters)
-            secrets += passwordOptions(of: connection)
-            let message = redact(connectionErrorMessage(connection), secrets: secrets)
+            let masker = SecretMasker(secrets: secrets(inConnectionParameters: parameters) + passwordOptions(of: connection))
+            let message = masker.maskMessage(connectionErrorMessage(connection))
             PQfinish(connection)
             throw PostgresError(message: message.isEmpty ? "could not connect to the server" : message)
         }
@@ -68,6 +67,29 @@ public final class Connection {
     /// (execute, query, COPY…), so it must not use this connection. Without a handler they are dropped;
     /// libpq never prints them itself.
     public var noticeHandler: ((Notice) -> Void)?
+
+    /// Called after every statement (or batch) sent, with its text and how long the server took, in
+    /// milliseconds: what `-X` shows. Nil (the default) costs nothing.
+    public var traceHandler: ((_ sql: String, _ milliseconds: Double) -> Void)?
+
+    private func traced<T>(_ sql: String, _ body: () throws -> T) rethrows -> T {
+        guard let traceHandler else { return try body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { traceHandler(sql, Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000) }
+        return try body()
+    }
+
+    /// The server's host as libpq connected to it (a socket directory starts with `/`); "" once closed.
+    public var host: String {
+        guard let connection, let host = PQhost(connection) else { return "" }
+        return String(cString: host)
+    }
+
+    /// The server's port as libpq connected to it; "" once closed.
+    public var port: String {
+        guard let connection, let port = PQport(connection) else { return "" }
+        return String(cString: port)
+    }
 
     /// Server version as an integer (150004 for 15.4); 0 once closed.
     public var serverVersion: Int {
@@ -123,6 +145,10 @@ public final class Connection {
     /// send) and makes this throw; the data of a `COPY … TO STDOUT` is read and dropped.
     /// An empty string (or only comments) returns no results.
     @discardableResult public func execute(_ sql: String) throws -> [QueryResult] {
+        try traced(sql) { try executeUntraced(sql) }
+    }
+
+    private func executeUntraced(_ sql: String) throws -> [QueryResult] {
         let connection = try openConnection()
         guard PQsendQuery(connection, sql) == 1 else { throw PostgresError(connection: connection) }
         let outcome = readResults(connection, stopAtCopyIn: false)
@@ -134,6 +160,10 @@ public final class Connection {
     /// copied out of libpq, so a batch of thousands of INSERTs, or a SELECT returning millions of rows,
     /// costs no Swift allocations per statement or row.
     public func run(_ sql: String) throws {
+        try traced(sql) { try runUntraced(sql) }
+    }
+
+    private func runUntraced(_ sql: String) throws {
         let connection = try openConnection()
         guard PQsendQuery(connection, sql) == 1 else { throw PostgresError(connection: connection) }
         if let error = readResults(connection, stopAtCopyIn: false, keepResults: false).error { throw error }
@@ -141,6 +171,10 @@ public final class Connection {
 
     /// Extended protocol with text parameters ($1, $2…); nil is NULL. One statement.
     @discardableResult public func query(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
+        try traced(sql) { try queryUntraced(sql, parameters) }
+    }
+
+    private func queryUntraced(_ sql: String, _ parameters: [String?]) throws -> QueryResult {
         let connection = try openConnection()
         guard parameters.count <= Int(Int32.max) else {
             throw PostgresError(message: "too many query parameters (\(parameters.count))")
@@ -159,6 +193,10 @@ public final class Connection {
     /// Throws the server's error if the statement fails, or an error if it is anything but a single
     /// `COPY … FROM STDIN` (the connection is left idle in both cases).
     public func beginCopy(_ sql: String) throws {
+        try traced(sql) { try beginCopyUntraced(sql) }
+    }
+
+    private func beginCopyUntraced(_ sql: String) throws {
         let connection = try openConnection()
         guard PQsendQuery(connection, sql) == 1 else { throw PostgresError(connection: connection) }
         let outcome = readResults(connection, stopAtCopyIn: true)

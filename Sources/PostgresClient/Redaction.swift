@@ -1,95 +1,179 @@
 import Foundation
 
-/// What replaces a password in messages.
-let redactedPassword = "********"
+/// Hides secrets where they sit as values, never by searching prose for a password's text (which
+/// mangles every word containing a short password, and so reveals it).
+///
+/// `mask` hides, by shape alone:
+/// - the password in a URL's userinfo, `scheme://user:password@host` (`postgres://`, `jdbc:postgresql://`…);
+/// - the value after `=` of a name ending in `password` (`password`, `sslpassword`, `PGPASSWORD`): in a URL
+///   query up to `&`; otherwise, as in a libpq conninfo string, bare up to a blank or single-quoted with
+///   backslash escapes.
+///
+/// `maskMessage` also hides quoted tokens ("…" or '…') that are a known secret or part of one, for
+/// messages that echo values: libpq's connection errors quote pieces of the conninfo string
+/// (`missing "=" after "cret"`), configuration errors quote the offending value.
+public struct SecretMasker: Sendable {
+    /// What a secret is replaced with.
+    public static let replacement = "***"
 
-/// Passwords found in connection parameters: the `password` keyword, and the password inside a URI
-/// (`postgres://user:secret@host`) or a conninfo string (`password=secret`) given as "dbname".
-/// Both the raw and the decoded form are returned, since libpq may echo either.
-func passwords(in parameters: [(String, String)]) -> [String] {
-    var secrets: [String] = []
-    for (keyword, value) in parameters {
-        switch keyword {
-        case "password":
-            secrets.append(value)
-        case "dbname":
-            if let password = uriPassword(value) {
-                secrets.append(password)
-                if let decoded = password.removingPercentEncoding { secrets.append(decoded) }
-            }
-            for password in conninfoPasswords(value) {
-                secrets.append(password.raw)
-                secrets.append(password.unescaped)
-            }
-        default:
-            break
+    private let secrets: [String]
+
+    public init(secrets: [String]) {
+        self.secrets = secrets.filter { !$0.isEmpty }
+    }
+
+    /// `text` with every secret found by shape masked; for every line of output.
+    public func mask(_ text: String) -> String {
+        Self.replacing(Self.secretRanges(in: text), in: text)
+    }
+
+    /// `mask`, plus quoted tokens that are (part of) a known secret; for error messages that echo values.
+    public func maskMessage(_ text: String) -> String {
+        let text = mask(text)
+        var ranges: [Range<String.Index>] = []
+        var index = text.startIndex
+        // A quote opens a token unless a letter or digit precedes it (an apostrophe, as in "Flyway's").
+        while let open = text[index...].firstIndex(where: { "\"'".contains($0) }) {
+            let start = text.index(after: open)
+            index = start
+            if open > text.startIndex, Self.isWordCharacter(text[text.index(before: open)]) { continue }
+            guard let close = text[start...].indices.first(where: { closing in
+                text[closing] == text[open]
+                    && (text.index(after: closing) == text.endIndex || !Self.isWordCharacter(text[text.index(after: closing)]))
+            }) else { break }
+            let token = text[start..<close]
+            if !token.isEmpty, secrets.contains(where: { $0.contains(token) }) { ranges.append(start..<close) }
+            index = text.index(after: close)
         }
+        return Self.replacing(ranges, in: text)
     }
-    return secrets
-}
 
-/// Masks every secret in `message`, then anything that still looks like a URI password or a
-/// `password=` setting.
-func redact(_ message: String, secrets: [String]) -> String {
-    var text = message
-    // Longest first, so a secret that contains another is masked whole.
-    for secret in Set(secrets).filter({ !$0.isEmpty }).sorted(by: { $0.count > $1.count }) {
-        text = text.replacingOccurrences(of: secret, with: redactedPassword)
+    /// Every secret `mask` finds in `text`, as written and decoded (quotes and escapes removed, `%XX`
+    /// decoded, `+` as a space too), so a known-secret rule recognises whichever form got echoed.
+    public static func secrets(in text: String) -> [String] {
+        var found: [String] = []
+        for range in secretRanges(in: text) {
+            let raw = String(text[range])
+            found += [raw, unquoted(raw), raw.removingPercentEncoding,
+                      raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding].compactMap { $0 }
+        }
+        var unique: [String] = []
+        for secret in found where !secret.isEmpty && !unique.contains(secret) { unique.append(secret) }
+        return unique
     }
-    text = replace(#"(://[^:/?#@\s]*:)[^@\s]*@"#, in: text, with: "$1\(redactedPassword)@")
-    text = replace(#"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'?|\S+)"#, in: text, with: "$1\(redactedPassword)")
-    return text
-}
 
-private func replace(_ pattern: String, in text: String, with template: String) -> String {
-    guard let regex = try? NSRegularExpression(pattern: pattern) else { return text }
-    let range = NSRange(text.startIndex..., in: text)
-    return regex.stringByReplacingMatches(in: text, range: range, withTemplate: template)
-}
+    /// Whether a setting or parameter called `name` holds a secret: `password`, `sslpassword`, `PGPASSWORD`…
+    public static func isSecretName(_ name: some StringProtocol) -> Bool {
+        name.lowercased().hasSuffix("password")
+    }
 
-/// The password part of `scheme://user:password@host…`, split the way libpq does (userinfo ends at
-/// the first '@' before any '/').
-private func uriPassword(_ value: String) -> String? {
-    guard value.hasPrefix("postgresql://") || value.hasPrefix("postgres://"),
-          let schemeEnd = value.range(of: "://") else { return nil }
-    let rest = value[schemeEnd.upperBound...]
-    guard let at = rest.firstIndex(where: { $0 == "@" || $0 == "/" }), rest[at] == "@" else { return nil }
-    let userinfo = rest[..<at]
-    guard let colon = userinfo.firstIndex(of: ":") else { return nil }
-    let password = userinfo[userinfo.index(after: colon)...]
-    return password.isEmpty ? nil : String(password)
-}
+    // MARK: Finding secrets
 
-/// `password=` values of a `key=value` conninfo string: bare, or single-quoted with `\` escapes.
-private func conninfoPasswords(_ value: String) -> [(raw: String, unescaped: String)] {
-    guard value.contains("="), !value.contains("://") else { return [] }
-    var found: [(String, String)] = []
-    var scalars = Substring(value)
-    while let range = scalars.range(of: "password") {
-        var rest = scalars[range.upperBound...].drop(while: { $0 == " " || $0 == "\t" })
-        scalars = rest
-        guard rest.first == "=" else { continue }
-        rest = rest.dropFirst().drop(while: { $0 == " " || $0 == "\t" })
-        var raw = ""
-        var unescaped = ""
-        if rest.first == "'" {
-            var index = rest.index(after: rest.startIndex)
-            while index < rest.endIndex, rest[index] != "'" {
-                if rest[index] == "\\", rest.index(after: index) < rest.endIndex {
-                    raw.append(rest[index])
-                    index = rest.index(after: index)
-                }
-                raw.append(rest[index])
-                unescaped.append(rest[index])
-                index = rest.index(after: index)
+    /// Where secrets sit in `text`, sorted and not overlapping.
+    static func secretRanges(in text: String) -> [Range<String.Index>] {
+        var ranges: [Range<String.Index>] = []
+        // Userinfo: between the first ':' and the last '@' of the authority, which ends at '/' or a blank.
+        var from = text.startIndex
+        while let slashes = text.range(of: "://", range: from..<text.endIndex) {
+            let end = text[slashes.upperBound...].firstIndex { $0 == "/" || $0.isWhitespace } ?? text.endIndex
+            let authority = text[slashes.upperBound..<end]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                ranges.append(text.index(after: colon)..<at)
             }
-        } else {
-            for character in rest.prefix(while: { !$0.isWhitespace }) {
-                raw.append(character)
-                unescaped.append(character)
+            from = end
+        }
+        // `name=value` pairs whose name is a secret's.
+        var index = text.startIndex
+        while let equals = text[index...].firstIndex(of: "=") {
+            index = text.index(after: equals)
+            var nameEnd = equals
+            while nameEnd > text.startIndex, isBlank(text[text.index(before: nameEnd)]) { nameEnd = text.index(before: nameEnd) }
+            var nameStart = nameEnd
+            while nameStart > text.startIndex, isNameCharacter(text[text.index(before: nameStart)]) {
+                nameStart = text.index(before: nameStart)
+            }
+            let name = text[nameStart..<nameEnd]
+            guard !name.isEmpty, isSecretName(name.removingPercentEncoding ?? String(name)) else { continue }
+            let inQuery = nameStart > text.startIndex && "?&".contains(text[text.index(before: nameStart)])
+            let value = inQuery ? queryValue(in: text, from: index) : conninfoValue(in: text, from: index)
+            if !value.isEmpty { ranges.append(value) }
+            index = max(index, value.upperBound)
+        }
+        return merged(ranges)
+    }
+
+    /// A URL query value: up to `&` or a blank.
+    private static func queryValue(in text: String, from start: String.Index) -> Range<String.Index> {
+        start..<(text[start...].firstIndex { $0 == "&" || $0.isWhitespace } ?? text.endIndex)
+    }
+
+    /// A conninfo value after optional blanks: single-quoted with backslash escapes (quotes included), or
+    /// bare up to a blank. Words after a bare value up to the next `keyword=` belong to no keyword: they
+    /// are the rest of a password with a space in it, which libpq rejects and echoes, so they count too.
+    private static func conninfoValue(in text: String, from start: String.Index) -> Range<String.Index> {
+        guard let start = text[start...].firstIndex(where: { !isBlank($0) }) else { return text.endIndex..<text.endIndex }
+        guard text[start] == "'" else {
+            var end = text[start...].firstIndex(where: \.isWhitespace) ?? text.endIndex
+            while let word = text[end...].firstIndex(where: { !isBlank($0) }), word > end, !text[word].isNewline {
+                let wordEnd = text[word...].firstIndex { $0.isWhitespace || $0 == "=" } ?? text.endIndex
+                if text[wordEnd...].first(where: { !isBlank($0) }) == "=" { break }
+                end = wordEnd
+            }
+            return start..<end
+        }
+        var index = text.index(after: start)
+        while index < text.endIndex, text[index] != "'" {
+            if text[index] == "\\", text.index(after: index) < text.endIndex { index = text.index(after: index) }
+            index = text.index(after: index)
+        }
+        return start..<(index < text.endIndex ? text.index(after: index) : index)
+    }
+
+    /// A conninfo value without its quotes and escapes; nil if it was not quoted.
+    private static func unquoted(_ value: String) -> String? {
+        guard value.count >= 2, value.hasPrefix("'"), value.hasSuffix("'") else { return nil }
+        var result = ""
+        var escaped = false
+        for character in value.dropFirst().dropLast() {
+            if character == "\\", !escaped { escaped = true; continue }
+            result.append(character)
+            escaped = false
+        }
+        return result
+    }
+
+    private static func isBlank(_ character: Character) -> Bool { character == " " || character == "\t" }
+
+    private static func isNameCharacter(_ character: Character) -> Bool {
+        character.isLetter || character.isNumber || "_-%".contains(character)
+    }
+
+    private static func isWordCharacter(_ character: Character) -> Bool { character.isLetter || character.isNumber }
+
+    private static func merged(_ ranges: [Range<String.Index>]) -> [Range<String.Index>] {
+        var result: [Range<String.Index>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = result.last, range.lowerBound <= last.upperBound {
+                result[result.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                result.append(range)
             }
         }
-        if !raw.isEmpty { found.append((raw, unescaped)) }
+        return result
     }
-    return found
+
+    /// `ranges` sorted and not overlapping.
+    private static func replacing(_ ranges: [Range<String.Index>], in text: String) -> String {
+        var result = text
+        for range in ranges.reversed() { result.replaceSubrange(range, with: replacement) }
+        return result
+    }
+}
+
+/// The secrets among libpq connection parameters: values of password keywords, and those inside a URI
+/// or conninfo string given as "dbname".
+func secrets(inConnectionParameters parameters: [(String, String)]) -> [String] {
+    parameters.flatMap { keyword, value in
+        SecretMasker.isSecretName(keyword) ? [value] : keyword == "dbname" ? SecretMasker.secrets(in: value) : []
+    }
 }

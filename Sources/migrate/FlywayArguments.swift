@@ -2,16 +2,13 @@ import MigrateCore
 
 /// Turns Flyway's command line (`-url=… migrate -target=3`, options before or after the command) into
 /// swift-argument-parser's: every configuration setting becomes `--setting key=value`.
+/// Keys are compared folded (`ConfigurationLoader.foldedKey`), as the loader compares them.
 enum FlywayArguments {
-    /// Options the tool itself defines; everything else that looks like `-key=value` is a setting.
-    static let toolOptions: Set<String> = ["help", "h", "version", "quiet", "q", "debug", "x", "setting", "output-type", "outputtype"]
+    /// Options the tool itself defines, folded; everything else that looks like `-key=value` is a setting.
+    static let toolOptions: Set<String> = ["help", "h", "version", "quiet", "q", "debug", "x", "setting"]
 
     /// Settings that may appear as a bare flag (`--out-of-order` means `outOfOrder=true`).
     static let booleanKeys = ConfigurationLoader.flagKeyNames
-
-    static func canonical(_ key: String) -> String {
-        key.lowercased().filter { $0 != "-" && $0 != "_" }
-    }
 
     static func normalize(_ arguments: [String], knownKeys: Set<String>) -> [String] {
         let (settings, rest) = separate(arguments, knownKeys: knownKeys)
@@ -20,7 +17,8 @@ enum FlywayArguments {
         return Array(rest[...command]) + settings + Array(rest[(command + 1)...])
     }
 
-    /// Splits the arguments into `--setting key=value` pairs and everything else.
+    /// Splits the arguments into `--setting key=value` pairs and everything else. `knownKeys` are folded
+    /// key names; one ending in `.` is a family prefix (`placeholders.`).
     static func separate(_ arguments: [String], knownKeys: Set<String>) -> (settings: [String], rest: [String]) {
         var result: [String] = []
         var settings: [String] = []
@@ -37,17 +35,18 @@ enum FlywayArguments {
             let body = argument.drop(while: { $0 == "-" })
             if let equals = body.firstIndex(of: "=") {
                 let key = String(body[..<equals])
-                if toolOptions.contains(canonical(key)) && key.count > 1 { result.append(argument); continue }
+                if toolOptions.contains(ConfigurationLoader.foldedKey(key)) && key.count > 1 { result.append(argument); continue }
                 settings.append(contentsOf: ["--setting", "\(key)=\(body[body.index(after: equals)...])"])
                 continue
             }
             let key = String(body)
-            let canon = canonical(key)
-            if toolOptions.contains(canon) || (key.count == 1) {
+            let folded = ConfigurationLoader.foldedKey(key)
+            let isKnown = knownKeys.contains(folded) || knownKeys.contains { $0.hasSuffix(".") && folded.hasPrefix($0) }
+            if toolOptions.contains(folded) || (key.count == 1) {
                 result.append(argument)
-            } else if booleanKeys.contains(canon) && (index >= arguments.count || arguments[index].hasPrefix("-") || !["true", "false"].contains(arguments[index].lowercased())) {
+            } else if booleanKeys.contains(folded) && (index >= arguments.count || arguments[index].hasPrefix("-") || !["true", "false"].contains(arguments[index].lowercased())) {
                 settings.append(contentsOf: ["--setting", "\(key)=true"])
-            } else if knownKeys.contains(canon) || canon.hasPrefix("placeholders."), index < arguments.count {
+            } else if isKnown, index < arguments.count {
                 settings.append(contentsOf: ["--setting", "\(key)=\(arguments[index])"])
                 index += 1
             } else {
@@ -63,4 +62,3 @@ enum FlywayArguments {
         return (settings, result)
     }
 }
-

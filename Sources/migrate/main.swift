@@ -6,4 +6,5 @@ import MigrateCore
 // interleave in the order they happened.
 setvbuf(stdout, nil, _IOLBF, 0)
 
-MigrateTool.main(FlywayArguments.normalize(Array(CommandLine.arguments.dropFirst()), knownKeys: ConfigurationLoader.knownKeyNames))
+let arguments = MigrateTool.helpAliases(Array(CommandLine.arguments.dropFirst()))
+MigrateTool.main(FlywayArguments.normalize(arguments, knownKeys: ConfigurationLoader.knownKeyNames))

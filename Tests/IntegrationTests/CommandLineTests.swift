@@ -1,5 +1,6 @@
 import ArgumentParser
 import MigrateCore
+import PostgresClient
 import XCTest
 @testable import migrate
 
@@ -25,8 +26,8 @@ final class CommandLineTests: XCTestCase {
 
     func testUnknownKeysReachTheLoaderWhichSuggests() throws {
         let arguments = FlywayArguments.normalize(["migrate", "-cleanDisable=false"], knownKeys: keys)
-        let command = try XCTUnwrap(try MigrateTool.parseAsRoot(arguments) as? MigrateTool.Migrate)
-        XCTAssertThrowsError(try command.options.loadConfiguration()) { error in
+        let command = try XCTUnwrap(try MigrateTool.parseAsRoot(arguments) as? MigrateTool)
+        XCTAssertThrowsError(try command.loadConfiguration()) { error in
             let text = String(describing: error)
             XCTAssertTrue(text.contains("cleanDisable") && text.contains("cleanDisabled"), text)
         }
@@ -34,8 +35,9 @@ final class CommandLineTests: XCTestCase {
 
     func testParsedSettingsBecomeConfiguration() throws {
         let arguments = FlywayArguments.normalize(["-url=postgresql://u@/db?host=/tmp", "validate", "--schemas", "app", "-cleanDisabled=false"], knownKeys: keys)
-        let command = try XCTUnwrap(try MigrateTool.parseAsRoot(arguments) as? MigrateTool.Validate)
-        let configuration = try command.options.loadConfiguration()
+        let command = try XCTUnwrap(try MigrateTool.parseAsRoot(arguments) as? MigrateTool)
+        XCTAssertEqual(command.commands, [.validate])
+        let configuration = try command.loadConfiguration()
         XCTAssertEqual(configuration.url, "postgresql://u@/db?host=/tmp")
         XCTAssertEqual(configuration.schemas, ["app"])
         XCTAssertFalse(configuration.cleanDisabled)
@@ -53,8 +55,28 @@ final class CommandLineTests: XCTestCase {
             """)
     }
 
-    func testOutputMasksSecrets() {
-        let output = Output(secrets: ["hunter2"], quiet: false)
-        XCTAssertEqual(output.redact("password=hunter2 and hunter2"), "password=*** and ***")
+    func testSeveralCommandsDebugAndHelpSpellings() throws {
+        let arguments = FlywayArguments.normalize(["migrate", "-cleanDisabled=false", "clean", "migrate", "validate", "-X", "-q"], knownKeys: keys)
+        let command = try XCTUnwrap(try MigrateTool.parseAsRoot(arguments) as? MigrateTool)
+        XCTAssertEqual(command.commands, [.migrate, .clean, .migrate, .validate])
+        XCTAssertTrue(command.debug)
+        XCTAssertTrue(command.quiet)
+        XCTAssertEqual(MigrateTool.helpAliases(["-?"]), ["--help"])
+        XCTAssertEqual(MigrateTool.helpAliases(["help"]), ["--help"])
+        XCTAssertThrowsError(try MigrateTool.parseAsRoot(["banana"]))
+    }
+
+    func testEveryKeySpellingFoldsToTheSameSetting() throws {
+        for spelling in [["-baselineVersion=2"], ["--baseline-version", "2"], ["--baseline_version", "2"], ["--BASELINE_VERSION=2"]] {
+            let arguments = FlywayArguments.normalize(["baseline"] + spelling, knownKeys: keys)
+            let command = try XCTUnwrap(try MigrateTool.parseAsRoot(arguments) as? MigrateTool)
+            XCTAssertEqual(try command.loadConfiguration().baselineVersion, "2", "\(spelling)")
+        }
+    }
+
+    func testOutputMasksSecretsOnlyWhereTheyAreValues() {
+        let masker = SecretMasker(secrets: ["e"])
+        XCTAssertEqual(masker.mask("Created schema \"s2\" where every e stays"), "Created schema \"s2\" where every e stays")
+        XCTAssertFalse(masker.mask("postgres://u:e@h/db").contains(":e@"))
     }
 }

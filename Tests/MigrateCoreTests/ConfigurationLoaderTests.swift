@@ -16,7 +16,11 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
         XCTAssertEqual(configuration.locations, ["filesystem:sql"])
         XCTAssertTrue(configuration.cleanDisabled)
         XCTAssertEqual(configuration.lockRetryCount, 50)
-        XCTAssertEqual(configuration.ignoreMigrationPatterns, ["*:future"])
+        XCTAssertEqual(configuration.ignorePatterns.map(\.description), ["*:future"])
+        XCTAssertEqual(try configuration.migrationTarget, .latest)
+        XCTAssertEqual(try configuration.baselineMigrationVersion, MigrationVersion("1"))
+        XCTAssertEqual(try configuration.fileEncoding, .utf8)
+        XCTAssertEqual(configuration.outputType, "")
         XCTAssertNil(configuration.url)
         XCTAssertNil(configuration.source(of: "table"))
         XCTAssertEqual(configuration.loadedFiles, [])
@@ -101,7 +105,7 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
                        "command line -configFiles: 'flyway.toml' is a TOML file; migrate reads only .conf files")
         try write("flyway.toml", "[flyway]\n")
         XCTAssertEqual(try load().warnings,
-                       ["flyway.toml: TOML configuration is not supported by migrate and is ignored; migrate reads flyway.conf"])
+                       ["flyway.toml is not read: migrate reads only .conf files, so put these settings in flyway.conf"])
     }
 
     func testConfigFilesInsideAFileHasNoEffect() throws {
@@ -148,7 +152,9 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
             "FLYWAY_GROUP": "true", "FLYWAY_EXECUTE_IN_TRANSACTION": "false", "FLYWAY_PLACEHOLDER_REPLACEMENT": "false",
             "FLYWAY_PLACEHOLDER_PREFIX": "#[", "FLYWAY_PLACEHOLDER_SUFFIX": "]", "FLYWAY_INIT_SQL": "SET x = 1",
             "FLYWAY_LOCK_RETRY_COUNT": "-1", "FLYWAY_IGNORE_MIGRATION_PATTERNS": "*:missing,versioned:future",
-            "FLYWAY_SKIP_EXECUTING_MIGRATIONS": "true",
+            "FLYWAY_SKIP_EXECUTING_MIGRATIONS": "true", "FLYWAY_FAIL_ON_MISSING_LOCATIONS": "true",
+            "FLYWAY_CHERRY_PICK": "2, 1.1,Add view", "FLYWAY_DRYRUN_OUTPUT": "/tmp/dry.sql", "FLYWAY_OUTPUT_TYPE": "JSON",
+            "FLYWAY_OUTPUT_FILE": "out.json",
         ]
         let configuration = try load(environment: environment)
         var expected = Configuration()
@@ -163,7 +169,10 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
         expected.connectRetriesInterval = 10; expected.mixed = true; expected.group = true
         expected.executeInTransaction = false; expected.placeholderReplacement = false; expected.placeholderPrefix = "#["
         expected.placeholderSuffix = "]"; expected.initSql = "SET x = 1"; expected.lockRetryCount = -1
-        expected.ignoreMigrationPatterns = ["*:missing", "versioned:future"]; expected.skipExecutingMigrations = true
+        expected.ignorePatterns = [IgnorePattern(type: "*", status: "missing"), IgnorePattern(type: "versioned", status: "future")]
+        expected.skipExecutingMigrations = true; expected.failOnMissingLocations = true
+        expected.cherryPick = ["2", "1.1", "Add view"]; expected.dryRunOutput = "/tmp/dry.sql"; expected.outputType = "json"
+        expected.outputFile = "out.json"
         expected.workingDirectory = directory.standardizedFileURL
         expected.sources = configuration.sources
         XCTAssertEqual(configuration, expected)
@@ -177,7 +186,7 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
         let configuration = try load()
         XCTAssertEqual(configuration.schemas, ["a", "b", "c"])
         XCTAssertEqual(configuration.locations, ["filesystem:sql"], "an empty locations means the default")
-        XCTAssertEqual(configuration.ignoreMigrationPatterns, [], "an empty pattern list switches ignoring off")
+        XCTAssertEqual(configuration.ignorePatterns, [], "an empty pattern list switches ignoring off")
     }
 
     func testEmptyOptionalValueUnsetsIt() throws {
@@ -270,29 +279,137 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
             """)
     }
 
+    // MARK: One way to match keys
+
+    func testEverySpellingOfAKeyIsTheSameKey() throws {
+        let spellings: [([(String, String)], [String: String])] = [
+            ([("-baselineVersion", "2")], [:]), ([("--baseline-version", "2")], [:]), ([("--baseline_version", "2")], [:]),
+            ([("--BASELINE_VERSION", "2")], [:]), ([("flyway.baselineVersion", "2")], [:]),
+            ([], ["FLYWAY_BASELINE_VERSION": "2"]),
+        ]
+        for (commandLine, environment) in spellings {
+            let configuration = try load(commandLine, environment: environment)
+            XCTAssertEqual(configuration.baselineVersion, "2", "\(commandLine) \(environment)")
+            XCTAssertNotNil(configuration.source(of: "baseline_version"))
+        }
+        try write("flyway.conf", "flyway.Baseline_Version=2\n")
+        XCTAssertEqual(try load().baselineVersion, "2")
+    }
+
+    func testDottedKeysAndPlaceholderNamesKeepTheirShape() throws {
+        let configuration = try load([("--placeholders.My_Name", "a"), ("placeholders.myname", "b"),
+                                      ("-postgresql.transactional.lock", "false")],
+                                     environment: ["FLYWAY_PLACEHOLDERS_OTHER_ONE": "c"])
+        XCTAssertEqual(configuration.placeholders, ["My_Name": "a", "myname": "b", "other_one": "c"])
+        XCTAssertEqual(configuration.source(of: "placeholders.my_name"), "command line -placeholders.My_Name")
+    }
+
+    func testNoTwoKeysFoldAlike() {
+        let keys = ConfigurationKey.all + ConfigurationKey.families
+        XCTAssertEqual(Set(keys.map { ConfigurationKey.folded($0.name) }).count, keys.count)
+        XCTAssertEqual(Set(keys.map { ConfigurationKey.folded(ConfigurationKey.upperSnake($0.name)) }).count, keys.count)
+    }
+
     // MARK: Flyway settings migrate does not implement
 
-    func testUnsupportedFlywaySettingsAreWarningsWithTheirSource() throws {
-        try write("flyway.conf", """
-            flyway.licenseKey=FL01-XXXX
-            flyway.postgresql.transactional.lock=false
-            flyway.jdbcProperties.socketTimeout=30
-            flyway.ignoreMissingMigrations=true
-            flyway.table=t
-            """)
-        let configuration = try load([("outputType", "json"), ("color", "always")],
-                                     environment: ["FLYWAY_BATCH": "true", "FLYWAY_DRYRUN_OUTPUT": "/tmp/x.sql"])
+    func testSettingsWithNoEffectAreWarningsWithTheirSource() throws {
+        try write("flyway.conf", "flyway.licenseKey=FL01-XXXX\nflyway.check.reportFilename=r\nflyway.table=t\n")
+        let configuration = try load([("color", "always")],
+                                     environment: ["FLYWAY_BATCH": "true", "FLYWAY_ORACLE_SQLPLUS": "true"])
         XCTAssertEqual(configuration.table, "t")
         XCTAssertEqual(configuration.warnings, [
-            "flyway.conf:1: flyway.licenseKey is not supported by migrate and is ignored",
-            "flyway.conf:2: flyway.postgresql.transactional.lock is not supported by migrate and is ignored: migrate always uses a session-level advisory lock",
-            "flyway.conf:3: flyway.jdbcProperties.socketTimeout is not supported by migrate and is ignored (flyway.jdbcProperties.* settings have no effect)",
-            "flyway.conf:4: flyway.ignoreMissingMigrations is not supported by migrate and is ignored: use flyway.ignoreMigrationPatterns",
-            "environment variable FLYWAY_BATCH: flyway.batch is not supported by migrate and is ignored",
-            "environment variable FLYWAY_DRYRUN_OUTPUT: flyway.dryRunOutput is not supported by migrate and is ignored",
-            "command line -outputType: flyway.outputType is not supported by migrate and is ignored",
-            "command line -color: flyway.color is not supported by migrate and is ignored",
+            "flyway.conf:1: flyway.licenseKey has no effect in migrate and is ignored",
+            "flyway.conf:2: flyway.check.reportFilename has no effect in migrate and is ignored (it configures Flyway's check command)",
+            "environment variable FLYWAY_BATCH: flyway.batch has no effect in migrate and is ignored",
+            "environment variable FLYWAY_ORACLE_SQLPLUS: flyway.oracle.sqlplus has no effect in migrate and is ignored (it applies to Oracle only)",
+            "command line -color: flyway.color has no effect in migrate and is ignored",
         ])
+    }
+
+    func testSettingsThatWouldChangeWhatRunsAreErrorsWithTheirSource() throws {
+        try write("flyway.conf", """
+            flyway.cleanOnValidationError=true
+            flyway.jdbcProperties.socketTimeout=30
+            flyway.ignoreMissingMigrations=true
+            flyway.postgresql.transactional.lock=true
+            """)
+        XCTAssertEqual(loadError([("sqlMigrationSuffix", ".pgsql"), ("callbacks", "db/callbacks")],
+                                 environment: ["FLYWAY_VAULT_TOKEN": "s.vault-token"]), """
+            flyway.conf:1: flyway.cleanOnValidationError=true is not supported by migrate: run clean before migrate instead
+            flyway.conf:2: flyway.jdbcProperties.socketTimeout is not supported by migrate: give connection parameters in the url
+            flyway.conf:3: flyway.ignoreMissingMigrations is not supported by migrate: use ignoreMigrationPatterns
+            flyway.conf:4: flyway.postgresql.transactional.lock=true is not supported by migrate: migrate always holds a session-level advisory lock (as with false)
+            environment variable FLYWAY_VAULT_TOKEN: flyway.vault.token is not supported by migrate: pass the password with FLYWAY_PASSWORD or ${VAR} in a .conf file
+            command line -sqlMigrationSuffix: flyway.sqlMigrationSuffix is not supported by migrate: use sqlMigrationSuffixes
+            command line -callbacks: flyway.callbacks is not supported by migrate: migrate runs no callbacks
+            """)
+    }
+
+    func testValuesMigrateFollowsAnywayAreAccepted() throws {
+        try write("flyway.conf", """
+            flyway.postgresql.transactional.lock=false
+            flyway.skipDefaultCallbacks=TRUE
+            flyway.detectEncoding=false
+            flyway.placeholderSeparator=:
+            flyway.environment=default
+            flyway.configFileEncoding=utf-8
+            flyway.callbacks=
+            """)
+        XCTAssertEqual(try load().warnings, [])
+        try write("flyway.conf", "flyway.postgresql.transactional.lock=true\n")
+        XCTAssertEqual(try load(environment: ["FLYWAY_POSTGRESQL_TRANSACTIONAL_LOCK": "false"]).warnings, [],
+                       "an overridden value is not reported")
+    }
+
+    // MARK: Settings with a typed value
+
+    func testTypedSettings() throws {
+        let configuration = try load([("target", "5_1?"), ("baselineVersion", "0.9"), ("encoding", "windows-1252"),
+                                      ("cherryPick", "2, 1.1 ,Add view"), ("outputType", "JSON"),
+                                      ("ignoreMigrationPatterns", "Repeatable:Missing,*:pending")])
+        XCTAssertEqual(try configuration.migrationTarget, .version(MigrationVersion("5.1")!))
+        XCTAssertTrue(configuration.targetMayBeMissing)
+        XCTAssertEqual(try configuration.baselineMigrationVersion, MigrationVersion("0.9"))
+        XCTAssertEqual(try configuration.fileEncoding, .windowsCP1252)
+        XCTAssertEqual(configuration.cherryPick, ["2", "1.1", "Add view"])
+        XCTAssertEqual(configuration.outputType, "json")
+        XCTAssertEqual(configuration.ignorePatterns.map(\.description), ["repeatable:missing", "*:pending"])
+        XCTAssertEqual(try load([("target", "Current")]).migrationTarget, .current)
+        XCTAssertFalse(try load([("target", "3")]).targetMayBeMissing)
+    }
+
+    func testBadTypedValuesNameKeyValueAndSource() throws {
+        XCTAssertEqual(loadError(environment: ["FLYWAY_TARGET": "?"]),
+                       "environment variable FLYWAY_TARGET: expected latest, current or a version (digits separated by '.' or '_'), optionally followed by '?', got '?'")
+        try write("flyway.conf", "flyway.target=next\nflyway.ignoreMigrationPatterns=*:future, versioned:gone\n")
+        XCTAssertEqual(loadError([("baselineVersion", "1.x"), ("encoding", "EBCDIC"), ("output-type", "xml")],
+                                 environment: ["FLYWAY_CHERRY_PICK": "1,,2"]), """
+            flyway.conf:2: flyway.ignoreMigrationPatterns: expected \(IgnorePattern.expected), got 'versioned:gone'
+            environment variable FLYWAY_CHERRY_PICK: expected a comma-separated list without empty items, got '1,,2'
+            command line -output-type: expected json or an empty value, got 'xml'
+            flyway.conf:1: flyway.target: expected latest, current or a version (digits separated by '.' or '_'), optionally followed by '?', got 'next'
+            command line -baselineVersion: expected a version (digits separated by '.' or '_'), got '1.x'
+            command line -encoding: expected \(FileEncoding.supportedNames), got 'EBCDIC'
+            """)
+    }
+
+    func testTypedValuesSetByCodeAreCheckedOnUse() {
+        var configuration = Configuration()
+        configuration.baselineVersion = "one"
+        XCTAssertThrowsError(try configuration.baselineMigrationVersion) { error in
+            XCTAssertEqual("\(error)", "flyway.baselineVersion: expected a version (digits separated by '.' or '_'), got 'one'")
+        }
+    }
+
+    func testRequestsJSONReadsEverySourceWithoutLoading() throws {
+        try write("flyway.conf", "flyway.outputType=json\nflyway.mixed=perhaps\n")
+        func requestsJSON(_ commandLine: [(key: String, value: String)], _ environment: [String: String] = [:]) -> Bool {
+            ConfigurationLoader.requestsJSON(commandLine: commandLine, environment: environment.merging(["HOME": home.path]) { $1 },
+                                             workingDirectory: directory)
+        }
+        XCTAssertTrue(requestsJSON([]))
+        XCTAssertFalse(requestsJSON([], ["FLYWAY_OUTPUT_TYPE": ""]))
+        XCTAssertTrue(requestsJSON([("--output_type", "JSON")], ["FLYWAY_OUTPUT_TYPE": ""]))
     }
 
     // MARK: ${VAR} in files

@@ -165,24 +165,38 @@ final class ConnectionURLTests: XCTestCase {
 
     // MARK: Secrets and redaction
 
+    /// The secrets and redacted form of `url` through a Configuration (the loader would reject some of these).
+    private func secrets(_ url: String) -> [String] {
+        var configuration = Configuration()
+        configuration.url = url
+        return configuration.secrets
+    }
+
+    private func redacted(_ url: String) -> String? {
+        var configuration = Configuration()
+        configuration.url = url
+        return configuration.redactedURL
+    }
+
     func testSecretsInEveryForm() {
-        XCTAssertEqual(ConnectionURL.secrets(in: "jdbc:postgresql://h/db?user=u&password=p%40ss+x"), ["p%40ss+x", "p@ss+x", "p@ss x"])
-        XCTAssertEqual(ConnectionURL.secrets(in: "postgres://u:s3cr%3At@h/db"), ["s3cr%3At", "s3cr:t"])
-        XCTAssertEqual(ConnectionURL.secrets(in: "postgresql://h/db?sslpassword=keypass&password=pw"), ["keypass", "pw"])
-        XCTAssertEqual(ConnectionURL.secrets(in: "host=h password='a b\\'c'"), ["a b'c", "'a b\\'c'"])
-        XCTAssertEqual(ConnectionURL.secrets(in: "postgres://h/db"), [])
+        XCTAssertEqual(secrets("jdbc:postgresql://h/db?user=u&password=p%40ss+x"), ["p%40ss+x", "p@ss+x", "p@ss x"])
+        XCTAssertEqual(secrets("postgres://u:s3cr%3At@h/db"), ["s3cr%3At", "s3cr:t"])
+        XCTAssertEqual(secrets("postgresql://h/db?sslpassword=keypass&password=pw"), ["keypass", "pw"])
+        XCTAssertEqual(secrets("host=h password='a b\\'c'"), ["'a b\\'c'", "a b'c"])
+        XCTAssertEqual(secrets("jdbc:postgresql://h/db?pass%77ord=encoded-name"), ["encoded-name"])
+        XCTAssertEqual(secrets("postgres://h/db"), [])
     }
 
     func testRedaction() {
-        XCTAssertEqual(ConnectionURL.redacting("jdbc:postgresql://h/db?user=u&password=p%40ss&ssl=true"),
+        XCTAssertEqual(redacted("jdbc:postgresql://h/db?user=u&password=p%40ss&ssl=true"),
                        "jdbc:postgresql://h/db?user=u&password=***&ssl=true")
-        XCTAssertEqual(ConnectionURL.redacting("postgres://u:p%40ss@h:5432/db?sslmode=require"),
-                       "postgres://u:***@h:5432/db?sslmode=require")
-        XCTAssertEqual(ConnectionURL.redacting("postgres://u:p@ss@h/db?Password=x"), "postgres://u:***@h/db?Password=***")
-        XCTAssertEqual(ConnectionURL.redacting("postgres://u@h/db"), "postgres://u@h/db")
-        XCTAssertEqual(ConnectionURL.redacting("host=h password='a b' user=u"), "host=h password=*** user=u")
-        XCTAssertEqual(ConnectionURL.redacting("jdbc:postgresql://h:bad/db?password=secret"),
-                       "jdbc:postgresql://h:bad/db?password=***")
+        XCTAssertEqual(redacted("postgres://u:p%40ss@h:5432/db?sslmode=require"), "postgres://u:***@h:5432/db?sslmode=require")
+        XCTAssertEqual(redacted("postgres://u:p@ss@h/db?Password=x"), "postgres://u:***@h/db?Password=***")
+        XCTAssertEqual(redacted("postgres://u@h/db"), "postgres://u@h/db")
+        XCTAssertEqual(redacted("host=h password='a b' user=u"), "host=h password=*** user=u")
+        XCTAssertEqual(redacted("host=h password = 'a b\\' c' user=u"), "host=h password = *** user=u")
+        XCTAssertEqual(redacted("jdbc:postgresql://h:bad/db?password=secret"), "jdbc:postgresql://h:bad/db?password=***")
+        XCTAssertEqual(redacted("jdbc:postgresql:db?password=e&user=e"), "jdbc:postgresql:db?password=***&user=e")
     }
 }
 
@@ -282,6 +296,14 @@ final class ConfigurationPasswordTests: ConfigurationTestCase {
                     "jdbc:postgresql://h/db?password=\(encoded)&targetServerType=\(password)"] {
             assertHidden(loadError([("url", url)]))
         }
+    }
+
+    func testAShortPasswordLeavesMessagesIntact() throws {
+        XCTAssertEqual(loadError([("password", "e"), ("cleanDisable", "false")]),
+                       "unknown configuration key 'cleanDisable' on the command line; did you mean 'cleanDisabled'?")
+        XCTAssertEqual(try load([("password", "e"), ("licenseKey", "key")]).warnings,
+                       ["command line -licenseKey: flyway.licenseKey has no effect in migrate and is ignored"])
+        XCTAssertEqual(loadError([("password", "e"), ("mixed", "e")]), "command line -mixed: expected true or false, got '***'")
     }
 
     func testAStrayLineHoldingThePasswordIsMasked() throws {

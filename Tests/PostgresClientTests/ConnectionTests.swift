@@ -316,12 +316,36 @@ final class ConnectionTests: XCTestCase {
         }
         // libpq quoted the password there; it is masked.
         XCTAssertThrowsError(try Connection(parameters: attempts[2])) { error in
-            XCTAssertEqual("\(error)", #"invalid percent-encoded token: "********""#)
+            XCTAssertEqual("\(error)", #"invalid percent-encoded token: "***""#)
         }
         // The plain wrong-port case says what libpq says.
         XCTAssertThrowsError(try Connection(parameters: attempts[0])) { error in
             XCTAssertTrue("\(error)".contains("No such file or directory"), "\(error)")
         }
+    }
+
+    /// A short password is masked where it sits, not wherever its letters appear in libpq's message.
+    func testConnectionFailureWithAShortPasswordKeepsTheMessageIntact() throws {
+        let cluster = try TemporaryCluster.shared()
+        let wrongPort = String(cluster.port == 1 ? 2 : 1)
+        func failure(_ parameters: [(String, String)]) -> String {
+            do {
+                _ = try Connection(parameters: parameters)
+                XCTFail("connected")
+            } catch {
+                return "\(error)"
+            }
+            return ""
+        }
+        let withoutPassword = failure([("host", cluster.socketDirectory), ("port", wrongPort), ("user", "postgres")])
+        XCTAssertEqual(failure([("host", cluster.socketDirectory), ("port", wrongPort), ("user", "postgres"), ("password", "e")]),
+                       withoutPassword)
+        XCTAssertEqual(failure([("dbname", "host=\(cluster.socketDirectory) port=\(wrongPort) user=postgres password=e")]),
+                       withoutPassword)
+        XCTAssertTrue(withoutPassword.contains("e"), withoutPassword)
+        // libpq quotes the stray piece of an unquoted password with a space in it.
+        XCTAssertEqual(failure([("dbname", "host=/nonexistent-dir password=se cret")]),
+                       #"missing "=" after "***" in connection info string"#)
     }
 
     func testClosedConnectionThrowsAndCloseIsIdempotent() throws {

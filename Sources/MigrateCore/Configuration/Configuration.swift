@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 /// Every setting migrate understands, with Flyway's names and defaults.
 ///
@@ -17,16 +18,22 @@ public struct Configuration: Sendable, Equatable {
     public var tablespace: String?
     /// As given; `filesystem:` is optional and stripped by the scanner.
     public var locations: [String] = ["filesystem:sql"]
+    /// A location that does not exist is an error instead of a warning.
+    public var failOnMissingLocations: Bool = false
     public var sqlMigrationPrefix: String = "V"
     public var sqlMigrationSeparator: String = "__"
     public var sqlMigrationSuffixes: [String] = [".sql"]
     public var repeatableSqlMigrationPrefix: String = "R"
+    /// As written; `fileEncoding` is what it names.
     public var encoding: String = "UTF-8"
+    /// As written; `baselineMigrationVersion` is the version.
     public var baselineVersion: String = "1"
     public var baselineDescription: String = "<< Flyway Baseline >>"
     public var baselineOnMigrate: Bool = false
-    /// nil means Flyway's default, `latest`.
+    /// As written, nil meaning Flyway's default, `latest`; see `migrationTarget` and `targetMayBeMissing`.
     public var target: String? = nil
+    /// Only these run: versions (`2`, `1.1`) or, for repeatables, descriptions; empty means all.
+    public var cherryPick: [String] = []
     public var outOfOrder: Bool = false
     public var validateOnMigrate: Bool = true
     public var validateMigrationNaming: Bool = false
@@ -50,16 +57,22 @@ public struct Configuration: Sendable, Equatable {
     public var initSql: String? = nil
     /// -1 means retry forever.
     public var lockRetryCount: Int = 50
-    /// `type:status` patterns, e.g. `*:future`.
-    public var ignoreMigrationPatterns: [String] = ["*:future"]
+    /// `ignoreMigrationPatterns`, parsed.
+    public var ignorePatterns: [IgnorePattern] = [IgnorePattern(type: "*", status: "future")]
     /// Record migrations in the history table without running them.
     public var skipExecutingMigrations: Bool = false
+    /// Write the SQL a run would send to this file instead of changing the database.
+    public var dryRunOutput: String? = nil
+    /// "" (text) or "json", always lower case.
+    public var outputType: String = ""
+    /// Also write the output to this file.
+    public var outputFile: String? = nil
     /// Directory relative locations are resolved against.
     public var workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 
     /// Configuration files read, lowest precedence first.
     public var loadedFiles: [URL] = []
-    /// Things the user should know but that do not stop migrate (ignored Flyway settings, unset
+    /// Things the user should know but that do not stop migrate (Flyway settings with no effect, unset
     /// `${VAR}`s, JDBC parameters libpq lacks), each starting with where it was set.
     public var warnings: [String] = []
     /// Where each non-default setting came from, by folded key (`url`, `placeholders.name`).
@@ -70,10 +83,16 @@ public struct Configuration: Sendable, Equatable {
     // MARK: Questions about settings
 
     /// Where `key` was set (`conf/x.conf:7`, `environment variable FLYWAY_URL`, `command line -url`),
-    /// or nil when it has its default. `key` is a Flyway name, with or without `flyway.`, in any case
-    /// or in kebab-case; `placeholders.<name>` works too.
+    /// or nil when it has its default. `key` is a Flyway name, spelt any way the command line accepts;
+    /// `placeholders.<name>` works too.
     public func source(of key: String) -> String? {
         sources[Self.sourceKey(key)]?.description
+    }
+
+    /// How messages name setting `key`: where it was set (`conf/x.conf:7: flyway.target`, `command line
+    /// -target`), or `flyway.<key>` when it has its default or was set by code.
+    func label(of key: String) -> String {
+        sources[Self.sourceKey(key)]?.label ?? "flyway.\(key)"
     }
 
     /// The value of placeholder `name`, matched case-insensitively.
@@ -86,6 +105,71 @@ public struct Configuration: Sendable, Equatable {
     /// The schema migrate works in: `defaultSchema`, else the first of `schemas`; nil means the
     /// connection's current schema.
     public var defaultSchemaName: String? { defaultSchema ?? schemas.first }
+
+    // MARK: Typed settings
+    // The loader reads each of these once and reports a bad value with where it was set, so they
+    // throw only for a value set by code after loading. Errors name the setting, value and source.
+
+    /// `target`: `latest` (also when unset), `current` or a version; a trailing `?` is `targetMayBeMissing`.
+    public var migrationTarget: MigrationTarget {
+        get throws(ConfigurationError) {
+            guard var text = target?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return .latest }
+            if text.hasSuffix("?") { text.removeLast() }
+            switch text.lowercased() {
+            case "latest": return .latest
+            case "current": return .current
+            default:
+                guard let version = MigrationVersion(text) else {
+                    throw invalid("target", target ?? "", expected: "latest, current or a version (digits separated by '.' or '_'), "
+                        + "optionally followed by '?'")
+                }
+                return .version(version)
+            }
+        }
+    }
+
+    /// `target=<version>?`: migrate does not fail when that version does not exist.
+    public var targetMayBeMissing: Bool {
+        target?.trimmingCharacters(in: .whitespaces).hasSuffix("?") ?? false
+    }
+
+    public var baselineMigrationVersion: MigrationVersion {
+        get throws(ConfigurationError) { try version(setting: "baselineVersion", baselineVersion) }
+    }
+
+    /// What `encoding` names.
+    public var fileEncoding: String.Encoding {
+        get throws(ConfigurationError) {
+            guard let encoding = FileEncoding.named(encoding) else {
+                throw invalid("encoding", encoding, expected: FileEncoding.supportedNames)
+            }
+            return encoding
+        }
+    }
+
+    /// `text`, the value of version setting `key`, as a version.
+    func version(setting key: String, _ text: String) throws(ConfigurationError) -> MigrationVersion {
+        guard let version = MigrationVersion(text) else {
+            throw invalid(key, text, expected: "a version (digits separated by '.' or '_')")
+        }
+        return version
+    }
+
+    /// One message per typed setting whose value does not parse.
+    var typedSettingProblems: [String] {
+        var problems: [String] = []
+        func check(_ parse: () throws(ConfigurationError) -> Void) {
+            do throws(ConfigurationError) { try parse() } catch { problems.append(error.message) }
+        }
+        check { () throws(ConfigurationError) in _ = try migrationTarget }
+        check { () throws(ConfigurationError) in _ = try baselineMigrationVersion }
+        check { () throws(ConfigurationError) in _ = try fileEncoding }
+        return problems
+    }
+
+    private func invalid(_ key: String, _ value: String, expected: String) -> ConfigurationError {
+        ConfigurationError("\(label(of: key)): expected \(expected), got '\(value)'")
+    }
 
     // MARK: Connection
 
@@ -106,14 +190,14 @@ public struct Configuration: Sendable, Equatable {
     /// the URL's userinfo or parameters, a keyword string), as written and decoded.
     public var secrets: [String] {
         var all = [password].compactMap { $0 }.filter { !$0.isEmpty }
-        for secret in url.map(ConnectionURL.secrets(in:)) ?? [] where !all.contains(secret) {
+        for secret in url.map(SecretMasker.secrets(in:)) ?? [] where !all.contains(secret) {
             all.append(secret)
         }
         return all
     }
 
-    /// The url with every password replaced by `***`.
-    public var redactedURL: String? { url.map(ConnectionURL.redacting) }
+    /// The url with every password masked.
+    public var redactedURL: String? { url.map(SecretMasker(secrets: secrets).mask) }
 
     /// The url parsed; errors start with where the url was set.
     func parsedURL() throws(ConfigurationError) -> ConnectionURL? {
@@ -121,22 +205,15 @@ public struct Configuration: Sendable, Equatable {
         do {
             return try ConnectionURL(url)
         } catch {
-            let label = sources["url"]?.label ?? "flyway.url"
-            throw ConfigurationError("\(label): \(error.message)")
+            throw ConfigurationError("\(label(of: "url")): \(error.message)")
         }
     }
 
     // MARK: Keys
 
-    /// The key `sources` uses: `url`, `baselineversion`, `placeholders.<lowercased name>`.
+    /// The key `sources` uses: `ConfigurationKey.id` (`url`, `baselineversion`, `placeholders.<lowercased name>`).
     static func sourceKey(_ key: String) -> String {
-        var key = Substring(key)
-        if key.lowercased().hasPrefix("flyway.") { key = key.dropFirst("flyway.".count) }
-        let prefix = ConfigurationKey.placeholderPrefix
-        if key.lowercased().hasPrefix(prefix) {
-            return prefix + key.dropFirst(prefix.count).lowercased()
-        }
-        return ConfigurationKey.commandLine(String(key)).map { $0.name.lowercased() } ?? key.lowercased()
+        ConfigurationKey.named(key)?.id ?? ConfigurationKey.folded(key)
     }
 }
 
@@ -158,11 +235,13 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "url": redactedURL ?? "", "user": user ?? "", "password": password == nil ? "" : "*** (set)",
             "schemas": schemas.joined(separator: ","), "defaultSchema": defaultSchema ?? "", "table": table,
             "tablespace": tablespace ?? "", "locations": locations.joined(separator: ","),
+            "failOnMissingLocations": failOnMissingLocations,
             "sqlMigrationPrefix": sqlMigrationPrefix, "sqlMigrationSeparator": sqlMigrationSeparator,
             "sqlMigrationSuffixes": sqlMigrationSuffixes.joined(separator: ","),
             "repeatableSqlMigrationPrefix": repeatableSqlMigrationPrefix, "encoding": encoding,
             "baselineVersion": baselineVersion, "baselineDescription": baselineDescription,
-            "baselineOnMigrate": baselineOnMigrate, "target": target ?? "latest", "outOfOrder": outOfOrder,
+            "baselineOnMigrate": baselineOnMigrate, "target": target ?? "latest",
+            "cherryPick": cherryPick.joined(separator: ","), "outOfOrder": outOfOrder,
             "validateOnMigrate": validateOnMigrate, "validateMigrationNaming": validateMigrationNaming,
             "cleanDisabled": cleanDisabled, "createSchemas": createSchemas, "installedBy": installedBy ?? "",
             "connectRetries": connectRetries, "connectRetriesInterval": connectRetriesInterval, "mixed": mixed,
@@ -172,8 +251,9 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "placeholders": placeholders.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                 .joined(separator: ","),
             "initSql": initSql ?? "", "lockRetryCount": lockRetryCount,
-            "ignoreMigrationPatterns": ignoreMigrationPatterns.joined(separator: ","),
-            "skipExecutingMigrations": skipExecutingMigrations,
+            "ignoreMigrationPatterns": ignorePatterns.map(\.description).joined(separator: ","),
+            "skipExecutingMigrations": skipExecutingMigrations, "dryRunOutput": dryRunOutput ?? "",
+            "outputType": outputType, "outputFile": outputFile ?? "",
         ]
         return Mirror(self, children: children, displayStyle: .struct)
     }

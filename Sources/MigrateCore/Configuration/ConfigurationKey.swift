@@ -5,60 +5,64 @@ struct ConfigurationKey {
         case text(WritableKeyPath<Configuration, String>, nonEmpty: Bool)
         /// A string that may be absent; "" unsets it.
         case optionalText(WritableKeyPath<Configuration, String?>)
+        /// One of `choices` in any case, stored lower-cased.
+        case choice(WritableKeyPath<Configuration, String>, [String])
         /// `true` or `false`, any case.
         case flag(WritableKeyPath<Configuration, Bool>)
         /// A non-negative integer (`allowsMinusOne`: -1 too, Flyway's "forever").
         case count(WritableKeyPath<Configuration, Int>, allowsMinusOne: Bool)
-        /// Comma-separated, items trimmed, empty items dropped. `emptyMeansDefault`: "" restores the
-        /// default instead of giving an empty list (an empty `locations` means "the default" to Flyway).
-        case list(WritableKeyPath<Configuration, [String]>, emptyMeansDefault: Bool)
+        /// Comma-separated, items trimmed. `emptyMeansDefault`: "" restores the default instead of giving an
+        /// empty list (an empty `locations` means "the default" to Flyway). Empty items are dropped, or
+        /// rejected when `rejectsEmptyItems` (a blank `cherryPick` item picks nothing the user can name).
+        case list(WritableKeyPath<Configuration, [String]>, emptyMeansDefault: Bool = false, rejectsEmptyItems: Bool = false)
+        /// `ignoreMigrationPatterns`, parsed as it is read.
+        case ignorePatterns
+        /// A member of the `placeholders.` family.
+        case placeholder
         /// `configFiles`: read by the loader before any file, never stored.
         case configFiles
-        /// A Flyway setting migrate does not implement: accepted with a warning.
-        case unsupported(note: String?)
+        /// A Flyway setting that would change what is run or checked: an error naming `reason` (what to use
+        /// instead, where there is something). An empty value, or one of `accepted` (any case) — what migrate
+        /// does anyway — is accepted silently.
+        case refused(reason: String?, accepted: [String] = [])
+        /// A Flyway setting with no effect on the database or on what is checked: accepted with a warning.
+        case noEffect(note: String?)
     }
 
-    /// Flyway's spelling, without `flyway.` (`baselineOnMigrate`, `postgresql.transactional.lock`).
+    /// Flyway's spelling, without `flyway.` (`baselineOnMigrate`, `postgresql.transactional.lock`); for a
+    /// family member, the family's spelling plus the member's own part as written (`placeholders.Owner`).
     let name: String
     let kind: Kind
-    /// Flyway's variable name where it is not the upper-snake form of `name`.
-    private let environmentOverride: String?
+    /// A family member's own part as written (`Owner`); nil for other keys.
+    let member: String?
 
-    init(_ name: String, _ kind: Kind, environment: String? = nil) {
+    init(_ name: String, _ kind: Kind, member: String? = nil) {
         self.name = name
         self.kind = kind
-        self.environmentOverride = environment
+        self.member = member
     }
 
-    /// `FLYWAY_BASELINE_ON_MIGRATE` for `baselineOnMigrate`.
-    var environmentName: String { environmentOverride ?? "FLYWAY_" + Self.upperSnake(name) }
-
-    var isSupported: Bool {
-        if case .unsupported = kind { return false }
-        return true
+    /// Tells settings apart across sources: the folded name, but a member's own part only lower-cased
+    /// (placeholders `a_b` and `ab` are different placeholders).
+    var id: String {
+        guard let member else { return Self.folded(name) }
+        return Self.folded(name.dropLast(member.count)) + member.lowercased()
     }
-
-    /// Placeholders are `placeholders.<name>`; the name is kept as written, matched case-insensitively.
-    static let placeholderPrefix = "placeholders."
-
-    /// Families of Flyway settings with free-form names that migrate ignores (with a warning).
-    static let unsupportedPrefixes = [
-        "jdbcProperties.", "plugins.", "environments.", "check.", "vault.", "gcsm.", "dapr.", "oracle.", "sqlserver.",
-    ]
 
     // MARK: The table
 
-    static let all: [ConfigurationKey] = supported + unsupported
+    static let all: [ConfigurationKey] = supported + refused + noEffect
 
     private static let supported: [ConfigurationKey] = [
         .init("url", .optionalText(\.url)),
         .init("user", .optionalText(\.user)),
         .init("password", .optionalText(\.password)),
-        .init("schemas", .list(\.schemas, emptyMeansDefault: false)),
+        .init("schemas", .list(\.schemas)),
         .init("defaultSchema", .optionalText(\.defaultSchema)),
         .init("table", .text(\.table, nonEmpty: true)),
         .init("tablespace", .optionalText(\.tablespace)),
         .init("locations", .list(\.locations, emptyMeansDefault: true)),
+        .init("failOnMissingLocations", .flag(\.failOnMissingLocations)),
         .init("sqlMigrationPrefix", .text(\.sqlMigrationPrefix, nonEmpty: true)),
         .init("sqlMigrationSeparator", .text(\.sqlMigrationSeparator, nonEmpty: true)),
         .init("sqlMigrationSuffixes", .list(\.sqlMigrationSuffixes, emptyMeansDefault: true)),
@@ -68,6 +72,7 @@ struct ConfigurationKey {
         .init("baselineDescription", .text(\.baselineDescription, nonEmpty: false)),
         .init("baselineOnMigrate", .flag(\.baselineOnMigrate)),
         .init("target", .optionalText(\.target)),
+        .init("cherryPick", .list(\.cherryPick, rejectsEmptyItems: true)),
         .init("outOfOrder", .flag(\.outOfOrder)),
         .init("validateOnMigrate", .flag(\.validateOnMigrate)),
         .init("validateMigrationNaming", .flag(\.validateMigrationNaming)),
@@ -85,79 +90,130 @@ struct ConfigurationKey {
         .init("initSql", .optionalText(\.initSql)),
         // Flyway documents -1 as "retry forever".
         .init("lockRetryCount", .count(\.lockRetryCount, allowsMinusOne: true)),
-        .init("ignoreMigrationPatterns", .list(\.ignoreMigrationPatterns, emptyMeansDefault: false)),
+        .init("ignoreMigrationPatterns", .ignorePatterns),
         .init("skipExecutingMigrations", .flag(\.skipExecutingMigrations)),
+        .init("dryRunOutput", .optionalText(\.dryRunOutput)),
+        .init("outputType", .choice(\.outputType, ["json", ""])),
+        .init("outputFile", .optionalText(\.outputFile)),
         .init("configFiles", .configFiles),
     ]
 
-    private static let unsupported: [ConfigurationKey] = {
-        let plain = [
-            "licenseKey", "outputQueryResults", "batch", "stream", "cleanOnValidationError", "callbacks",
-            "skipDefaultCallbacks", "resolvers", "skipDefaultResolvers", "detectEncoding", "outputType", "color",
-            "cherryPick", "errorOverrides", "undoSqlMigrationPrefix", "baselineMigrationPrefix",
-            "failOnMissingLocations", "kerberosConfigFile", "environment", "workingDirectory", "reportEnabled",
-            "reportFilename", "driver", "callbackLocations", "placeholderSeparator", "scriptPlaceholderPrefix",
-            "scriptPlaceholderSuffix", "powershellExecutable", "loggers", "jarDirs", "configurations",
-            "communityDBSupportEnabled", "outputProgress", "outputLogsInJson", "outputFile", "errorHandlers",
-            "skipVersions",
-        ].map { ConfigurationKey($0, .unsupported(note: nil)) }
-        let explained: [ConfigurationKey] = [
-            .init("dryRunOutput", .unsupported(note: nil), environment: "FLYWAY_DRYRUN_OUTPUT"),
+    private static let refused: [ConfigurationKey] = {
+        let noCallbacks = "migrate runs no callbacks"
+        let errorsFail = "every SQL error fails the migration"
+        let keys: [ConfigurationKey] = [
             .init("postgresql.transactional.lock",
-                  .unsupported(note: "migrate always uses a session-level advisory lock")),
-            .init("configFileEncoding", .unsupported(note: "migrate reads configuration files as UTF-8")),
-            .init("sqlMigrationSuffix", .unsupported(note: "use flyway.sqlMigrationSuffixes")),
+                  .refused(reason: "migrate always holds a session-level advisory lock (as with false)", accepted: ["false"])),
+            .init("cleanOnValidationError", .refused(reason: "run clean before migrate instead", accepted: ["false"])),
+            .init("callbacks", .refused(reason: noCallbacks)),
+            .init("callbackLocations", .refused(reason: noCallbacks)),
+            .init("skipDefaultCallbacks", .refused(reason: noCallbacks + " (as with true)", accepted: ["true"])),
+            .init("resolvers", .refused(reason: "migrate runs SQL migrations only")),
+            .init("skipDefaultResolvers", .refused(reason: "migrate always runs SQL migrations", accepted: ["false"])),
+            .init("errorOverrides", .refused(reason: errorsFail)),
+            .init("errorHandlers", .refused(reason: errorsFail)),
+            .init("detectEncoding", .refused(reason: "set encoding instead", accepted: ["false"])),
+            .init("placeholderSeparator", .refused(reason: "built-in placeholders are written ${flyway:name}", accepted: [":"])),
+            .init("environment", .refused(reason: "TOML environments are not supported", accepted: ["default"])),
+            .init("configFileEncoding", .refused(reason: "configuration files are read as UTF-8", accepted: ["UTF-8", "UTF8"])),
+            .init("undoSqlMigrationPrefix", .refused(reason: "migrate does not undo migrations")),
+            .init("baselineMigrationPrefix", .refused(reason: "baseline migrations are not supported")),
+            .init("workingDirectory", .refused(reason: "run migrate from that directory instead")),
+            .init("configurations", .refused(reason: nil)),
+            .init("skipVersions", .refused(reason: nil)),
+            .init("sqlMigrationSuffix", .refused(reason: "use sqlMigrationSuffixes")),
         ]
+        // Removed from Flyway in favour of ignoreMigrationPatterns.
         let removedIgnores = ["ignoreMissingMigrations", "ignoreIgnoredMigrations", "ignorePendingMigrations",
                               "ignoreFutureMigrations"]
-            .map { ConfigurationKey($0, .unsupported(note: "use flyway.ignoreMigrationPatterns")) }
-        return plain + explained + removedIgnores
+            .map { ConfigurationKey($0, .refused(reason: "use ignoreMigrationPatterns")) }
+        return keys + removedIgnores
+    }()
+
+    private static let noEffect: [ConfigurationKey] = [
+        "licenseKey", "outputQueryResults", "color", "reportEnabled", "reportFilename", "outputProgress",
+        "outputLogsInJson", "kerberosConfigFile", "driver", "jarDirs", "loggers", "communityDBSupportEnabled",
+        "powershellExecutable", "batch", "stream", "scriptPlaceholderPrefix", "scriptPlaceholderSuffix",
+    ].map { ConfigurationKey($0, .noEffect(note: nil)) }
+
+    /// Settings with free-form names after a prefix; `name` is the prefix.
+    static let families: [ConfigurationKey] = {
+        let secretStores = "pass the password with FLYWAY_PASSWORD or ${VAR} in a .conf file"
+        return [
+            .init("placeholders.", .placeholder),
+            .init("jdbcProperties.", .refused(reason: "give connection parameters in the url")),
+            .init("plugins.", .refused(reason: nil)),
+            .init("environments.", .refused(reason: "TOML environments are not supported; set url, user and password")),
+            .init("vault.", .refused(reason: secretStores)),
+            .init("gcsm.", .refused(reason: secretStores)),
+            .init("dapr.", .refused(reason: secretStores)),
+            .init("check.", .noEffect(note: "it configures Flyway's check command")),
+            .init("oracle.", .noEffect(note: "it applies to Oracle only")),
+            .init("sqlserver.", .noEffect(note: "it applies to SQL Server only")),
+        ]
     }()
 
     // MARK: Lookup
 
-    /// Exact name, any case (how `.conf` keys after `flyway.` are matched).
+    /// How every key is compared, wherever it was written: without a leading `flyway.` (any case),
+    /// lower-cased, without `-` and `_`. `flyway.baselineVersion`, `baseline-version`, `baseline_version`
+    /// and `BASELINE_VERSION` all fold to `baselineversion`; dots stay (`postgresql.transactional.lock`).
+    static func folded(_ name: some StringProtocol) -> String {
+        String(withoutFlywayPrefix(name).lowercased().filter { $0 != "-" && $0 != "_" })
+    }
+
+    static func withoutFlywayPrefix<Name: StringProtocol>(_ name: Name) -> Name.SubSequence {
+        name.lowercased().hasPrefix("flyway.") ? name.dropFirst("flyway.".count) : name[...]
+    }
+
+    /// The key `name` means (a conf-file key, a command-line option or a `source(of:)` argument), folded;
+    /// or a family member, whose own part keeps its spelling.
     static func named(_ name: String) -> ConfigurationKey? {
-        let lowered = name.lowercased()
-        return all.first { $0.name.lowercased() == lowered }
+        let wanted = folded(name)
+        if let key = all.first(where: { folded($0.name) == wanted }) { return key }
+        let bare = withoutFlywayPrefix(name)
+        guard let dot = bare.firstIndex(of: "."),
+              let family = families.first(where: { folded($0.name) == folded(bare[...dot]) }) else { return nil }
+        let member = String(bare[bare.index(after: dot)...])
+        return ConfigurationKey(family.name + member, family.kind, member: member)
     }
 
-    /// Any case, and kebab-case too (`baseline-version`): how command-line keys are matched.
-    static func commandLine(_ option: String) -> ConfigurationKey? {
-        let wanted = kebabFolded(option)
-        return all.first { kebabFolded($0.name) == wanted }
-    }
-
+    /// The key a `FLYWAY_*` variable sets: the upper-snake form of a name, folded like every key
+    /// (`FLYWAY_BASELINE_VERSION`, `FLYWAY_DRYRUN_OUTPUT`), or `FLYWAY_<FAMILY>_<member>` with the
+    /// member lower-cased (`FLYWAY_PLACEHOLDERS_OWNER` → `placeholders.owner`).
     static func environment(_ variable: String) -> ConfigurationKey? {
-        all.first { $0.environmentName == variable }
-    }
-
-    /// The free-form unsupported family `name` belongs to, if any (matched case-insensitively).
-    static func unsupportedFamily(of name: String) -> String? {
-        unsupportedPrefixes.first { name.lowercased().hasPrefix($0.lowercased()) }
+        let prefix = "FLYWAY_"
+        guard variable.hasPrefix(prefix) else { return nil }
+        let rest = variable.dropFirst(prefix.count)
+        let wanted = folded(rest)
+        if let key = all.first(where: { folded(upperSnake($0.name)) == wanted }) { return key }
+        for family in families {
+            let head = upperSnake(family.name)
+            if rest.hasPrefix(head), rest.count > head.count {
+                let member = rest.dropFirst(head.count).lowercased()
+                return ConfigurationKey(family.name + member, family.kind, member: member)
+            }
+        }
+        // Any other FLYWAY_* variable belongs to something else (FLYWAY_HOME, FLYWAY_EDITION…).
+        return nil
     }
 
     /// The known name closest to `name` by edit distance, if close enough to be a likely typo.
-    /// A dotted name is also compared with the dynamic families (`placeholder.x` → `placeholders.x`).
+    /// A dotted name is also compared with the families (`placeholder.x` → `placeholders.x`).
     static func suggestion(for name: String) -> String? {
+        let bare = withoutFlywayPrefix(name)
         var candidates = all.map(\.name)
-        if let dot = name.firstIndex(of: ".") {
-            let rest = name[name.index(after: dot)...]
-            candidates += ([placeholderPrefix] + unsupportedPrefixes).map { $0 + rest }
+        if let dot = bare.firstIndex(of: ".") {
+            candidates += families.map { $0.name + bare[bare.index(after: dot)...] }
         }
-        let folded = kebabFolded(name)
-        let scored = candidates.map { ($0, editDistance(folded, kebabFolded($0))) }
+        let wanted = folded(bare)
+        let scored = candidates.map { ($0, editDistance(wanted, folded($0))) }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-        let tolerance = max(1, min(3, folded.count / 3))
+        let tolerance = max(1, min(3, wanted.count / 3))
         return best.1 <= tolerance ? best.0 : nil
     }
 
     // MARK: Helpers
-
-    /// Lower case without hyphens: `Baseline-Version` and `baselineVersion` fold to the same string.
-    static func kebabFolded(_ name: some StringProtocol) -> String {
-        String(name.lowercased().filter { $0 != "-" })
-    }
 
     /// `baselineOnMigrate` → `BASELINE_ON_MIGRATE`, `postgresql.transactional.lock` → `POSTGRESQL_TRANSACTIONAL_LOCK`.
     static func upperSnake(_ name: String) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 /// Builds a Configuration from conf files, FLYWAY_* environment variables and command-line settings.
 ///
@@ -6,8 +7,8 @@ import Foundation
 /// ones) > defaults. Values are merged first and checked afterwards, so a bad value that a higher
 /// source overrides is never reported. All problems are reported together, one per line.
 public enum ConfigurationLoader {
-    /// - commandLine: settings from the command line, keys without `flyway.` and without dashes
-    ///   (e.g. ("url", "jdbc:…"), ("baseline-version", "2"), ("placeholders.x", "1")).
+    /// - commandLine: settings from the command line, keys spelt any way `foldedKey` folds, with or
+    ///   without leading dashes (e.g. ("url", "jdbc:…"), ("baseline_version", "2"), ("placeholders.x", "1")).
     /// - environment: the process environment. `FLYWAY_*` variables are settings; `${VAR}` in conf
     ///   files and `HOME` (for `~/flyway.conf`) are read from it too.
     public static func load(
@@ -16,7 +17,20 @@ public enum ConfigurationLoader {
         workingDirectory: URL
     ) throws -> Configuration {
         var loader = Loader(environment: environment, workingDirectory: workingDirectory)
-        return try loader.load(commandLine: commandLine)
+        loader.read(commandLine: commandLine)
+        return try loader.configuration()
+    }
+
+    /// Whether the settings ask for `outputType=json`, even when they do not load: how the tool knows
+    /// which way to report a configuration error.
+    public static func requestsJSON(
+        commandLine: [(key: String, value: String)],
+        environment: [String: String],
+        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) -> Bool {
+        var loader = Loader(environment: environment, workingDirectory: workingDirectory)
+        loader.read(commandLine: commandLine)
+        return loader.value(of: "outputType")?.lowercased() == "json"
     }
 }
 
@@ -25,19 +39,13 @@ private struct Loader {
     let environment: [String: String]
     let workingDirectory: URL
 
-    /// What a raw setting refers to.
-    enum Target {
-        case key(ConfigurationKey)
-        case placeholder(name: String)
-    }
-
     struct Setting {
-        var target: Target
+        var key: ConfigurationKey
         var value: String
         var source: ConfigurationSource
     }
 
-    /// By folded key; `order` keeps the order in which the winning values were given.
+    /// By `ConfigurationKey.id`; `order` keeps the order in which the winning values were given.
     private var settings: [String: Setting] = [:]
     private var order: [String] = []
     private var problems: [String] = []
@@ -49,12 +57,23 @@ private struct Loader {
         self.workingDirectory = workingDirectory.standardizedFileURL
     }
 
-    mutating func load(commandLine: [(key: String, value: String)]) throws -> Configuration {
+    /// Collects the raw settings, lowest precedence first.
+    mutating func read(commandLine: [(key: String, value: String)]) {
         let commandLine = commandLine.map { (key: String($0.key.drop { $0 == "-" }), value: $0.value) }
         readFiles(named: configFilesSetting(commandLine))
         readEnvironment()
-        readCommandLine(commandLine)
+        for (option, value) in commandLine {
+            record(value, from: .commandLine(option: option), key: ConfigurationKey.named(option), shown: option, prefix: "")
+        }
+    }
 
+    /// The winning raw value of setting `name`, if one was given.
+    func value(of name: String) -> String? {
+        ConfigurationKey.named(name).flatMap { settings[$0.id]?.value }
+    }
+
+    /// Checks and applies what `read` collected.
+    mutating func configuration() throws -> Configuration {
         var configuration = Configuration()
         configuration.workingDirectory = workingDirectory
         for id in order {
@@ -62,23 +81,20 @@ private struct Loader {
             apply(setting, to: &configuration)
             configuration.sources[id] = setting.source
         }
+        problems += configuration.typedSettingProblems
         do {
             let url = try configuration.parsedURL()
-            let label = configuration.sources["url"]?.label ?? "flyway.url"
-            warnings += url?.warnings.map { "\(label): \($0)" } ?? []
+            warnings += url?.warnings.map { "\(configuration.label(of: "url")): \($0)" } ?? []
         } catch {
             problems.append(error.message)
         }
 
         // Messages are written not to contain values of secret settings; this is the safety net.
-        let secrets = configuration.secrets.filter { $0.count >= 3 }
-        func masked(_ message: String) -> String {
-            secrets.reduce(message) { $0.replacingOccurrences(of: $1, with: "***") }
-        }
+        let masker = SecretMasker(secrets: configuration.secrets)
         guard problems.isEmpty else {
-            throw ConfigurationError(problems.map(masked).joined(separator: "\n"))
+            throw ConfigurationError(problems.map(masker.maskMessage).joined(separator: "\n"))
         }
-        configuration.warnings = warnings.map(masked)
+        configuration.warnings = warnings.map(masker.maskMessage)
         configuration.loadedFiles = loadedFiles
         return configuration
     }
@@ -87,13 +103,24 @@ private struct Loader {
 
     /// The `configFiles` list and where it was given: the command line wins over FLYWAY_CONFIG_FILES.
     private func configFilesSetting(_ commandLine: [(key: String, value: String)]) -> (String, ConfigurationSource)? {
-        if let given = commandLine.last(where: { ConfigurationKey.kebabFolded(Self.strippingFlywayPrefix($0.key)) == "configfiles" }) {
+        func isConfigFiles(_ key: ConfigurationKey?) -> Bool {
+            if case .configFiles = key?.kind { return true }
+            return false
+        }
+        if let given = commandLine.last(where: { isConfigFiles(ConfigurationKey.named($0.key)) }) {
             return (given.value, .commandLine(option: given.key))
         }
-        if let value = environment["FLYWAY_CONFIG_FILES"], !value.isEmpty {
-            return (value, .environment(variable: "FLYWAY_CONFIG_FILES"))
+        if let (variable, _, value) = environmentSettings.last(where: { isConfigFiles($0.key) }), !value.isEmpty {
+            return (value, .environment(variable: variable))
         }
         return nil
+    }
+
+    /// The `FLYWAY_*` variables that are settings, in name order (the last of two spellings wins).
+    private var environmentSettings: [(variable: String, key: ConfigurationKey, value: String)] {
+        environment.sorted { $0.key < $1.key }.compactMap { variable, value in
+            ConfigurationKey.environment(variable).map { (variable, $0, value) }
+        }
     }
 
     private mutating func readFiles(named setting: (String, ConfigurationSource)?) {
@@ -136,8 +163,8 @@ private struct Loader {
             if !files.contains(where: { $0.0 == file }) { files.append((file, shownDirectory + "flyway.conf")) }
             let toml = directory.appendingPathComponent("flyway.toml")
             if FileManager.default.fileExists(atPath: toml.path) {
-                warnings.append("\(shownDirectory)flyway.toml: TOML configuration is not supported by migrate "
-                    + "and is ignored; migrate reads flyway.conf")
+                warnings.append("\(shownDirectory)flyway.toml is not read: migrate reads only .conf files, "
+                    + "so put these settings in flyway.conf")
             }
         }
         return files
@@ -188,154 +215,132 @@ private struct Loader {
                 problems.append(message)
                 continue
             }
-            let name = String(entry.key.dropFirst("flyway.".count))
-            record(name, entry.value, from: source, key: ConfigurationKey.named(name), shown: entry.key, prefix: "flyway.")
+            record(entry.value, from: source, key: ConfigurationKey.named(entry.key), shown: entry.key, prefix: "flyway.")
         }
     }
 
     private mutating func readEnvironment() {
-        let placeholderVariable = "FLYWAY_PLACEHOLDERS_"
-        for (variable, value) in environment.sorted(by: { $0.key < $1.key }) where variable.hasPrefix("FLYWAY_") {
-            let source = ConfigurationSource.environment(variable: variable)
-            if variable.hasPrefix(placeholderVariable), variable.count > placeholderVariable.count {
-                let name = variable.dropFirst(placeholderVariable.count).lowercased()
-                store(.placeholder(name: name), value, from: source)
-            } else if let key = ConfigurationKey.environment(variable) {
-                record(key.name, value, from: source, key: key, shown: variable, prefix: "flyway.")
-            }
-            // Any other FLYWAY_* variable belongs to something else (FLYWAY_HOME, FLYWAY_EDITION…).
+        for (variable, key, value) in environmentSettings {
+            record(value, from: .environment(variable: variable), key: key, shown: variable, prefix: "flyway.")
         }
-    }
-
-    private mutating func readCommandLine(_ commandLine: [(key: String, value: String)]) {
-        for (option, value) in commandLine {
-            let name = Self.strippingFlywayPrefix(option)
-            record(name, value, from: .commandLine(option: option), key: ConfigurationKey.commandLine(name),
-                   shown: option, prefix: "")
-        }
-    }
-
-    private static func strippingFlywayPrefix(_ key: String) -> String {
-        key.lowercased().hasPrefix("flyway.") ? String(key.dropFirst("flyway.".count)) : key
     }
 
     // MARK: Recording
 
-    /// Files the setting `name` (already matched to `key`, if any) under the right target, warns
-    /// about unsupported settings and reports unknown ones with the closest known name.
+    /// Files a setting under its key; reports unknown ones with the closest known name (`prefix` is how
+    /// keys are written in that source).
     private mutating func record(
-        _ name: String, _ value: String, from source: ConfigurationSource, key: ConfigurationKey?, shown: String,
-        prefix: String
+        _ value: String, from source: ConfigurationSource, key: ConfigurationKey?, shown: String, prefix: String
     ) {
-        if let key {
-            switch key.kind {
-            case .configFiles:
-                // Already used to find the files; inside a file it cannot name other files.
-                if case .file = source {
-                    warnings.append("\(source) has no effect inside a configuration file and is ignored; "
-                        + "use -configFiles or FLYWAY_CONFIG_FILES")
-                }
-            case let .unsupported(note):
-                let reason = note.map { ": \($0)" } ?? ""
-                warnings.append("\(source): flyway.\(key.name) is not supported by migrate and is ignored\(reason)")
-            default:
-                store(.key(key), value, from: source)
+        guard let key else {
+            var message = "unknown configuration key '\(shown)' \(source.phrase)"
+            if let suggestion = ConfigurationKey.suggestion(for: shown) {
+                message += "; did you mean '\(prefix)\(suggestion)'?"
             }
-            return
+            return problems.append(message)
         }
-        let placeholderPrefix = ConfigurationKey.placeholderPrefix
-        if name.lowercased().hasPrefix(placeholderPrefix) {
-            let placeholder = String(name.dropFirst(placeholderPrefix.count))
-            guard !placeholder.isEmpty else {
-                problems.append("\(source): placeholder name is empty (expected \(prefix)placeholders.<name>)")
-                return
+        switch key.kind {
+        case .configFiles:
+            // Already used to find the files; inside a file it cannot name other files.
+            if case .file = source {
+                warnings.append("\(source) has no effect inside a configuration file and is ignored; "
+                    + "use -configFiles or FLYWAY_CONFIG_FILES")
             }
-            store(.placeholder(name: placeholder), value, from: source)
-            return
+        case .placeholder where key.member?.isEmpty ?? true:
+            problems.append("\(source): placeholder name is empty (expected \(prefix)placeholders.<name>)")
+        default:
+            if settings[key.id] != nil { order.removeAll { $0 == key.id } }
+            order.append(key.id)
+            settings[key.id] = Setting(key: key, value: value, source: source)
         }
-        if let family = ConfigurationKey.unsupportedFamily(of: name) {
-            warnings.append("\(source): flyway.\(name) is not supported by migrate and is ignored "
-                + "(flyway.\(family)* settings have no effect)")
-            return
-        }
-        var message = "unknown configuration key '\(shown)' \(source.phrase)"
-        if let suggestion = ConfigurationKey.suggestion(for: name) {
-            message += "; did you mean '\(prefix)\(suggestion)'?"
-        }
-        problems.append(message)
-    }
-
-    private mutating func store(_ target: Target, _ value: String, from source: ConfigurationSource) {
-        let id: String
-        switch target {
-        case let .key(key): id = key.name.lowercased()
-        case let .placeholder(name): id = ConfigurationKey.placeholderPrefix + name.lowercased()
-        }
-        if settings[id] != nil { order.removeAll { $0 == id } }
-        order.append(id)
-        settings[id] = Setting(target: target, value: value, source: source)
     }
 
     // MARK: Applying
 
     private mutating func apply(_ setting: Setting, to configuration: inout Configuration) {
-        let value = setting.value
-        switch setting.target {
-        case let .placeholder(name):
-            configuration.placeholders[name] = value
-        case let .key(key):
-            func reject(_ expected: String) {
-                problems.append("\(setting.source.label): expected \(expected), got '\(value)'")
+        let (key, value) = (setting.key, setting.value)
+        func reject(_ expected: String, got shown: String = value) {
+            problems.append("\(setting.source.label): expected \(expected), got '\(shown)'")
+        }
+        func items() -> [String] {
+            value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        switch key.kind {
+        case let .text(path, nonEmpty):
+            if nonEmpty && value.isEmpty { return reject("a non-empty value") }
+            configuration[keyPath: path] = value
+        case let .optionalText(path):
+            configuration[keyPath: path] = value.isEmpty ? nil : value
+        case let .choice(path, choices):
+            guard choices.contains(value.lowercased()) else {
+                return reject(choices.map { $0.isEmpty ? "an empty value" : $0 }.joined(separator: " or "))
             }
-            switch key.kind {
-            case let .text(path, nonEmpty):
-                if nonEmpty && value.isEmpty { return reject("a non-empty value") }
-                configuration[keyPath: path] = value
-            case let .optionalText(path):
-                configuration[keyPath: path] = value.isEmpty ? nil : value
-            case let .flag(path):
-                switch value.lowercased() {
-                case "true": configuration[keyPath: path] = true
-                case "false": configuration[keyPath: path] = false
-                default: reject("true or false")
-                }
-            case let .count(path, allowsMinusOne):
-                let isDigits = !value.isEmpty && value.allSatisfy { $0.isASCII && $0.isNumber }
-                if isDigits, let number = Int(value) {
-                    configuration[keyPath: path] = number
-                } else if allowsMinusOne, value == "-1" {
-                    configuration[keyPath: path] = -1
-                } else {
-                    reject(allowsMinusOne ? "a non-negative integer or -1" : "a non-negative integer")
-                }
-            case let .list(path, emptyMeansDefault):
-                let items = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                    .filter { !$0.isEmpty }
-                configuration[keyPath: path] = items.isEmpty && emptyMeansDefault ? Configuration()[keyPath: path] : items
-            case .configFiles, .unsupported:
-                break
+            configuration[keyPath: path] = value.lowercased()
+        case let .flag(path):
+            switch value.lowercased() {
+            case "true": configuration[keyPath: path] = true
+            case "false": configuration[keyPath: path] = false
+            default: reject("true or false")
             }
+        case let .count(path, allowsMinusOne):
+            let isDigits = !value.isEmpty && value.allSatisfy { $0.isASCII && $0.isNumber }
+            if isDigits, let number = Int(value) {
+                configuration[keyPath: path] = number
+            } else if allowsMinusOne, value == "-1" {
+                configuration[keyPath: path] = -1
+            } else {
+                reject(allowsMinusOne ? "a non-negative integer or -1" : "a non-negative integer")
+            }
+        case let .list(path, emptyMeansDefault, rejectsEmptyItems):
+            var list = items()
+            if rejectsEmptyItems, list != [""], list.contains("") {
+                return reject("a comma-separated list without empty items")
+            }
+            list.removeAll { $0.isEmpty }
+            configuration[keyPath: path] = list.isEmpty && emptyMeansDefault ? Configuration()[keyPath: path] : list
+        case .ignorePatterns:
+            var patterns: [IgnorePattern] = []
+            for item in items() where !item.isEmpty {
+                guard let pattern = IgnorePattern(item) else { return reject(IgnorePattern.expected, got: item) }
+                patterns.append(pattern)
+            }
+            configuration.ignorePatterns = patterns
+        case .placeholder:
+            configuration.placeholders[key.member ?? ""] = value
+        case let .refused(reason, accepted):
+            if value.isEmpty || accepted.contains(where: { $0.lowercased() == value.lowercased() }) { return }
+            // The value is shown only where some values are accepted; others may be secrets (vault.token).
+            let what = accepted.isEmpty ? "flyway.\(key.name)" : "flyway.\(key.name)=\(value)"
+            problems.append("\(setting.source): \(what) is not supported by migrate" + (reason.map { ": \($0)" } ?? ""))
+        case let .noEffect(note):
+            warnings.append("\(setting.source): flyway.\(key.name) has no effect in migrate and is ignored"
+                + (note.map { " (\($0))" } ?? ""))
+        case .configFiles:
+            break
         }
     }
 }
 
 extension ConfigurationLoader {
-    /// Every key name, lowercased without `-`/`_`, so the command line can tell `--baseline-version 2`
-    /// (a setting followed by its value) from anything else.
+    /// How every configuration key is matched, wherever it is written: without a leading `flyway.`,
+    /// lower-cased, without `-` and `_` (`--baseline_version`, `-baselineVersion`, `FLYWAY_BASELINE_VERSION`
+    /// all mean `baselineVersion`).
+    public static func foldedKey(_ key: String) -> String {
+        ConfigurationKey.folded(key)
+    }
+
+    /// Every key name, folded, plus each family's folded prefix ending in `.` (`placeholders.`), so the
+    /// command line can tell `--baseline-version 2` (a setting followed by its value) from anything else.
     public static var knownKeyNames: Set<String> {
-        Set(ConfigurationKey.all.map { folded($0.name) })
+        Set((ConfigurationKey.all + ConfigurationKey.families).map { foldedKey($0.name) })
     }
 
     /// The true/false settings, folded the same way: on the command line they may stand alone
     /// (`--out-of-order` means `outOfOrder=true`).
     public static var flagKeyNames: Set<String> {
         Set(ConfigurationKey.all.compactMap { key -> String? in
-            if case .flag = key.kind { return folded(key.name) }
+            if case .flag = key.kind { return foldedKey(key.name) }
             return nil
         })
-    }
-
-    private static func folded(_ name: String) -> String {
-        name.lowercased().filter { $0 != "-" && $0 != "_" }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 /// `flyway.url` turned into libpq keyword/value pairs.
 ///
@@ -44,7 +45,7 @@ public struct ConnectionURL: Sendable {
         } else if let scheme = Self.scheme(of: string) {
             throw ConfigurationError("unsupported URL scheme '\(scheme)' (expected \(Self.expectedForms))")
         } else if string.contains("=") {
-            _ = try Self.keywordPairs(in: string)  // reject what libpq would not parse
+            try Self.checkKeywords(in: string)
             form = .keywords
             parameters = [("dbname", string)]
             warnings = []
@@ -56,7 +57,6 @@ public struct ConnectionURL: Sendable {
     static let jdbcPrefix = "jdbc:postgresql:"
     private static let expectedForms =
         "jdbc:postgresql://host:port/database, postgres://…, postgresql://… or a libpq string like 'host=… dbname=…'"
-    private static let secretKeywords: Set<String> = ["password", "sslpassword"]
 
     /// `http` for `http://x`; nil for a keyword string (`host=a`), whose first `=` comes before any `:`.
     private static func scheme(of string: String) -> Substring? {
@@ -68,98 +68,16 @@ public struct ConnectionURL: Sendable {
         return candidate
     }
 
-    // MARK: Secrets and redaction (lenient: they work on URLs that do not parse, too)
-
-    /// Every password in `string` (userinfo, `password=`/`sslpassword=` parameters or keywords), both
-    /// as written and decoded, so output can be masked whichever form got printed.
-    public static func secrets(in string: String) -> [String] {
-        var found: [String] = []
-        func add(_ raw: Substring) {
-            found.append(String(raw))
-            if let decoded = percentDecoded(raw, plusIsSpace: false) { found.append(decoded) }
-            if let decoded = percentDecoded(raw, plusIsSpace: true) { found.append(decoded) }
-        }
-        if isURLShaped(string) {
-            let regions = urlSecretRanges(in: string)
-            regions.forEach { add(string[$0]) }
-        } else if let pairs = try? keywordPairs(in: string) {
-            for pair in pairs where secretKeywords.contains(pair.keyword.lowercased()) {
-                found.append(pair.value)
-                found.append(String(string[pair.range]))
-            }
-        }
-        var unique: [String] = []
-        for secret in found where !secret.isEmpty && !unique.contains(secret) { unique.append(secret) }
-        return unique
-    }
-
-    /// `string` with every password replaced by `***`.
-    public static func redacting(_ string: String) -> String {
-        let ranges: [Range<String.Index>]
-        if isURLShaped(string) {
-            ranges = urlSecretRanges(in: string)
-        } else {
-            ranges = ((try? keywordPairs(in: string)) ?? [])
-                .filter { secretKeywords.contains($0.keyword.lowercased()) }.map(\.range)
-        }
-        var result = string
-        for range in ranges.sorted(by: { $0.lowerBound > $1.lowerBound }) {
-            result.replaceSubrange(range, with: "***")
-        }
-        return result
-    }
-
-    private static func isURLShaped(_ string: String) -> Bool {
-        string.contains("://") || string.lowercased().hasPrefix(jdbcPrefix)
-    }
-
-    /// The userinfo password (between the first `:` and the last `@` before the first `/`) and the
-    /// values of `password`/`sslpassword` query parameters.
-    private static func urlSecretRanges(in string: String) -> [Range<String.Index>] {
-        var ranges: [Range<String.Index>] = []
-        var queryFrom = string.startIndex
-        if let slashes = string.range(of: "://") {
-            let authorityEnd = string[slashes.upperBound...].firstIndex(of: "/") ?? string.endIndex
-            let authority = string[slashes.upperBound..<authorityEnd]
-            if let at = authority.lastIndex(of: "@") {
-                if let colon = authority[..<at].firstIndex(of: ":") {
-                    ranges.append(string.index(after: colon)..<at)
-                }
-                queryFrom = string.index(after: at)
-            }
-        }
-        guard let question = string[queryFrom...].firstIndex(of: "?") else { return ranges }
-        var start = string.index(after: question)
-        while start < string.endIndex {
-            let end = string[start...].firstIndex(of: "&") ?? string.endIndex
-            if let equals = string[start..<end].firstIndex(of: "="),
-               let name = percentDecoded(string[start..<equals], plusIsSpace: true),
-               secretKeywords.contains(name.lowercased()) {
-                ranges.append(string.index(after: equals)..<end)
-            }
-            start = end < string.endIndex ? string.index(after: end) : end
-        }
-        return ranges
-    }
-
     // MARK: libpq keyword strings
 
-    struct KeywordPair {
-        var keyword: String
-        var value: String
-        /// Where the value is written in the string (quotes included).
-        var range: Range<String.Index>
-    }
-
-    /// libpq's conninfo syntax: `keyword = value` pairs separated by blanks; a value is either
-    /// single-quoted or runs to the next blank, and a backslash escapes the next character.
-    static func keywordPairs(in string: String) throws(ConfigurationError) -> [KeywordPair] {
-        var pairs: [KeywordPair] = []
+    /// Rejects what libpq would not parse. libpq's conninfo syntax: `keyword = value` pairs separated by
+    /// blanks; a value is either single-quoted or runs to the next blank, and a backslash escapes the next character.
+    private static func checkKeywords(in string: String) throws(ConfigurationError) {
         var index = string.startIndex
         func skipBlanks() { while index < string.endIndex, string[index].isWhitespace { index = string.index(after: index) } }
         while true {
             skipBlanks()
-            guard index < string.endIndex else { return pairs }
+            guard index < string.endIndex else { return }
             let keywordStart = index
             while index < string.endIndex, string[index] != "=", !string[index].isWhitespace {
                 index = string.index(after: index)
@@ -171,13 +89,11 @@ public struct ConnectionURL: Sendable {
             }
             index = string.index(after: index)
             skipBlanks()
-            let valueStart = index
-            var value = ""
             let quoted = index < string.endIndex && string[index] == "'"
             if quoted { index = string.index(after: index) }
             var closed = !quoted
             while index < string.endIndex {
-                var character = string[index]
+                let character = string[index]
                 if quoted, character == "'" {
                     index = string.index(after: index)
                     closed = true
@@ -186,15 +102,12 @@ public struct ConnectionURL: Sendable {
                 if !quoted, character.isWhitespace { break }
                 if character == "\\", string.index(after: index) < string.endIndex {
                     index = string.index(after: index)
-                    character = string[index]
                 }
-                value.append(character)
                 index = string.index(after: index)
             }
             guard closed else {
                 throw ConfigurationError("libpq connection string: unterminated quoted value for '\(keyword)'")
             }
-            pairs.append(KeywordPair(keyword: keyword, value: value, range: valueStart..<index))
         }
     }
 
@@ -416,7 +329,7 @@ private struct JDBCURL {
             }
             let rawValue = equals.map { pair[pair.index(after: $0)...] } ?? ""
             guard let value = ConnectionURL.percentDecoded(rawValue, plusIsSpace: true) else {
-                let secret = ["password", "sslpassword"].contains(name.lowercased())
+                let secret = SecretMasker.isSecretName(name)
                 throw ConfigurationError("invalid percent-encoding in the value of URL parameter '\(name)'"
                     + (secret ? "" : " ('\(rawValue)')"))
             }

@@ -23,13 +23,13 @@ public struct SchemaHistoryTable {
         return !result.rows.isEmpty
     }
 
-    /// Creates the table as Flyway does on PostgreSQL (in `tablespace` when given).
-    public func create(tablespace: String? = nil) throws {
+    /// The statements that create the table as Flyway does (in `tablespace` when given).
+    func createStatement(tablespace: String? = nil) -> String {
         let placement = tablespace.map { " TABLESPACE \(connection.escapeIdentifier($0))" } ?? ""
         let name = quotedName
         let index = connection.escapeIdentifier(table + "_s_idx")
         let primaryKey = connection.escapeIdentifier(table + "_pk")
-        try connection.execute("""
+        return """
             CREATE TABLE \(name) (
                 "installed_rank" INT NOT NULL,
                 "version" VARCHAR(50),
@@ -43,8 +43,8 @@ public struct SchemaHistoryTable {
                 "success" BOOLEAN NOT NULL
             )\(placement);
             ALTER TABLE \(name) ADD CONSTRAINT \(primaryKey) PRIMARY KEY ("installed_rank");
-            CREATE INDEX \(index) ON \(name) ("success");
-            """)
+            CREATE INDEX \(index) ON \(name) ("success")
+            """
     }
 
     /// All rows, oldest first.
@@ -70,28 +70,31 @@ public struct SchemaHistoryTable {
         }
     }
 
-    /// Appends a row with the next installed_rank (0 for a SCHEMA marker that is the first row, as Flyway).
-    public func insert(version: String?, description: String, type: AppliedMigration.RowType, script: String,
-                       checksum: Int32?, installedBy: String, executionTime: Int, success: Bool) throws {
+    /// The statement that appends a row with the next installed_rank (0 for a SCHEMA marker that is the
+    /// first row, as Flyway). Values are quoted literals, so the same text runs live and in a dry-run script.
+    func insertStatement(version: String?, description: String, type: AppliedMigration.RowType, script: String,
+                         checksum: Int32?, installedBy: String, executionTime: Int, success: Bool) -> String {
         let rank = type == .schema
             ? "COALESCE((SELECT MAX(installed_rank) + 1 FROM \(quotedName)), 0)"
             : "COALESCE((SELECT MAX(installed_rank) FROM \(quotedName)), 0) + 1"
-        try connection.query("""
-            INSERT INTO \(quotedName) (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
-            VALUES (\(rank), $1, $2, $3, $4, $5, $6, $7, $8)
-            """,
-            [version, String(description.prefix(200)), type.rawValue, String(script.prefix(1000)),
-             checksum.map(String.init), String(installedBy.prefix(100)), String(executionTime), success ? "true" : "false"])
+        let values = [rank, literal(version), literal(String(description.prefix(200))), literal(type.rawValue),
+                      literal(String(script.prefix(1000))), checksum.map(String.init) ?? "NULL",
+                      literal(String(installedBy.prefix(100))), String(executionTime), success ? "true" : "false"]
+        return "INSERT INTO \(quotedName) (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)\n"
+            + "VALUES (\(values.joined(separator: ", ")))"
     }
 
-    public func deleteFailedRows() throws -> Int {
-        let result = try connection.query("DELETE FROM \(quotedName) WHERE success = false")
-        return result.affectedRows ?? 0
+    func deleteFailedRowsStatement() -> String {
+        "DELETE FROM \(quotedName) WHERE success = false"
     }
 
     /// Realigns a row with its file (what repair does).
-    public func update(rank: Int, description: String, type: String, checksum: Int32?) throws {
-        try connection.query("UPDATE \(quotedName) SET description = $1, type = $2, checksum = $3 WHERE installed_rank = $4",
-                             [String(description.prefix(200)), type, checksum.map(String.init), String(rank)])
+    func updateStatement(rank: Int, description: String, type: String, checksum: Int32?) -> String {
+        "UPDATE \(quotedName) SET description = \(literal(String(description.prefix(200)))), type = \(literal(type)), "
+            + "checksum = \(checksum.map(String.init) ?? "NULL") WHERE installed_rank = \(rank)"
+    }
+
+    private func literal(_ value: String?) -> String {
+        value.map(connection.escapeLiteral) ?? "NULL"
     }
 }

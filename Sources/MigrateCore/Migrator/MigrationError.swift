@@ -8,7 +8,6 @@ public enum MigrationError: Error, Sendable {
     case unsupportedLocation(String)
     case missingLocation(String)
     case misnamedFiles([MisnamedFile])
-    case invalidVersionSetting(key: String, value: String)
     case connectionFailed(target: String, error: PostgresError)
     case nonEmptySchemaWithoutHistory(schema: String, table: String, otherHistoryTables: [String])
     case failedMigrationInHistory(String)
@@ -20,6 +19,9 @@ public enum MigrationError: Error, Sendable {
     case cleanDisabled
     case baselineOnNonEmptyHistory(schema: String, table: String)
     case targetNotFound(String)
+    case cherryPickNotFound(String)
+    case noDefaultSchema
+    case missingSchemas([String])
     case database(PostgresError, while: String)
 }
 
@@ -57,8 +59,6 @@ extension MigrationError: CustomStringConvertible {
         case .misnamedFiles(let files):
             return "\(files.count) file(s) are not valid migration names (validateMigrationNaming=true):\n"
                 + files.map { "  \($0.path): \($0.reason)" }.joined(separator: "\n")
-        case .invalidVersionSetting(let key, let value):
-            return "\(key): '\(value)' is not a version (digits separated by '.' or '_')"
         case .connectionFailed(let target, let error):
             return "cannot connect to \(target): \(error.message)"
         case .nonEmptySchemaWithoutHistory(let schema, let table, let others):
@@ -87,6 +87,12 @@ extension MigrationError: CustomStringConvertible {
             return "cannot baseline: \"\(schema)\".\"\(table)\" already contains migrations"
         case .targetNotFound(let target):
             return "target version \(target) does not exist locally or in the history (append '?' to allow this)"
+        case .noDefaultSchema:
+            return "the connection has no current schema (its search_path is empty): set defaultSchema or schemas"
+        case .missingSchemas(let names):
+            return "schema\(names.count == 1 ? "" : "s") \(names.map { "\"\($0)\"" }.joined(separator: ", ")) do\(names.count == 1 ? "es" : "") not exist and createSchemas=false"
+        case .cherryPickNotFound(let pick):
+            return "cherryPick: no migration has version or description '\(pick)'"
         case .database(let error, let context):
             return "\(context): \(error)"
         }

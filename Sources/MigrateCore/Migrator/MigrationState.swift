@@ -1,5 +1,5 @@
 /// Where a migration stands, with Flyway's names for the states.
-public enum MigrationState: String, Sendable {
+public enum MigrationState: String, Sendable, Encodable {
     case pending = "Pending"
     case aboveTarget = "Above Target"
     case belowBaseline = "Below Baseline"

@@ -1,21 +1,13 @@
 import PostgresClient
 
-/// What `clean` removed.
-public struct CleanResult: Sendable {
-    public var database: String
-    public var schemas: [String]
-    /// Schemas dropped entirely because migrate (or Flyway) created them.
-    public var droppedSchemas: [String]
-    public var droppedObjects: Int
-}
-
 extension Migrator {
     /// Drops every object in the configured schemas, the history table included. Refused unless cleanDisabled=false.
     public func clean() throws -> CleanResult {
         guard !configuration.cleanDisabled else { throw MigrationError.cleanDisabled }
         let session = try openSession()
+        session.executor.comment("Executing: clean")
         return try withLock(session) {
-            try inTransaction(session) {
+            try session.executor.inTransaction {
                 // Schemas the history says we created are dropped whole, as Flyway does.
                 var created: [String] = []
                 if try session.history.exists() {
@@ -26,15 +18,18 @@ extension Migrator {
                 let existing = Set(session.schemas).subtracting(try session.missingSchemas(session.schemas))
                 var count = 0
                 var dropped: [String] = []
+                var cleaned: [String] = []
                 for schema in session.schemas where existing.contains(schema) {
                     if created.contains(schema) {
-                        try session.connection.execute("DROP SCHEMA \(session.connection.escapeIdentifier(schema)) CASCADE")
+                        try session.write("DROP SCHEMA \(session.connection.escapeIdentifier(schema)) CASCADE")
                         dropped.append(schema)
                         continue
                     }
                     count += try cleanSchema(schema, session)
+                    cleaned.append(schema)
                 }
-                return CleanResult(database: session.databaseName, schemas: session.schemas, droppedSchemas: dropped, droppedObjects: count)
+                return CleanResult(database: session.databaseName, schemasCleaned: cleaned, schemasDropped: dropped,
+                                   objectsDropped: count, dryRun: session.isDryRun)
             }
         }
     }
@@ -86,7 +81,7 @@ extension Migrator {
             "SELECT 'CONVERSION', quote_ident(n.nspname) || '.' || quote_ident(c.conname) FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = $1",
         ]
         // IF EXISTS skips are expected here; don't report them as notices.
-        try connection.execute("SET LOCAL client_min_messages = warning")
+        try session.write("SET LOCAL client_min_messages = warning")
         var count = 0
         for query in queries {
             let objects = try connection.query(query, [schema]).rows
@@ -94,7 +89,7 @@ extension Migrator {
             // IF EXISTS: an earlier CASCADE may already have taken an object with it.
             let statements = objects.map { "DROP \($0[0] ?? "") IF EXISTS \($0[1] ?? "") CASCADE" }
             do {
-                try connection.execute(statements.joined(separator: ";\n"))
+                try session.write(statements.joined(separator: ";\n"))
             } catch let error as PostgresError {
                 throw MigrationError.database(error, while: "cleaning schema \"\(schema)\"")
             }

@@ -1,19 +1,20 @@
-/// What `info` shows.
-public struct InfoReport: Sendable {
-    public var schema: String
-    public var table: String
-    public var historyExists: Bool
-    public var currentVersion: String?
-    public var entries: [MigrationInfo]
-}
-
 extension Migrator {
-    public func info() throws -> InfoReport {
+    public func info() throws -> InfoResult {
         let (session, resolved) = try openSessionWithMigrations()
         let exists = try session.history.exists()
         let rows = exists ? try session.history.allRows() : []
         let status = try status(resolved, rows)
-        return InfoReport(schema: session.defaultSchema, table: session.history.table, historyExists: exists,
-                          currentVersion: status.currentVersion?.text, entries: status.entries.filter { !($0.applied?.isSchemaMarker ?? false) })
+        let migrations = status.entries.filter { !($0.applied?.isSchemaMarker ?? false) }.map { entry in
+            InfoMigration(category: entry.isRepeatable ? "Repeatable" : "Versioned", version: entry.version,
+                          rawVersion: entry.applied?.versionText ?? entry.version, description: entry.description,
+                          type: entry.type, script: entry.script, filepath: entry.file?.url.path,
+                          installedOnUTC: entry.installedOn, installedBy: entry.installedBy,
+                          installedRank: entry.installedRank, executionTime: entry.executionTime, state: entry.state)
+        }
+        // Only asked when there is no history: a schema with a history table is not empty.
+        let empty = try !exists && session.schemas.allSatisfy { try session.schemaObjects($0, limit: 1).isEmpty }
+        return InfoResult(database: session.databaseName, schemaName: session.defaultSchema,
+                          historyTable: session.history.quotedName, historyExists: exists,
+                          schemaVersion: status.currentVersion?.text, allSchemasEmpty: empty, migrations: migrations)
     }
 }

@@ -1,56 +1,45 @@
 import Foundation
 import PostgresClient
 
-/// What `migrate` did.
-public struct MigrateResult: Sendable {
-    public struct Applied: Sendable {
-        public var version: String?
-        public var description: String
-        public var script: String
-        public var milliseconds: Int
-    }
-    public var applied: [Applied]
-    public var schema: String
-    /// Highest applied version before and after the run.
-    public var initialVersion: String?
-    public var finalVersion: String?
-    public var baselined: Bool
-}
-
 extension Migrator {
+    /// Applies what is pending. Everything is read and checked first — history, validation, and every
+    /// pending file in full — and only then is anything written: the schema, the history table, each
+    /// migration with its history row. In a dry run the writes go to the script instead.
     public func migrate() throws -> MigrateResult {
         let target = try target()
         let (session, resolved) = try openSessionWithMigrations()
+        _ = try cherryPicked([], resolved: resolved)  // every listed migration exists: checked before validating
+        session.executor.comment("Executing: migrate")
         return try withLock(session) {
-            var baselined = false
-            if try !session.history.exists() {
+            // 1. Read: where the history stands.
+            let historyExists = try session.history.exists()
+            var rows = historyExists ? try session.history.allRows() : []
+            var baselineVersion: MigrationVersion?
+            if !historyExists {
                 // (A schema that does not exist yet has no objects either.)
                 if try !session.schemaObjects(session.defaultSchema).isEmpty {
                     guard configuration.baselineOnMigrate else {
                         throw MigrationError.nonEmptySchemaWithoutHistory(schema: session.defaultSchema, table: session.history.table,
                                                                           otherHistoryTables: try session.otherHistoryTables())
                     }
-                    try inTransaction(session) {
-                        try createHistory(session)
-                        try insertBaseline(session)
-                    }
-                    baselined = true
+                    let version = try configuration.baselineMigrationVersion
+                    baselineVersion = version
+                    rows = [AppliedMigration(installedRank: 1, version: version, versionText: version.text,
+                                             description: configuration.baselineDescription, type: AppliedMigration.RowType.baseline.rawValue,
+                                             script: configuration.baselineDescription, checksum: nil, installedBy: session.installedBy,
+                                             installedOn: "", executionTime: 0, success: true)]
                 } else {
                     // An empty target but a history table elsewhere: most likely a wrong schemas/table setting.
                     for other in try session.otherHistoryTables() {
-                        onEvent(.warning("creating a new schema history table \(session.history.quotedName), but one already exists as \(other): check the schemas, defaultSchema and table settings"))
+                        warn("HISTORY_TABLE_ELSEWHERE", "creating a new schema history table \(session.history.quotedName), but one already exists as \(other): check the schemas, defaultSchema and table settings")
                     }
-                    try inTransaction(session) { try createHistory(session) }
                 }
             }
-            let rows = try session.history.allRows()
             let status = MigrationStatus(resolved: resolved, applied: rows, target: target, outOfOrder: configuration.outOfOrder)
-            let initialVersion = status.currentVersion?.text
-
             if let failed = status.entries.first(where: { $0.state.isFailed }) {
                 throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description)
             }
-            if case .version(let version) = target, !(configuration.target ?? "").hasSuffix("?"),
+            if case .version(let version) = target, !configuration.targetMayBeMissing,
                !resolved.contains(where: { $0.version == version }), !rows.contains(where: { $0.version == version }) {
                 throw MigrationError.targetNotFound(version.text)
             }
@@ -59,51 +48,52 @@ extension Migrator {
                 if !problems.isEmpty { throw MigrationError.validationFailed(problems) }
             }
 
-            var applied: [MigrateResult.Applied] = []
-            let pending = status.pending
-            let placeholderValues = placeholderValues(session)
-            let reset = pending.isEmpty ? [] : try sessionReset(session)
-            func applyPending(inGroup: Bool) throws {
-                for file in pending {
-                    let milliseconds = try apply(file, session: session, placeholderValues: placeholderValues, reset: reset, inGroup: inGroup)
-                    applied.append(.init(version: file.version?.text, description: file.description, script: file.script, milliseconds: milliseconds))
-                }
-            }
-            if configuration.group && pending.count > 1 {
-                // group=true: every pending migration in one transaction; any failure undoes them all.
-                do {
-                    try inTransaction(session) { try applyPending(inGroup: true) }
-                } catch {
-                    applied.removeAll()
-                    throw error
-                }
-            } else {
-                try applyPending(inGroup: false)
-            }
-            // Every pending file is now applied: the highest version is known without reading the history again.
-            let finalVersion = ([status.currentVersion] + pending.map(\.version)).compactMap { $0 }.max()
-            return MigrateResult(applied: applied, schema: session.defaultSchema, initialVersion: initialVersion,
-                                 finalVersion: finalVersion?.text, baselined: baselined)
-        }
-    }
+            // 2. Plan: every pending file read and checked in full before the first write.
+            let planned = try plan(try cherryPicked(status.pending, resolved: resolved), session: session)
 
-    func inTransaction<T>(_ session: Session, _ body: () throws -> T) throws -> T {
-        try session.connection.execute("BEGIN")
-        do {
-            let result = try body()
-            try session.connection.execute("COMMIT")
+            // 3. Write.
+            var result = MigrateResult(database: session.databaseName, schemaName: session.defaultSchema,
+                                       initialSchemaVersion: status.currentVersion?.text, targetSchemaVersion: status.currentVersion?.text,
+                                       migrations: [], migrationsExecuted: 0, success: false, baselined: baselineVersion != nil,
+                                       baselineVersion: baselineVersion?.text, dryRun: session.isDryRun)
+            do {
+                if !historyExists {
+                    try session.executor.inTransaction {
+                        try createHistory(session)
+                        if baselineVersion != nil { try insertBaseline(session) }
+                    }
+                }
+                let reset = planned.isEmpty ? [] : try sessionReset(session)
+                if configuration.group && planned.count > 1 {
+                    // group=true: every pending migration in one transaction; any failure undoes them all.
+                    var applied: [MigrationSummary] = []
+                    try session.executor.inTransaction {
+                        for migration in planned { applied.append(try apply(migration, session: session, reset: reset, inGroup: true)) }
+                    }
+                    result.migrations = applied
+                } else {
+                    for migration in planned {
+                        result.migrations.append(try apply(migration, session: session, reset: reset, inGroup: false))
+                    }
+                }
+            } catch {
+                result.migrationsExecuted = result.migrations.count
+                throw PartialFailure(result: result, error: error)
+            }
+            result.migrationsExecuted = result.migrations.count
+            result.success = true
+            // Every planned file is now applied: the highest version is known without reading the history again.
+            result.targetSchemaVersion = ([status.currentVersion] + planned.map(\.file.version)).compactMap { $0 }.max()?.text
             return result
-        } catch {
-            _ = try? session.connection.execute("ROLLBACK")
-            throw error
         }
     }
 
     func insertBaseline(_ session: Session) throws {
-        let version = try version(setting: "baselineVersion", configuration.baselineVersion)
-        try session.history.insert(version: version.text, description: configuration.baselineDescription, type: .baseline,
-                                   script: configuration.baselineDescription, checksum: nil, installedBy: session.installedBy,
-                                   executionTime: 0, success: true)
+        let version = try configuration.baselineMigrationVersion
+        try session.write(session.history.insertStatement(
+            version: version.text, description: configuration.baselineDescription, type: .baseline,
+            script: configuration.baselineDescription, checksum: nil, installedBy: session.installedBy,
+            executionTime: 0, success: true))
     }
 
     /// Statements that put the session back as it was after connecting and initSql (its settings, session
@@ -116,7 +106,7 @@ extension Migrator {
         let row = try connection.query("""
             SELECT session_user, current_user,
                    (SELECT string_agg(format('pg_catalog.set_config(%L, %L, false)', name, setting), ', ' ORDER BY name)
-                      FROM pg_catalog.pg_settings WHERE source = 'session' AND name <> 'search_path')
+                      FROM pg_catalog.pg_settings WHERE source = 'session' AND name NOT IN ('search_path', 'transaction_read_only', 'transaction_isolation', 'transaction_deferrable'))
             """).rows.first ?? []
         var statements = ["RESET ALL"]
         if let user = row.first ?? nil { statements.append("SET SESSION AUTHORIZATION \(connection.escapeIdentifier(user))") }
@@ -126,40 +116,35 @@ extension Migrator {
         return statements
     }
 
-    /// Applies one file and records it. Returns its execution time in milliseconds.
-    /// With `inGroup`, the caller holds one transaction around all files (group=true): no BEGIN/COMMIT here,
-    /// and a file that cannot run in a transaction is refused.
+    /// Applies one file and records it.
+    /// With `inGroup`, the caller holds one transaction around all files (group=true): no BEGIN/COMMIT here.
     /// With skipExecutingMigrations, the file is only recorded as applied (Flyway's option for databases
     /// changed by other means).
-    func apply(_ file: MigrationFile, session: Session, placeholderValues: [String: String], reset: [String], inGroup: Bool = false) throws -> Int {
-        let settings = try scriptSettings(for: file, scanner: try scanner, placeholderValues: placeholderValues)
-        let displayPath = settings.displayPath
-        let runner = ScriptRunner(connection: session.connection, file: file, settings: settings)
-        let plan: ScriptRunner.Plan
-        do {
-            plan = try runner.plan(serverVersion: session.connection.serverVersion, mixed: configuration.mixed,
-                                   executeInTransaction: settings.config?.executeInTransaction ?? (configuration.executeInTransaction ? nil : false))
-        } catch let error as SQLScriptError {
-            throw MigrationError.script(error)
-        }
-
-        if inGroup && !plan.transactional {
-            throw MigrationError.notTransactionalInGroup(file: displayPath, reason: "it must run outside a transaction")
-        }
+    func apply(_ migration: PlannedMigration, session: Session, reset: [String], inGroup: Bool) throws -> MigrationSummary {
+        let file = migration.file
+        let displayPath = migration.settings.displayPath
+        let executor = session.executor
+        let runner = ScriptRunner(executor: executor, file: file, settings: migration.settings)
+        let plan = migration.script
 
         onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
+        executor.comment("\nMigration \(file.version.map { "version \($0.text)" } ?? "repeatable") - \(file.description)\nSource: \(displayPath)"
+                         + (plan.transactional || inGroup ? "" : " [non-transactional]"))
         session.currentScript = file.script
         defer { session.currentScript = nil }
         let start = DispatchTime.now()
-        func elapsed() -> Int { Int((DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000) }
+        func elapsed() -> Int {
+            session.isDryRun ? 0 : Int((DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
+        }
         func record(success: Bool) throws {
-            try session.history.insert(version: file.version?.text, description: file.description, type: .sql, script: file.script,
-                                       checksum: file.checksum, installedBy: session.installedBy, executionTime: elapsed(), success: success)
+            try session.write(session.history.insertStatement(
+                version: file.version?.text, description: file.description, type: .sql, script: file.script,
+                checksum: file.checksum, installedBy: session.installedBy, executionTime: elapsed(), success: success))
         }
 
         /// Outside a transaction earlier statements stay applied: record the failure, as Flyway does.
         func failedOutsideTransaction(_ error: Error) -> Error {
-            if (try? session.connection.execute(reset.joined(separator: ";\n"))) != nil { try? record(success: false) }
+            if (try? session.write(reset.joined(separator: ";\n"))) != nil { try? record(success: false) }
             if let scriptError = error as? SQLScriptError { return MigrationError.script(scriptError) }
             if case MigrationError.statementFailed(var failure) = error {
                 failure.rolledBack = false
@@ -181,9 +166,9 @@ extension Migrator {
                 try runner.run(plan: plan, prelude: reset + ["BEGIN"], postlude: reset, batching: true)
                 try record(success: true)
                 // Unless the script already committed it (its own COMMIT), commit migrate's transaction.
-                if session.connection.transactionStatus != .idle { try session.connection.execute("COMMIT") }
+                if executor.transactionStatus != .idle { try executor.commit() }
             } catch {
-                if session.connection.transactionStatus != .idle { _ = try? session.connection.execute("ROLLBACK") }
+                if executor.transactionStatus != .idle { executor.rollback() }
                 if runner.progress.transactionEndedByScript { throw failedOutsideTransaction(error) }
                 if let scriptError = error as? SQLScriptError { throw MigrationError.script(scriptError) }
                 throw error
@@ -192,13 +177,13 @@ extension Migrator {
             do {
                 try runner.run(plan: plan, prelude: reset, postlude: reset, batching: false)
             } catch {
-                if session.connection.transactionStatus != .idle { _ = try? session.connection.execute("ROLLBACK") }
+                if executor.transactionStatus != .idle { executor.rollback() }
                 throw failedOutsideTransaction(error)
             }
             try record(success: true)
         }
         let milliseconds = elapsed()
         onEvent(.applied(script: file.script, version: file.version?.text, description: file.description, milliseconds: milliseconds))
-        return milliseconds
+        return MigrationSummary(file, executionTime: milliseconds)
     }
 }

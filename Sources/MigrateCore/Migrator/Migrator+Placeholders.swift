@@ -11,14 +11,11 @@ extension Migrator {
 
     /// Flyway's built-in placeholders (`${flyway:defaultSchema}` …) plus the configured ones; `filename` is per file.
     func placeholderValues(_ session: Session) -> [String: String] {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         var values = configuration.placeholders
         values["flyway:defaultSchema"] = session.defaultSchema
         values["flyway:user"] = session.userName
         values["flyway:database"] = session.databaseName
-        values["flyway:timestamp"] = formatter.string(from: Date())
+        values["flyway:timestamp"] = Self.localTimestamp()
         values["flyway:table"] = session.history.table
         values["flyway:workingDirectory"] = configuration.workingDirectory.path
         values["flyway:environment"] = "default"
@@ -29,7 +26,7 @@ extension Migrator {
     /// versioned ones keep the checksum of the raw file. Recomputes the repeatables' checksums that way.
     func withPlaceholderChecksums(_ files: [MigrationFile], session: Session) throws -> [MigrationFile] {
         guard files.contains(where: \.isRepeatable) else { return files }
-        let values = placeholderValues(session)
+        let values = session.placeholderValues
         let scanner = try scanner
         return try files.map { file in
             guard file.isRepeatable else { return file }
@@ -44,5 +41,15 @@ extension Migrator {
             }
             return updated
         }
+    }
+
+    /// Now as `yyyy-MM-dd HH:mm:ss` in local time, Flyway's format (strftime: no formatter to build per run).
+    static func localTimestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -1,43 +1,56 @@
-/// What `repair` changed.
-public struct RepairResult: Sendable {
-    public var removedFailedRows: Int
-    /// Versions (or descriptions of repeatables) whose checksum/description/type were realigned.
-    public var realigned: [String]
-    /// Applied migrations with no file, now marked deleted.
-    public var markedDeleted: [String]
-}
-
 extension Migrator {
     /// Removes failed rows, realigns checksums/descriptions with the files, marks missing migrations deleted.
     public func repair() throws -> RepairResult {
         let (session, resolved) = try openSessionWithMigrations()
+        session.executor.comment("Executing: repair")
         return try withLock(session) {
-            guard try session.history.exists() else { return RepairResult(removedFailedRows: 0, realigned: [], markedDeleted: []) }
-            return try inTransaction(session) {
-                let removed = try session.history.deleteFailedRows()
-                let rows = try session.history.allRows()
-                let status = try status(resolved, rows)
-                var realigned: [String] = []
-                var deleted: [String] = []
-                for info in status.entries {
-                    guard let row = info.applied, row.success else { continue }
-                    switch info.state {
-                    case .success, .outOfOrder:
-                        guard let file = info.file, !row.isBaseline, !row.isRepeatable else { continue }
-                        if row.checksum != file.checksum || row.description != file.description || row.type != "SQL" {
-                            try session.history.update(rank: row.installedRank, description: file.description, type: "SQL", checksum: file.checksum)
-                            realigned.append(info.version ?? info.description)
-                        }
-                    case .missing:
-                        try session.history.insert(version: row.versionText, description: row.description, type: .delete, script: row.script,
-                                                   checksum: row.checksum, installedBy: session.installedBy, executionTime: 0, success: true)
-                        deleted.append(info.version ?? info.description)
-                    default:
-                        continue
-                    }
-                }
-                return RepairResult(removedFailedRows: removed, realigned: realigned, markedDeleted: deleted)
+            var result = RepairResult(database: session.databaseName, schemaName: session.defaultSchema, repairActions: [],
+                                      migrationsRemoved: [], migrationsDeleted: [], migrationsAligned: [], dryRun: session.isDryRun)
+            guard try session.history.exists() else { return result }
+            let allRows = try session.history.allRows()
+            func summary(_ row: AppliedMigration, _ file: MigrationFile?) -> MigrationSummary {
+                MigrationSummary(category: row.isRepeatable ? "Repeatable" : "Versioned", version: row.versionText,
+                                 description: row.description, type: row.type, script: row.script,
+                                 filepath: file?.url.path ?? row.script)
             }
+            // Decided from what was read, not re-read after the DELETE: a dry run never deletes.
+            let failed = allRows.filter { !$0.success }
+            let rows = allRows.filter(\.success)
+            let status = try status(resolved, rows)
+            var statements: [String] = []
+            if !failed.isEmpty {
+                statements.append(session.history.deleteFailedRowsStatement())
+                result.migrationsRemoved = failed.map { summary($0, nil) }
+                result.repairActions.append("REMOVED_FAILED_MIGRATIONS")
+            }
+            for info in status.entries {
+                guard let row = info.applied, row.success else { continue }
+                switch info.state {
+                case .success, .outOfOrder:
+                    guard let file = info.file, !row.isBaseline, !row.isRepeatable else { continue }
+                    if row.checksum != file.checksum || row.description != file.description || row.type != "SQL" {
+                        statements.append(session.history.updateStatement(rank: row.installedRank, description: file.description,
+                                                                           type: "SQL", checksum: file.checksum))
+                        result.migrationsAligned.append(MigrationSummary(file))
+                    }
+                case .missing:
+                    statements.append(session.history.insertStatement(
+                        version: row.versionText, description: row.description, type: .delete, script: row.script,
+                        checksum: row.checksum, installedBy: session.installedBy, executionTime: 0, success: true))
+                    result.migrationsDeleted.append(summary(row, nil))
+                default:
+                    continue
+                }
+            }
+            if !result.migrationsAligned.isEmpty { result.repairActions.append("ALIGNED_APPLIED_MIGRATION_CHECKSUMS") }
+            if !result.migrationsDeleted.isEmpty { result.repairActions.append("MARKED_APPLIED_MIGRATIONS_AS_DELETED") }
+            if !statements.isEmpty {
+                try session.executor.inTransaction {
+                    // One at a time: each DELETE-marker insert computes its rank from the rows before it.
+                    for statement in statements { try session.write(statement) }
+                }
+            }
+            return result
         }
     }
 }

@@ -8,29 +8,23 @@ public struct ValidationProblem: Sendable, Equatable {
     public var kind: Kind
     public var version: String?
     public var message: String
-}
+    /// The migration concerned: its description and, when a file exists, that file's path.
+    public var description: String = ""
+    public var filepath: String?
 
-/// `ignoreMigrationPatterns` entries: `type:status`, type ∈ {*, versioned, repeatable}, status ∈ {*, missing, pending, ignored, future}.
-public struct IgnorePattern: Sendable, Equatable {
-    public var type: String
-    public var status: String
-
-    public static func parse(_ patterns: [String]) throws -> [IgnorePattern] {
-        try patterns.map { raw in
-            let parts = raw.lowercased().split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, ["*", "versioned", "repeatable"].contains(parts[0]),
-                  ["*", "missing", "pending", "ignored", "future"].contains(parts[1]) else {
-                throw ConfigurationError("ignoreMigrationPatterns: '\(raw)' is not a pattern; expected type:status with type *, versioned or repeatable and status *, missing, pending, ignored or future")
-            }
-            return IgnorePattern(type: parts[0], status: parts[1])
+    /// Flyway's error code for this kind of problem.
+    public var errorCode: String {
+        let repeatable = version == nil
+        switch kind {
+        case .checksumMismatch: return "CHECKSUM_MISMATCH"
+        case .descriptionMismatch: return "DESCRIPTION_MISMATCH"
+        case .failedMigration: return repeatable ? "FAILED_REPEATABLE_MIGRATION" : "FAILED_VERSIONED_MIGRATION"
+        case .missingLocally: return repeatable ? "APPLIED_REPEATABLE_MIGRATION_NOT_RESOLVED" : "APPLIED_VERSIONED_MIGRATION_NOT_RESOLVED"
+        case .notApplied, .pending: return repeatable ? "RESOLVED_REPEATABLE_MIGRATION_NOT_APPLIED" : "RESOLVED_VERSIONED_MIGRATION_NOT_APPLIED"
+        case .outdatedRepeatable: return "OUTDATED_REPEATABLE_MIGRATION"
         }
     }
-
-    func matches(repeatable: Bool, status: String) -> Bool {
-        (type == "*" || type == (repeatable ? "repeatable" : "versioned")) && (self.status == "*" || self.status == status)
-    }
 }
-
 
 extension MigrationStatus {
     /// What validate complains about. `allowPending` is true inside migrate (pending work is what it is for).
@@ -83,24 +77,29 @@ extension MigrationStatus {
             case .aboveTarget, .belowBaseline, .baseline, .superseded, .deleted:
                 continue
             }
+            for index in problems.indices where problems[index].description.isEmpty {
+                problems[index].description = info.description
+                problems[index].filepath = info.file?.url.path
+            }
         }
         return problems
     }
 }
 
-/// What `validate` found.
-public struct ValidationReport: Sendable {
-    public var problems: [ValidationProblem]
-    public var validatedCount: Int
-    public var isValid: Bool { problems.isEmpty }
-}
-
 extension Migrator {
-    public func validate() throws -> ValidationReport {
+    public func validate() throws -> ValidateResult {
         let (session, resolved) = try openSessionWithMigrations()
         let rows = try session.history.exists() ? try session.history.allRows() : []
         let problems = try validationProblems(try status(resolved, rows), allowPending: false)
-        return ValidationReport(problems: problems, validatedCount: resolved.count)
+        let invalid = problems.map {
+            ValidateResult.InvalidMigration(version: $0.version, description: $0.description, filepath: $0.filepath,
+                                            errorDetails: ErrorDetails(errorCode: $0.errorCode, errorMessage: $0.message))
+        }
+        let summary = problems.isEmpty ? nil : ErrorDetails(errorCode: "VALIDATE_ERROR",
+                                                           errorMessage: MigrationError.validationFailed(problems).description)
+        return ValidateResult(database: session.databaseName, schemaName: session.defaultSchema,
+                              validationSuccessful: problems.isEmpty, validateCount: resolved.count,
+                              errorDetails: summary, invalidMigrations: invalid)
     }
 
     /// The files and history rows matched up under this configuration's target and outOfOrder.
@@ -109,16 +108,10 @@ extension Migrator {
     }
 
     func validationProblems(_ status: MigrationStatus, allowPending: Bool) throws -> [ValidationProblem] {
-        status.validationProblems(allowPending: allowPending, ignore: try IgnorePattern.parse(configuration.ignoreMigrationPatterns))
+        status.validationProblems(allowPending: allowPending, ignore: configuration.ignorePatterns)
     }
 
     func target() throws -> MigrationTarget {
-        guard var text = configuration.target?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return .latest }
-        if text.hasSuffix("?") { text.removeLast() }
-        switch text.lowercased() {
-        case "latest": return .latest
-        case "current": return .current
-        default: return .version(try version(setting: "target", text))
-        }
+        try configuration.migrationTarget
     }
 }

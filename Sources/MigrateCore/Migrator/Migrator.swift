@@ -5,10 +5,27 @@ import PostgresClient
 public final class Migrator {
     public let configuration: Configuration
     let onEvent: (MigrationEvent) -> Void
+    /// Set for a dry run: every write goes to this script instead of the database.
+    let dryRun: DryRunExecutor?
+    /// Report every statement sent, with its time (`-X`).
+    let traceStatements: Bool
 
-    public init(configuration: Configuration, onEvent: @escaping (MigrationEvent) -> Void = { _ in }) {
+    /// `dryRun`: where a dry run writes its script; nil runs for real.
+    public init(configuration: Configuration, dryRun: DryRunSink? = nil, traceStatements: Bool = false,
+                onEvent: @escaping (MigrationEvent) -> Void = { _ in }) {
         self.configuration = configuration
+        self.dryRun = dryRun.map(DryRunExecutor.init(sink:))
+        self.traceStatements = traceStatements
         self.onEvent = onEvent
+    }
+
+    /// Writes out what a dry run still holds; call once the command is done (or failed).
+    public func finishDryRun() throws {
+        try dryRun?.finish()
+    }
+
+    func warn(_ code: String, _ message: String, path: String? = nil) {
+        onEvent(.warning(Diagnostic(code: code, message: message, path: path)))
     }
 
     var naming: MigrationNaming {
@@ -19,12 +36,7 @@ public final class Migrator {
     }
 
     var fileEncoding: String.Encoding {
-        get throws {
-            guard let encoding = FileEncoding.named(configuration.encoding) else {
-                throw ConfigurationError("encoding: '\(configuration.encoding)' is not a supported encoding (UTF-8, ISO-8859-1, windows-1252, UTF-16, US-ASCII)")
-            }
-            return encoding
-        }
+        get throws { try configuration.fileEncoding }
     }
 
     var scanner: MigrationScanner {
@@ -38,38 +50,17 @@ public final class Migrator {
     func resolveMigrations() throws -> [MigrationFile] {
         let result = try scanner.scan()
         for location in result.missingLocations {
-            onEvent(.warning("location '\(location)' does not exist (resolved against \(configuration.workingDirectory.path))"))
+            if configuration.failOnMissingLocations { throw MigrationError.missingLocation(location) }
+            warn("LOCATION_MISSING", "location '\(location)' does not exist (resolved against \(configuration.workingDirectory.path))")
         }
         if !result.misnamed.isEmpty {
             if configuration.validateMigrationNaming {
                 throw MigrationError.misnamedFiles(result.misnamed.map { MisnamedFile(path: $0.path, reason: $0.reason) })
             }
             for file in result.misnamed {
-                onEvent(.warning("\(file.path) is not a valid migration name and was NOT run: \(file.reason)"))
+                warn("MISNAMED_MIGRATION", "\(file.path) is not a valid migration name and was NOT run: \(file.reason)", path: file.path)
             }
         }
         return result.migrations
-    }
-
-    /// Parses a version setting (baselineVersion, target).
-    func version(setting key: String, _ text: String) throws -> MigrationVersion {
-        guard let version = MigrationVersion(text) else { throw MigrationError.invalidVersionSetting(key: key, value: text) }
-        return version
-    }
-}
-
-/// The encodings `encoding` may name.
-enum FileEncoding {
-    static func named(_ name: String) -> String.Encoding? {
-        switch name.lowercased().replacingOccurrences(of: "_", with: "-") {
-        case "utf-8", "utf8": return .utf8
-        case "iso-8859-1", "iso8859-1", "latin1", "latin-1": return .isoLatin1
-        case "windows-1252", "cp1252": return .windowsCP1252
-        case "utf-16", "utf16": return .utf16
-        case "utf-16le": return .utf16LittleEndian
-        case "utf-16be": return .utf16BigEndian
-        case "us-ascii", "ascii": return .ascii
-        default: return nil
-        }
     }
 }

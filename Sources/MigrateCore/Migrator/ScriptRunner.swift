@@ -1,11 +1,11 @@
 import Foundation
 import PostgresClient
 
-/// Runs one migration file on a connection: streams it through `SQLScriptReader`, sends statements in
+/// Runs one migration file through an executor: streams it through `SQLScriptReader`, sends statements in
 /// batches (one round trip for many statements), streams COPY data, and maps server errors back to
 /// file:line:column.
 struct ScriptRunner {
-    let connection: Connection
+    let executor: SQLExecutor
     let file: MigrationFile
     let settings: ScriptSettings
     var displayPath: String { settings.displayPath }
@@ -27,8 +27,10 @@ struct ScriptRunner {
     /// the server still has queued data while the next piece is read: with 256 KiB the server waited
     /// on us and a 200 MB COPY took ~1.2× as long as with 64 KiB (bench/copy_200mb.sh).
     static let copyChunkBytes = 64 * 1024
-    /// Files up to this size are read once and kept for the second pass.
+    /// Files up to this size are read once and kept for the run, while the whole plan keeps under
+    /// `planCacheBytes`; bigger ones are read again when they run (memory stays flat).
     static let cacheBytes = 2 * 1024 * 1024
+    static let planCacheBytes = 32 * 1024 * 1024
 
     struct Plan {
         var transactional: Bool
@@ -38,19 +40,24 @@ struct ScriptRunner {
 
     func reader() throws -> SQLScriptReader { try settings.reader(file) }
 
-    /// Reads the script once to decide whether it can run in a transaction (Flyway's rules: a file of only
-    /// non-transactional statements runs without one; a mix is refused unless `mixed`).
-    func plan(serverVersion: Int, mixed: Bool, executeInTransaction: Bool?) throws -> Plan {
-        var reader = try reader()
-        var cached: [ScriptElement]? = []
+    /// Reads the whole script once, before anything is written: every lexing, encoding, NUL-byte and
+    /// placeholder error surfaces here, and it decides whether the file can run in a transaction (Flyway's
+    /// rules: a file of only non-transactional statements runs without one; a mix is refused unless
+    /// `mixed`). Small files are kept for the run, drawing on `cacheBudget`.
+    static func plan(_ file: MigrationFile, settings: ScriptSettings, serverVersion: Int, mixed: Bool,
+                     executeInTransaction: Bool?, cacheBudget: inout Int) throws -> Plan {
+        let displayPath = settings.displayPath
+        var reader = try settings.reader(file)
+        var cached: [ScriptElement]? = cacheBudget > 0 ? [] : nil
+        if cached == nil { reader.materializesCopyData = false }
         var cachedBytes = 0
         var firstNonTransactional: SQLStatement?
         var firstTransactional: SQLStatement?
         while let element = try reader.next() {
             if case .statement(let statement) = element {
-                if let named = StatementClassifier.clientEncoding(setBy: statement.text), !fileIsRead(as: named) {
+                if let named = StatementClassifier.clientEncoding(setBy: statement.text), !fileIsRead(as: named, settings.encoding) {
                     throw SQLScriptError(file: displayPath, line: statement.line, column: statement.column, message: """
-                        the script sets client_encoding to '\(named)', but migrate reads this file as \(encoding.description). \
+                        the script sets client_encoding to '\(named)', but migrate reads this file as \(settings.encoding.description). \
                         migrate decodes the file itself and always sends UTF-8: set encoding (or encoding= in \
                         \(file.url.lastPathComponent).conf) to the file's real encoding
                         """)
@@ -65,7 +72,7 @@ struct ScriptRunner {
                 cachedBytes += line.utf8.count
             }
             if cached != nil {
-                if cachedBytes > Self.cacheBytes {
+                if cachedBytes > min(Self.cacheBytes, cacheBudget) {
                     // Too big to keep: the run pass reads the file again, so this pass needs no row data.
                     cached = nil
                     reader.materializesCopyData = false
@@ -74,6 +81,7 @@ struct ScriptRunner {
                 }
             }
         }
+        if cached != nil { cacheBudget -= cachedBytes }
         if let explicit = executeInTransaction { return Plan(transactional: explicit, cached: cached) }
         guard let nonTransactional = firstNonTransactional else { return Plan(transactional: true, cached: cached) }
         if firstTransactional != nil && !mixed {
@@ -86,7 +94,7 @@ struct ScriptRunner {
     /// Whether PostgreSQL encoding `name` (from `SET client_encoding`) is the one this file is decoded with.
     /// migrate converts the file to UTF-8 itself, so such a SET is already honoured; sent on, it would make
     /// the server misread the UTF-8 that follows (psql, sending the file's bytes as they are, needs it).
-    func fileIsRead(as name: String) -> Bool {
+    static func fileIsRead(as name: String, _ encoding: String.Encoding) -> Bool {
         switch name.lowercased().filter({ $0.isLetter || $0.isNumber }) {
         case "utf8", "unicode", "sqlascii": return encoding == .utf8 || encoding == .ascii
         case "latin1", "iso88591": return encoding == .isoLatin1
@@ -102,7 +110,7 @@ struct ScriptRunner {
     }
 
     /// What joins statements in a batch; a newline first, so a trailing `--` comment cannot swallow the `;`.
-    private static let separator = "\n;\n"
+    static let separator = "\n;\n"
 
     /// Runs every statement. `prelude` statements go first in the first batch (BEGIN etc.), `postlude`
     /// ones last in the last batch. In non-transactional mode each statement is sent on its own, as psql would.
@@ -126,7 +134,7 @@ struct ScriptRunner {
             guard !queued.isEmpty else { return }
             defer { batch = ""; queued = [] }
             do {
-                try connection.run(batch)
+                try executor.run(batch)
             } catch let error as PostgresError {
                 throw locate(error, in: queued)
             }
@@ -162,7 +170,7 @@ struct ScriptRunner {
     /// Streams the data lines after `COPY … FROM STDIN` to the server.
     private func copy(_ statement: SQLStatement, next: () throws -> ScriptElement?) throws {
         do {
-            try connection.beginCopy(statement.text)
+            try executor.beginCopy(statement.text)
         } catch let error as PostgresError {
             throw locate(error, in: [Queued(text: statement.text, statement: statement)])
         }
@@ -175,7 +183,7 @@ struct ScriptRunner {
                 case .copyData(let line):
                     buffer.append(contentsOf: line.utf8)
                     if buffer.count >= Self.copyChunkBytes {
-                        try buffer.withUnsafeBytes { try connection.sendCopyData($0) }
+                        try buffer.withUnsafeBytes { try executor.sendCopyData($0) }
                         buffer.removeAll(keepingCapacity: true)
                     }
                 case .copyEnd:
@@ -184,13 +192,13 @@ struct ScriptRunner {
                     finished = true // cannot happen: the reader always ends COPY data with .copyEnd
                 }
             }
-            if !buffer.isEmpty { try buffer.withUnsafeBytes { try connection.sendCopyData($0) } }
-            try connection.endCopy()
+            if !buffer.isEmpty { try buffer.withUnsafeBytes { try executor.sendCopyData($0) } }
+            try executor.endCopy()
         } catch let error as PostgresError {
-            if connection.isCopyInProgress { _ = try? connection.endCopy(errorMessage: "aborted by migrate") }
+            executor.abortCopy()
             throw copyFailure(error, statement: statement)
         } catch {
-            if connection.isCopyInProgress { _ = try? connection.endCopy(errorMessage: "aborted by migrate") }
+            executor.abortCopy()
             throw error
         }
     }
@@ -229,7 +237,7 @@ struct ScriptRunner {
         column = fileColumn(line: line, column: column)
         return MigrationError.statementFailed(StatementFailure(
             file: displayPath, line: line, column: column, statementLine: statement.line,
-            statementStart: firstLine(of: statement.text), error: error, rolledBack: true))
+            statementStart: Self.firstLine(of: statement.text), error: error, rolledBack: true))
     }
 
     /// Columns are counted in the text sent, after placeholder replacement; this is the column in the file.
@@ -250,7 +258,7 @@ struct ScriptRunner {
         }
         return MigrationError.statementFailed(StatementFailure(
             file: displayPath, line: line, column: 1, statementLine: statement.line,
-            statementStart: firstLine(of: statement.text), error: error, rolledBack: true))
+            statementStart: Self.firstLine(of: statement.text), error: error, rolledBack: true))
     }
 
     /// Line and column (unicode scalars, 1-based) of a scalar offset inside a statement. Lines end at `\n`,
@@ -273,7 +281,7 @@ struct ScriptRunner {
         return (line, column)
     }
 
-    func firstLine(of text: String) -> String {
+    static func firstLine(of text: String) -> String {
         let first = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
         let trimmed = first.trimmingCharacters(in: .whitespacesAndNewlines)
         let short = trimmed.count > 120 ? String(trimmed.prefix(117)) + "..." : trimmed

@@ -2,8 +2,13 @@ import Foundation
 import PostgresClient
 
 /// An open connection with everything a command needs to know about the target database.
+///
+/// Reads go to `connection`; every write goes through `executor`, which either sends it (live) or writes it
+/// to a dry-run script. In a dry run the connection sits in a read-only transaction for the whole command,
+/// so nothing can change the database even by mistake.
 final class Session {
     let connection: Connection
+    let executor: SQLExecutor
     /// Schema that holds the history table and comes first on the search_path.
     let defaultSchema: String
     /// Configured schemas (or just the default one): what clean wipes.
@@ -12,20 +17,26 @@ final class Session {
     let installedBy: String
     let databaseName: String
     let userName: String
+    let target: DatabaseTarget
     /// The search_path migrations run with: the default schema, then what the connection had.
     let searchPath: String
     /// The script currently running, for attributing server notices.
     var currentScript: String?
+    /// Built-in and configured placeholder values, fixed once per run (one `${flyway:timestamp}` for all files).
+    var placeholderValues: [String: String] = [:]
 
-    init(connection: Connection, configuration: Configuration) throws {
+    var isDryRun: Bool { !executor.isLive }
+
+    init(connection: Connection, executor: SQLExecutor, configuration: Configuration) throws {
         self.connection = connection
+        self.executor = executor
         let row = try connection.query("SELECT current_schema(), current_user, current_database(), current_setting('search_path')").rows.first ?? []
         let current = row[0]
         userName = row[1] ?? ""
         databaseName = row[2] ?? ""
         let originalPath = row[3] ?? ""
         guard let schema = configuration.defaultSchema ?? configuration.schemas.first ?? current else {
-            throw MigrationError.database(PostgresError(message: "the connection has no current schema (empty search_path); set defaultSchema or schemas"), while: "finding the default schema")
+            throw MigrationError.noDefaultSchema
         }
         defaultSchema = schema
         schemas = configuration.schemas.isEmpty ? [schema] : configuration.schemas
@@ -33,6 +44,24 @@ final class Session {
         installedBy = configuration.installedBy ?? userName
         let quoted = connection.escapeIdentifier(schema)
         searchPath = originalPath.isEmpty ? quoted : "\(quoted), \(originalPath)"
+        target = DatabaseTarget(url: Self.displayURL(host: connection.host, port: connection.port, database: databaseName),
+                                database: databaseName, user: userName,
+                                serverVersion: connection.parameterStatus("server_version") ?? "")
+    }
+
+    /// `postgresql://host:port/db`; a socket directory goes into `?host=`, as libpq's URIs write it.
+    static func displayURL(host: String, port: String, database: String) -> String {
+        let encodedDatabase = database.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? database
+        if host.hasPrefix("/") || host.isEmpty {
+            return "postgresql:///\(encodedDatabase)?host=\(host)&port=\(port)"
+        }
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return "postgresql://\(shownHost):\(port)/\(encodedDatabase)"
+    }
+
+    /// Sends (or writes, in a dry run) statements that change the database.
+    func write(_ sql: String) throws {
+        try executor.run(sql)
     }
 
     /// Schemas from `names` that do not exist yet.
@@ -77,7 +106,8 @@ final class Session {
 }
 
 extension Migrator {
-    /// Connects (retrying as configured), runs initSql, and describes the target.
+    /// Connects (retrying as configured), runs initSql, and describes the target. In a dry run the whole
+    /// session is one read-only transaction, and writes go to the dry-run script.
     func openSession() throws -> Session {
         let parameters = try configuration.connectionParameters()
         var attempt = 0
@@ -96,20 +126,50 @@ extension Migrator {
                 sleep(UInt32(wait))
             }
         }
-        if let initSql = configuration.initSql, !initSql.isEmpty {
-            do { try connection.execute(initSql) } catch let error as PostgresError {
-                throw MigrationError.database(error, while: "running initSql")
-            }
+        if traceStatements {
+            connection.traceHandler = { [onEvent] sql, milliseconds in onEvent(.statementSent(sql: sql, milliseconds: milliseconds)) }
         }
-        let session = try Session(connection: connection, configuration: configuration)
+        let executor: SQLExecutor = dryRun ?? LiveExecutor(connection: connection)
+        do {
+            if dryRun != nil { try connection.execute("BEGIN TRANSACTION READ ONLY") }
+            if let initSql = configuration.initSql, !initSql.isEmpty {
+                try connection.execute(initSql)
+            }
+        } catch let error as PostgresError {
+            throw MigrationError.database(error, while: "running initSql")
+        }
+        let session = try Session(connection: connection, executor: executor, configuration: configuration)
+        session.placeholderValues = placeholderValues(session)
         connection.noticeHandler = { [weak session, onEvent] notice in
             onEvent(.serverNotice(notice, script: session?.currentScript))
+        }
+        onEvent(.connected(session.target))
+        if let dryRun {
+            dryRun.comment("""
+                migrate dry run, \(Self.utcTimestamp())
+                Database: \(session.target.url) (PostgreSQL \(session.target.serverVersion)) as \(session.userName)
+                Nothing below has been run. Apply it with: psql -X -v ON_ERROR_STOP=1 -f <this file>
+                """)
+            if let initSql = configuration.initSql, !initSql.isEmpty {
+                dryRun.comment("initSql (run by migrate on every connection)")
+                try dryRun.run(initSql)
+            }
         }
         return session
     }
 
+    static func utcTimestamp() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
+        return formatter.string(from: Date())
+    }
+
     /// Runs `body` while holding the migration lock.
+    /// A dry run takes no lock: it writes nothing, and must leave nothing behind.
     func withLock<T>(_ session: Session, _ body: () throws -> T) throws -> T {
+        if session.isDryRun { return try body() }
         let lock = AdvisoryLock(connection: session.connection, quotedTable: session.history.quotedName)
         try lock.acquire(retries: configuration.lockRetryCount) { pid in onEvent(.waitingForLock(holderPID: pid)) }
         defer { lock.release() }
@@ -119,25 +179,25 @@ extension Migrator {
     /// Creates missing configured schemas (when createSchemas) and the history table, unless it exists;
     /// schemas it creates are recorded in a SCHEMA row, as Flyway does.
     func createHistory(_ session: Session) throws {
-        if try session.history.exists() { return }
         var created: [String] = []
         let missing = try session.missingSchemas(session.schemas)
         if !missing.isEmpty {
             guard configuration.createSchemas else {
-                throw MigrationError.database(PostgresError(message: "schema(s) \(missing.joined(separator: ", ")) do not exist and createSchemas=false"), while: "preparing schemas")
+                throw MigrationError.missingSchemas(missing)
             }
             for schema in missing {
-                try session.connection.execute("CREATE SCHEMA \(session.connection.escapeIdentifier(schema))")
+                try session.write("CREATE SCHEMA \(session.connection.escapeIdentifier(schema))")
                 onEvent(.createdSchema(schema))
                 created.append(schema)
             }
         }
-        try session.history.create(tablespace: configuration.tablespace)
+        try session.write(session.history.createStatement(tablespace: configuration.tablespace))
         onEvent(.createdHistoryTable(session.history.quotedName))
         if !created.isEmpty {
-            try session.history.insert(version: nil, description: "<< Flyway Schema Creation >>", type: .schema,
-                                       script: created.map { session.connection.escapeIdentifier($0) }.joined(separator: ","),
-                                       checksum: nil, installedBy: session.installedBy, executionTime: 0, success: true)
+            try session.write(session.history.insertStatement(
+                version: nil, description: "<< Flyway Schema Creation >>", type: .schema,
+                script: created.map { session.connection.escapeIdentifier($0) }.joined(separator: ","),
+                checksum: nil, installedBy: session.installedBy, executionTime: 0, success: true))
         }
     }
 }

@@ -165,6 +165,7 @@ public struct SQLScriptReader {
                         current = rest
                         deferredLine = nil
                     } else if let line = try source.nextLine(fragmentLimit: fragmentLimit) {
+                        try rejectNUL(in: line)
                         var piece = try replacingPlaceholders(in: line)
                         piece.columnBase = pieceColumnBase
                         pieceColumnBase = piece.endsLine
@@ -224,6 +225,7 @@ public struct SQLScriptReader {
             phase = .statements
             return .copyEnd(line: line.number)
         }
+        try rejectNUL(in: line)
         let data = try replacingPlaceholders(in: line).content
         // A pass that only classifies statements doesn't need the rows: skip building their Strings.
         guard materializesCopyData else { return .copyData("") }
@@ -232,6 +234,16 @@ public struct SQLScriptReader {
             buffer[data.count] = 0x0A
             return data.count + 1
         })
+    }
+
+    /// libpq sends statements as C strings: a NUL byte would silently cut off everything after it, and
+    /// PostgreSQL cannot store one in text either. (Checksums still read such a file, as Flyway does.)
+    private func rejectNUL(in line: LineView) throws {
+        guard let base = line.bytes.baseAddress, line.contentCount > 0,
+              let nul = memchr(base, 0, line.contentCount) else { return }
+        let offset = UnsafePointer(nul.assumingMemoryBound(to: UInt8.self)) - base
+        throw SQLScriptError(file: file, line: line.number, column: line.columnBase + TextDecoding.scalarCount(base, offset) + 1,
+                             message: "NUL byte (0x00) in the script: PostgreSQL cannot run or store it; remove it (is this a binary file?)")
     }
 
     private func replacingPlaceholders(in line: LineView) throws -> LineView {

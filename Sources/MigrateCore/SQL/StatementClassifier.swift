@@ -55,6 +55,15 @@ enum StatementClassifier {
         }
     }
 
+    /// Whether the statement opens a transaction block: BEGIN or START TRANSACTION.
+    static func startsTransaction(_ text: String) -> Bool {
+        guard let first = text.utf8.first, "bs".utf8.contains(first | 0x20) else { return false }
+        return SQLTokenScanner.withScanner(over: text) { scanner in
+            var t = TokenWindow(scanner: scanner, limit: 2)
+            return t.word(0) == "begin" || (t.word(0) == "start" && t.word(1) == "transaction")
+        }
+    }
+
     /// The encoding named by `SET [SESSION | LOCAL] client_encoding {TO | =} x` or `SET NAMES x` (quotes
     /// removed), as pg_dump writes at the top of every dump; nil for `DEFAULT` and for any other statement.
     static func clientEncoding(setBy text: String) -> String? {

@@ -1,0 +1,108 @@
+import Foundation
+import PostgresClient
+
+/// Where a dry run's script goes: a file or standard output, opened by the caller.
+public protocol DryRunSink: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+/// Writes to a file handle (a file the CLI created, or standard output).
+public final class FileDryRunSink: DryRunSink {
+    let handle: FileHandle
+    public init(handle: FileHandle) { self.handle = handle }
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try handle.write(contentsOf: Data(bytes))
+    }
+}
+
+/// Writes the plan as a script: exactly the statements the live executor would send, in order, each
+/// ended so that `psql -X -v ON_ERROR_STOP=1 -f` runs it the same way (COPY data followed by `\.`).
+/// Nothing reaches the database.
+final class DryRunExecutor: SQLExecutor {
+    private let sink: DryRunSink
+    private var buffer: [UInt8] = []
+    private var inTransaction = false
+    private var copying = false
+    /// Bytes collected before each write to the sink.
+    private static let flushBytes = 256 * 1024
+
+    init(sink: DryRunSink) {
+        self.sink = sink
+        buffer.reserveCapacity(Self.flushBytes + 4096)
+    }
+
+    /// A batch is statements joined by `\n;\n` (see ScriptRunner); each one is ended with `;` on a line of
+    /// its own, so a trailing `--` comment cannot swallow it.
+    func run(_ sql: String) throws {
+        append(sql)
+        append("\n;\n")
+        // Follow BEGIN/COMMIT as the server would, so the plan ends each transaction just as it does live.
+        var rest = Substring(sql)
+        while !rest.isEmpty {
+            let end = rest.range(of: ScriptRunner.separator)
+            let statement = rest[..<(end?.lowerBound ?? rest.endIndex)]
+            if let first = statement.utf8.first, "bceasrp".utf8.contains(first | 0x20),
+               StatementClassifier.endsTransaction(String(statement)) {
+                inTransaction = false
+            } else if let first = statement.utf8.first, "bs".utf8.contains(first | 0x20),
+                      StatementClassifier.startsTransaction(String(statement)) {
+                inTransaction = true
+            }
+            rest = end.map { rest[$0.upperBound...] } ?? ""
+        }
+        try flushIfFull()
+    }
+
+    func beginCopy(_ statement: String) throws {
+        append(statement)
+        append(";\n")
+        copying = true
+    }
+
+    func sendCopyData(_ bytes: UnsafeRawBufferPointer) throws {
+        buffer.append(contentsOf: bytes)
+        try flushIfFull()
+    }
+
+    func endCopy() throws {
+        // COPY data always ends with a line break (the reader adds one to each row).
+        append("\\.\n")
+        copying = false
+    }
+
+    func abortCopy() {
+        guard copying else { return }
+        append("\\.\n")
+        copying = false
+    }
+
+    var transactionStatus: TransactionStatus { inTransaction ? .inTransaction : .idle }
+
+    func comment(_ text: String) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            append("-- ")
+            append(String(line))
+            append("\n")
+        }
+    }
+
+    var isLive: Bool { false }
+
+    func finish() throws {
+        try flush()
+    }
+
+    private func append(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+    }
+
+    private func flushIfFull() throws {
+        if buffer.count >= Self.flushBytes { try flush() }
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { try sink.write($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

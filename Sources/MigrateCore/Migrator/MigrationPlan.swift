@@ -1,0 +1,50 @@
+/// A pending migration resolved once: how its file is read (settings, placeholders fixed for the run) and
+/// how it runs (in a transaction or not), after its whole text was read and checked.
+struct PlannedMigration {
+    let file: MigrationFile
+    let settings: ScriptSettings
+    let script: ScriptRunner.Plan
+}
+
+extension Migrator {
+    /// Reads and checks every pending file completely — lexing, placeholders, encoding, NUL bytes, `.sql.conf`,
+    /// transactional or not — before the first write, so a broken V3 stops the run before V1 is applied.
+    func plan(_ pending: [MigrationFile], session: Session) throws -> [PlannedMigration] {
+        let scanner = try scanner
+        var cacheBudget = ScriptRunner.planCacheBytes
+        let grouped = configuration.group && pending.count > 1
+        return try pending.map { file in
+            do {
+                let settings = try scriptSettings(for: file, scanner: scanner, placeholderValues: session.placeholderValues)
+                let executeInTransaction = settings.config?.executeInTransaction ?? (configuration.executeInTransaction ? nil : false)
+                // Recorded without running: nothing of the file is sent, so nothing needs checking.
+                if configuration.skipExecutingMigrations {
+                    return PlannedMigration(file: file, settings: settings, script: .init(transactional: executeInTransaction ?? true, cached: []))
+                }
+                let script = try ScriptRunner.plan(file, settings: settings, serverVersion: session.connection.serverVersion,
+                                                   mixed: configuration.mixed, executeInTransaction: executeInTransaction,
+                                                   cacheBudget: &cacheBudget)
+                if grouped && !script.transactional {
+                    throw MigrationError.notTransactionalInGroup(file: settings.displayPath, reason: "it must run outside a transaction")
+                }
+                return PlannedMigration(file: file, settings: settings, script: script)
+            } catch let error as SQLScriptError {
+                throw MigrationError.script(error)
+            }
+        }
+    }
+
+    /// `cherryPick`: only the listed versions (or repeatables' descriptions) run; each must exist.
+    func cherryPicked(_ pending: [MigrationFile], resolved: [MigrationFile]) throws -> [MigrationFile] {
+        let picks = configuration.cherryPick
+        guard !picks.isEmpty else { return pending }
+        func matches(_ file: MigrationFile, _ pick: String) -> Bool {
+            if let version = file.version { return MigrationVersion(pick) == version }
+            return file.description == pick || file.description == pick.replacingOccurrences(of: "_", with: " ")
+        }
+        for pick in picks where !resolved.contains(where: { matches($0, pick) }) {
+            throw MigrationError.cherryPickNotFound(pick)
+        }
+        return pending.filter { file in picks.contains { matches(file, $0) } }
+    }
+}

@@ -1,0 +1,75 @@
+import PostgresClient
+
+/// Any error a command throws, as Flyway's JSON `error` object: a code from Flyway's `ErrorCode` names where
+/// one fits, the server's SQLSTATE, the message, and the file and line it concerns.
+public struct ErrorReport: Sendable, Encodable {
+    public var errorCode: String
+    public var sqlState: String?
+    public var message: String
+    public var path: String?
+    public var lineNumber: Int?
+    public var column: Int?
+
+    public init(errorCode: String, message: String) {
+        self.errorCode = errorCode
+        self.message = message
+    }
+
+    public init(_ error: any Error) {
+        message = String(describing: error)
+        errorCode = "ERROR"
+        switch error {
+        case let failure as PartialFailure:
+            self = ErrorReport(failure.error)
+        case let error as MigrationError:
+            errorCode = error.errorCode
+            switch error {
+            case .statementFailed(let failure):
+                sqlState = failure.error.sqlState?.rawValue
+                path = failure.file; lineNumber = failure.line; column = failure.column
+            case .script(let script):
+                path = script.file; lineNumber = script.line > 0 ? script.line : nil; column = script.column
+            case .mixedTransactionality(let file, let line, _):
+                path = file; lineNumber = line
+            case .notTransactionalInGroup(let file, _), .unreadableFile(let file, _):
+                path = file
+            case .connectionFailed(_, let server), .database(let server, _):
+                sqlState = server.sqlState?.rawValue
+            default:
+                break
+            }
+        case let script as SQLScriptError:
+            path = script.file; lineNumber = script.line > 0 ? script.line : nil; column = script.column
+        case is ConfigurationError:
+            errorCode = "CONFIGURATION"
+        case is LockTimeout:
+            errorCode = "LOCK_TIMEOUT"
+        case let server as PostgresError:
+            sqlState = server.sqlState?.rawValue
+        default:
+            break
+        }
+    }
+}
+
+extension MigrationError {
+    /// Flyway's `ErrorCode` name for this failure (ours where Flyway has none).
+    var errorCode: String {
+        switch self {
+        case .duplicateVersion: return "DUPLICATE_VERSIONED_MIGRATION"
+        case .duplicateRepeatable: return "DUPLICATE_REPEATABLE_MIGRATION"
+        case .connectionFailed: return "DB_CONNECTION"
+        case .validationFailed: return "VALIDATE_ERROR"
+        case .failedMigrationInHistory: return "FAILED_VERSIONED_MIGRATION"
+        case .unsupportedLocation, .missingLocation, .misnamedFiles, .cherryPickNotFound:
+            return "CONFIGURATION"
+        case .cleanDisabled: return "CLEAN_DISABLED"
+        case .script, .unreadableFile, .mixedTransactionality, .notTransactionalInGroup: return "SCRIPT_ERROR"
+        case .nonEmptySchemaWithoutHistory: return "NON_EMPTY_SCHEMA_WITHOUT_HISTORY"
+        case .noDefaultSchema, .missingSchemas: return "SCHEMA_DOES_NOT_EXIST"
+        case .baselineOnNonEmptyHistory: return "BASELINE_ON_NON_EMPTY_HISTORY"
+        case .targetNotFound: return "TARGET_NOT_FOUND"
+        case .statementFailed, .database: return "ERROR"
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import MigrateCore
+import PostgresClient
+
+/// `-outputType=json`: one JSON document on standard output per invocation, with Flyway's field names —
+/// the command's result, or `{"individualResults": […]}` for several commands. A failure puts an `error`
+/// object in the failing command's document and exits non-zero. Logs and warnings go to standard error
+/// (and warnings into the document).
+final class JSONReporter: Reporter {
+    private let terminal: Terminal
+    private var documents: [Document] = []
+    private var command: CommandName = .info
+    private var warnings: [String] = []
+    /// Several commands asked for: their documents go in `individualResults`, even when the first one fails.
+    private let wrapsResults: Bool
+
+    init(masker: SecretMasker, commandCount: Int) {
+        terminal = Terminal(masker: masker)
+        wrapsResults = commandCount > 1
+    }
+
+    func begin(_ command: CommandName) {
+        self.command = command
+        warnings = []
+    }
+
+    func event(_ event: MigrationEvent) {
+        switch event {
+        case .connected(let target):
+            terminal.err("Database: \(target.url) (PostgreSQL \(target.serverVersion))")
+        case .warning(let diagnostic):
+            warnings.append(terminal.masker.mask(diagnostic.message))
+            terminal.err("WARNING: \(diagnostic.message)")
+        case .serverNotice(let notice, let script):
+            terminal.err("\(notice.severity)\(script.map { " (\($0))" } ?? ""): \(notice.message)")
+        case .waitingForLock(let pid):
+            terminal.err("WARNING: another migration is running\(pid.map { " (server process \($0))" } ?? ""); waiting for it to finish…")
+        case .connectionRetry(let attempt, let total, let seconds, let message):
+            terminal.err("WARNING: connection failed (\(message)); retry \(attempt) of \(total) in \(seconds) s")
+        case .statementSent(let sql, let milliseconds):
+            terminal.err(debugLine(sql: sql, milliseconds: milliseconds))
+        case .createdSchema, .createdHistoryTable, .applying, .applied:
+            break // in the result
+        }
+    }
+
+    func result(_ result: any CommandResult) {
+        var result = result
+        result.warnings = warnings
+        documents.append(Document(operation: command.rawValue, result: result, error: nil))
+    }
+
+    func failure(_ error: any Error, partial: (any CommandResult)?) {
+        var partial = partial
+        partial?.warnings = warnings
+        var report: ErrorReport
+        if let validation = error as? ValidationFailed {
+            report = ErrorReport(errorCode: "VALIDATE_ERROR", message: validation.description)
+        } else {
+            report = ErrorReport(error)
+        }
+        report.message = terminal.masker.mask(report.message)
+        documents.append(Document(operation: command.rawValue, result: partial, error: report))
+        terminal.err("ERROR: \(report.message)")
+    }
+
+    func finish() {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        do {
+            if !wrapsResults, documents.count == 1 {
+                data = try encoder.encode(documents[0])
+            } else {
+                data = try encoder.encode(["individualResults": documents])
+            }
+        } catch {
+            terminal.err("ERROR: could not write the JSON output: \(error)")
+            return
+        }
+        // Masked as a whole: no secret can reach standard output through any field.
+        terminal.out(String(decoding: data, as: UTF8.self))
+    }
+
+    /// One command's document: its result's fields, plus `error` when it failed.
+    struct Document: Encodable {
+        var operation: String
+        var result: (any CommandResult)?
+        var error: ErrorReport?
+
+        enum Keys: String, CodingKey { case operation, error }
+
+        func encode(to encoder: Encoder) throws {
+            if let result { try result.encode(to: encoder) }
+            var container = encoder.container(keyedBy: Keys.self)
+            if result == nil { try container.encode(operation, forKey: .operation) }
+            try container.encodeIfPresent(error, forKey: .error)
+        }
+    }
+}

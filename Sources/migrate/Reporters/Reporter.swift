@@ -1,0 +1,40 @@
+import Foundation
+import MigrateCore
+import PostgresClient
+
+/// Turns what the core returns — events as they happen, then one result or failure per command — into
+/// output. One instance serves a whole invocation (several commands).
+protocol Reporter: AnyObject {
+    /// A command starts.
+    func begin(_ command: CommandName)
+    func event(_ event: MigrationEvent)
+    func result(_ result: any CommandResult)
+    /// The command failed; `partial` is what it had done (migrations applied before a failure…).
+    func failure(_ error: any Error, partial: (any CommandResult)?)
+    /// The invocation is over.
+    func finish()
+}
+
+extension Reporter {
+    func failure(_ error: any Error) { failure(error, partial: nil) }
+}
+
+/// Writes text to standard output or standard error, every line through the secret masker.
+struct Terminal {
+    let masker: SecretMasker
+
+    func out(_ text: String) {
+        print(masker.mask(text))
+    }
+
+    func err(_ text: String) {
+        FileHandle.standardError.write(Data((masker.mask(text) + "\n").utf8))
+    }
+}
+
+/// What `-X` shows of a statement: its time and its text, cut short when long (a script's batch).
+func debugLine(sql: String, milliseconds: Double) -> String {
+    let limit = 2_000
+    let text = sql.count > limit ? String(sql.prefix(limit)) + " … (\(sql.utf8.count) bytes)" : sql
+    return "DEBUG: \(String(format: "%.2f", milliseconds)) ms: \(text)"
+}

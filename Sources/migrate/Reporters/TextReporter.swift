@@ -1,0 +1,166 @@
+import Foundation
+import MigrateCore
+import PostgresClient
+
+/// Flyway's words for a person at a terminal: progress and results on standard output (or standard error,
+/// when standard output carries a dry-run script), warnings and errors on standard error.
+final class TextReporter: Reporter {
+    private let terminal: Terminal
+    private let quiet: Bool
+    private let progressToStandardError: Bool
+    private var announcedTarget: DatabaseTarget?
+    /// Where a dry run's script goes (`-` for standard output), to name it in the summary.
+    private let dryRunTarget: String?
+
+    init(masker: SecretMasker, quiet: Bool, dryRunTarget: String? = nil) {
+        terminal = Terminal(masker: masker)
+        self.quiet = quiet
+        self.dryRunTarget = dryRunTarget
+        progressToStandardError = dryRunTarget == "-"
+    }
+
+    private func line(_ text: String) {
+        guard !quiet else { return }
+        progressToStandardError ? terminal.err(text) : terminal.out(text)
+    }
+
+    private func warning(_ text: String) { terminal.err("WARNING: \(text)") }
+
+    func begin(_ command: CommandName) {}
+
+    func event(_ event: MigrationEvent) {
+        switch event {
+        case .connected(let target):
+            // Once per invocation: several commands touch the same database.
+            guard announcedTarget != target else { return }
+            announcedTarget = target
+            line("Database: \(target.url) (PostgreSQL \(target.serverVersion))")
+        case .warning(let diagnostic):
+            warning(diagnostic.message)
+        case .serverNotice(let notice, let script):
+            var text = "\(notice.severity)"
+            if let script { text += " (\(script))" }
+            text += ": \(notice.message)"
+            if let detail = notice.detail { text += "\n  DETAIL: \(detail)" }
+            if let hint = notice.hint { text += "\n  HINT: \(hint)" }
+            terminal.err(text)
+        case .waitingForLock(let pid):
+            warning("another migration is running\(pid.map { " (server process \($0))" } ?? ""); waiting for it to finish…")
+        case .connectionRetry(let attempt, let total, let seconds, let message):
+            warning("connection failed (\(message)); retry \(attempt) of \(total) in \(seconds) s")
+        case .createdSchema(let name):
+            line("Created schema \"\(name)\"")
+        case .createdHistoryTable(let name):
+            line("Created schema history table \(name)")
+        case .applying:
+            break
+        case .applied(let script, let version, let description, let milliseconds):
+            let what = version.map { "version \($0) - \(description)" } ?? "repeatable \(description)"
+            line("Applied \(what) (\(script)) in \(formatDuration(milliseconds))")
+        case .statementSent(let sql, let milliseconds):
+            terminal.err(debugLine(sql: sql, milliseconds: milliseconds))
+        }
+    }
+
+    func result(_ result: any CommandResult) {
+        switch result {
+        case let migrate as MigrateResult: report(migrate)
+        case let info as InfoResult: report(info)
+        case let validate as ValidateResult:
+            line("Successfully validated \(validate.validateCount) migration\(plural(validate.validateCount))")
+        case let clean as CleanResult: report(clean)
+        case let baseline as BaselineResult: report(baseline)
+        case let repair as RepairResult: report(repair)
+        default: break
+        }
+    }
+
+    func failure(_ error: any Error, partial: (any CommandResult)?) {
+        terminal.err("ERROR: \(String(describing: error))")
+    }
+
+    func finish() {}
+
+    // MARK: Results
+
+    private func dryRunNote(_ dryRun: Bool) -> String {
+        guard dryRun else { return "" }
+        let destination = dryRunTarget.map { $0 == "-" ? "standard output" : $0 } ?? "the dry-run output"
+        return " [dry run: the database was not changed; the SQL is in \(destination)]"
+    }
+
+    private func report(_ result: MigrateResult) {
+        let verb = result.dryRun ? "Would apply" : "Successfully applied"
+        if result.baselined, let version = result.baselineVersion {
+            line("\(result.dryRun ? "Would baseline" : "Baselined") schema \"\(result.schemaName)\" at version \(version) (baselineOnMigrate)")
+        }
+        if result.migrations.isEmpty {
+            line("Schema \"\(result.schemaName)\" is up to date, no migration necessary (current version: \(result.targetSchemaVersion ?? "<< Empty Schema >>"))\(dryRunNote(result.dryRun))")
+        } else {
+            let total = result.migrations.reduce(0) { $0 + $1.executionTime }
+            line("\(verb) \(result.migrationsExecuted) migration\(plural(result.migrationsExecuted)) to schema \"\(result.schemaName)\", now at version \(result.targetSchemaVersion ?? "<none>") (\(formatDuration(total)))\(dryRunNote(result.dryRun))")
+        }
+    }
+
+    private func report(_ result: InfoResult) {
+        line("Schema version: \(result.schemaVersion ?? "<< Empty Schema >>")")
+        if !result.historyExists {
+            line("Schema history table \(result.historyTable) does not exist yet")
+        }
+        let rows = result.migrations.map { entry -> [String] in
+            [entry.category, entry.version ?? "", entry.description, entry.type, entry.installedOnUTC ?? "", entry.state.rawValue]
+        }
+        line(TextTable.render(header: ["Category", "Version", "Description", "Type", "Installed On", "State"], rows: rows))
+    }
+
+    private func report(_ result: CleanResult) {
+        for schema in result.schemasDropped { line("\(result.dryRun ? "Would drop" : "Dropped") schema \"\(schema)\" (created by migrate)") }
+        if !result.schemasCleaned.isEmpty {
+            let names = result.schemasCleaned.map { "\"\($0)\"" }.joined(separator: ", ")
+            line("\(result.dryRun ? "Would clean" : "Successfully cleaned") schema\(plural(result.schemasCleaned.count)) \(names) in database \"\(result.database)\" (\(result.objectsDropped) object\(plural(result.objectsDropped)) dropped)\(dryRunNote(result.dryRun))")
+        }
+    }
+
+    private func report(_ result: BaselineResult) {
+        if result.alreadyBaselined {
+            line("Schema \"\(result.schemaName)\" is already baselined at version \(result.baselineVersion)")
+        } else {
+            line("\(result.dryRun ? "Would baseline" : "Successfully baselined") schema \"\(result.schemaName)\" with version \(result.baselineVersion) (\(result.baselineDescription))\(dryRunNote(result.dryRun))")
+        }
+    }
+
+    private func report(_ result: RepairResult) {
+        let removed = result.migrationsRemoved.count
+        line("\(result.dryRun ? "Would remove" : "Removed") \(removed) failed migration row\(plural(removed))")
+        for item in result.migrationsAligned { line("\(result.dryRun ? "Would realign" : "Realigned") checksum/description of \(item.version ?? item.description)") }
+        for item in result.migrationsDeleted { line("\(result.dryRun ? "Would mark" : "Marked") missing migration \(item.version ?? item.description) as deleted") }
+        line(result.dryRun ? "Repair dry run complete\(dryRunNote(true))" : "Successfully repaired the schema history table")
+    }
+
+    private func plural(_ count: Int) -> String { count == 1 ? "" : "s" }
+}
+
+func formatDuration(_ milliseconds: Int) -> String {
+    milliseconds < 10_000 ? "\(milliseconds) ms" : String(format: "%.1f s", Double(milliseconds) / 1000)
+}
+
+/// A plain box-drawn table, as Flyway prints `info`.
+enum TextTable {
+    static func render(header: [String], rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            "| " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ") + " |"
+        }
+        let rule = "+" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "+"
+        var lines = [rule, line(header), rule]
+        if rows.isEmpty {
+            let inner = widths.reduce(0, +) + 3 * (widths.count - 1)
+            lines.append("| " + "No migrations found".padding(toLength: inner, withPad: " ", startingAt: 0) + " |")
+        } else {
+            lines += rows.map(line)
+        }
+        lines.append(rule)
+        return lines.joined(separator: "\n")
+    }
+}
