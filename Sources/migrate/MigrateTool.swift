@@ -104,8 +104,12 @@ struct MigrateTool: ParsableCommand {
         let masker = SecretMasker(secrets: configuration.secrets)
         let json = configuration.outputType == "json"
         let dryRunTarget = configuration.dryRunOutput
-        let reporter: Reporter = json ? JSONReporter(masker: masker, commandCount: commands.count)
+        var reporter: Reporter = json ? JSONReporter(masker: masker, commandCount: commands.count)
                                       : TextReporter(masker: masker, quiet: quiet, dryRunTarget: dryRunTarget)
+        if let outputFile = configuration.outputFile {
+            let path = URL(fileURLWithPath: outputFile, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path
+            reporter = ReporterGroup([reporter, JSONReporter(masker: masker, commandCount: commands.count, file: path)])
+        }
         for warning in configuration.warnings { reporter.event(.warning(Diagnostic(code: "CONFIGURATION", message: warning))) }
 
         var failed = false

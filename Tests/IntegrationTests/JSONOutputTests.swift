@@ -151,6 +151,30 @@ final class JSONOutputTests: XCTestCase {
                        "DB_CONNECTION")
     }
 
+    func testOutputFileGetsTheDocumentWithWarnings() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__t.sql", "CREATE TABLE t (id int);\n")
+        let run = try project.migrateOK(["-licenseKey=abc", "-outputFile=out/result.json", "migrate"])
+        XCTAssertTrue(run.stdout.contains("Successfully applied 1 migration"), "text stays on the terminal:\n\(run.output)")
+        try FileManager.default.createDirectory(at: project.directory.appendingPathComponent("out"), withIntermediateDirectories: true)
+        try project.migrateOK(["-licenseKey=abc", "-outputFile=out/result.json", "info"])
+        let data = try Data(contentsOf: project.directory.appendingPathComponent("out/result.json"))
+        let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        XCTAssertEqual(document["operation"] as? String, "info")
+        XCTAssertTrue((document["warnings"] as? [String])?.contains { $0.contains("licenseKey") } ?? false, "\(document)")
+    }
+
+    func testKeysThatWouldChangeWhatRunsAreRefusedNotIgnored() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__t.sql", "CREATE TABLE t (id int);\n")
+        for setting in ["-errorOverrides=S0001:0:I-", "-callbacks=com.example.Callback", "-baselineMigrationPrefix=B"] {
+            let run = try project.migrate([setting, "migrate"])
+            XCTAssertNotEqual(run.status, 0, setting)
+            XCTAssertTrue(run.stderr.contains("not supported"), "\(setting): \(run.stderr)")
+        }
+        XCTAssertFalse(try project.tableExists("flyway_schema_history"))
+    }
+
     func testBaselineVersionWithUnderscoreSpelling() throws {
         let project = try MigrateProject()
         try project.db().execute("CREATE TABLE existing (id int)")

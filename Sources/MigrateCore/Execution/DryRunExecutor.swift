@@ -80,9 +80,7 @@ final class DryRunExecutor: SQLExecutor {
 
     func comment(_ text: String) {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            append("-- ")
-            append(String(line))
-            append("\n")
+            append(line.isEmpty ? "\n" : "-- " + line + "\n")
         }
     }
 

@@ -46,7 +46,8 @@ final class Session {
         searchPath = originalPath.isEmpty ? quoted : "\(quoted), \(originalPath)"
         target = DatabaseTarget(url: Self.displayURL(host: connection.host, port: connection.port, database: databaseName),
                                 database: databaseName, user: userName,
-                                serverVersion: connection.parameterStatus("server_version") ?? "")
+                                // `15.18 (Debian 15.18-0+deb12u1)` → `15.18`
+                                serverVersion: String((connection.parameterStatus("server_version") ?? "").prefix { $0 != " " }))
     }
 
     /// `postgresql://host:port/db`; a socket directory goes into `?host=`, as libpq's URIs write it.

@@ -10,26 +10,37 @@ final class JSONReporter: Reporter {
     private let terminal: Terminal
     private var documents: [Document] = []
     private var command: CommandName = .info
+    /// Warnings of the command running, after those given before any command (configuration).
     private var warnings: [String] = []
+    private var invocationWarnings: [String] = []
+    private var started = false
     /// Several commands asked for: their documents go in `individualResults`, even when the first one fails.
     private let wrapsResults: Bool
+    /// nil: standard output, with logs on standard error. A file (`-outputFile`): the document only.
+    private let file: String?
 
-    init(masker: SecretMasker, commandCount: Int) {
+    init(masker: SecretMasker, commandCount: Int, file: String? = nil) {
         terminal = Terminal(masker: masker)
         wrapsResults = commandCount > 1
+        self.file = file
     }
 
     func begin(_ command: CommandName) {
         self.command = command
-        warnings = []
+        started = true
+        warnings = invocationWarnings
     }
 
     func event(_ event: MigrationEvent) {
+        if case .warning(let diagnostic) = event {
+            let text = terminal.masker.mask(diagnostic.message)
+            started ? warnings.append(text) : invocationWarnings.append(text)
+        }
+        guard file == nil else { return }
         switch event {
         case .connected(let target):
             terminal.err("Database: \(target.url) (PostgreSQL \(target.serverVersion))")
         case .warning(let diagnostic):
-            warnings.append(terminal.masker.mask(diagnostic.message))
             terminal.err("WARNING: \(diagnostic.message)")
         case .serverNotice(let notice, let script):
             terminal.err("\(notice.severity)\(script.map { " (\($0))" } ?? ""): \(notice.message)")
@@ -61,7 +72,7 @@ final class JSONReporter: Reporter {
         }
         report.message = terminal.masker.mask(report.message)
         documents.append(Document(operation: command.rawValue, result: partial, error: report))
-        terminal.err("ERROR: \(report.message)")
+        if file == nil { terminal.err("ERROR: \(report.message)") }
     }
 
     func finish() {
@@ -78,8 +89,14 @@ final class JSONReporter: Reporter {
             terminal.err("ERROR: could not write the JSON output: \(error)")
             return
         }
-        // Masked as a whole: no secret can reach standard output through any field.
-        terminal.out(String(decoding: data, as: UTF8.self))
+        // Masked as a whole: no secret can reach the output through any field.
+        let document = terminal.masker.mask(String(decoding: data, as: UTF8.self))
+        guard let file else { return print(document) }
+        do {
+            try Data((document + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        } catch {
+            terminal.err("ERROR: outputFile: cannot write '\(file)': \((error as NSError).localizedFailureReason ?? "write failed")")
+        }
     }
 
     /// One command's document: its result's fields, plus `error` when it failed.

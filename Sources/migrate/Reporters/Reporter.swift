@@ -19,6 +19,17 @@ extension Reporter {
     func failure(_ error: any Error) { failure(error, partial: nil) }
 }
 
+/// Several reporters at once: the one on the terminal, and the JSON document for `-outputFile`.
+final class ReporterGroup: Reporter {
+    let reporters: [Reporter]
+    init(_ reporters: [Reporter]) { self.reporters = reporters }
+    func begin(_ command: CommandName) { reporters.forEach { $0.begin(command) } }
+    func event(_ event: MigrationEvent) { reporters.forEach { $0.event(event) } }
+    func result(_ result: any CommandResult) { reporters.forEach { $0.result(result) } }
+    func failure(_ error: any Error, partial: (any CommandResult)?) { reporters.forEach { $0.failure(error, partial: partial) } }
+    func finish() { reporters.forEach { $0.finish() } }
+}
+
 /// Writes text to standard output or standard error, every line through the secret masker.
 struct Terminal {
     let masker: SecretMasker

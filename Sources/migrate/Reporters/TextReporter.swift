@@ -49,14 +49,14 @@ final class TextReporter: Reporter {
         case .connectionRetry(let attempt, let total, let seconds, let message):
             warning("connection failed (\(message)); retry \(attempt) of \(total) in \(seconds) s")
         case .createdSchema(let name):
-            line("Created schema \"\(name)\"")
+            line("\(dryRunTarget == nil ? "Created" : "Would create") schema \"\(name)\"")
         case .createdHistoryTable(let name):
-            line("Created schema history table \(name)")
+            line("\(dryRunTarget == nil ? "Created" : "Would create") schema history table \(name)")
         case .applying:
             break
         case .applied(let script, let version, let description, let milliseconds):
             let what = version.map { "version \($0) - \(description)" } ?? "repeatable \(description)"
-            line("Applied \(what) (\(script)) in \(formatDuration(milliseconds))")
+            line(dryRunTarget == nil ? "Applied \(what) (\(script)) in \(formatDuration(milliseconds))" : "Would apply \(what) (\(script))")
         case .statementSent(let sql, let milliseconds):
             terminal.err(debugLine(sql: sql, milliseconds: milliseconds))
         }
@@ -98,7 +98,8 @@ final class TextReporter: Reporter {
             line("Schema \"\(result.schemaName)\" is up to date, no migration necessary (current version: \(result.targetSchemaVersion ?? "<< Empty Schema >>"))\(dryRunNote(result.dryRun))")
         } else {
             let total = result.migrations.reduce(0) { $0 + $1.executionTime }
-            line("\(verb) \(result.migrationsExecuted) migration\(plural(result.migrationsExecuted)) to schema \"\(result.schemaName)\", now at version \(result.targetSchemaVersion ?? "<none>") (\(formatDuration(total)))\(dryRunNote(result.dryRun))")
+            let time = result.dryRun ? "" : " (\(formatDuration(total)))"
+            line("\(verb) \(result.migrationsExecuted) migration\(plural(result.migrationsExecuted)) to schema \"\(result.schemaName)\", now at version \(result.targetSchemaVersion ?? "<none>")\(time)\(dryRunNote(result.dryRun))")
         }
     }
 
