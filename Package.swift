@@ -37,5 +37,5 @@ let package = Package(
             dependencies: ["MigrateCore", "PostgresClient", "TestSupport", "migrate"]
         ),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -7,10 +7,12 @@ final class ConcurrencyTests: XCTestCase {
         try project.write("sql/V1__counter.sql", "CREATE TABLE runs (file text);\nINSERT INTO runs VALUES ('V1');\nSELECT pg_sleep(0.5);\n")
         try project.write("sql/V2__more.sql", "INSERT INTO runs VALUES ('V2');\nSELECT pg_sleep(0.5);\n")
         try project.write("sql/V3__last.sql", "INSERT INTO runs VALUES ('V3');\n")
-        var results = [MigrateProject.Run?](repeating: nil, count: 3)
+        // Each process writes only its own slot, under the lock; the project is only read.
+        nonisolated(unsafe) var results = [MigrateProject.Run?](repeating: nil, count: 3)
+        nonisolated(unsafe) let shared = project
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: 3) { index in
-            let run = try? project.migrate(["migrate"])
+            let run = try? shared.migrate(["migrate"])
             lock.lock(); results[index] = run; lock.unlock()
         }
         for run in results {
@@ -25,7 +27,8 @@ final class ConcurrencyTests: XCTestCase {
         let project = try MigrateProject()
         try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
         // Hold Flyway's lock for the default table from another session, as a running Flyway would.
-        let holder = try project.db()
+        // Used by the delayed unlock only, while this thread waits in migrateOK.
+        nonisolated(unsafe) let holder = try project.db()
         try holder.query("SELECT pg_advisory_lock(77433833903597)")
         let started = Date()
         DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { _ = try? holder.query("SELECT pg_advisory_unlock(77433833903597)") }

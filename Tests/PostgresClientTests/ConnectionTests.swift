@@ -381,16 +381,16 @@ func capturingStandardError(_ body: () throws -> Void) throws -> String {
     let file = open(path, O_CREAT | O_RDWR | O_TRUNC, 0o600)
     XCTAssertGreaterThanOrEqual(file, 0)
     defer { close(file); unlink(path) }
-    fflush(stderr)
+    fflush(nil)
     let saved = dup(2)
     dup2(file, 2)
     do {
         try body()
     } catch {
-        fflush(stderr); dup2(saved, 2); close(saved)
+        fflush(nil); dup2(saved, 2); close(saved)
         throw error
     }
-    fflush(stderr)
+    fflush(nil)
     dup2(saved, 2)
     close(saved)
     return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""

@@ -123,7 +123,7 @@ final class ClusterHelperTests: XCTestCase {
         guard let mode = ProcessInfo.processInfo.environment[Self.variable] else { return }
         let cluster = try TemporaryCluster.start()
         print("CLUSTER_DIR=\(cluster.directory)")
-        fflush(stdout)
+        fflush(nil)
         if mode == "kill" { kill(getpid(), SIGKILL) }
     }
 }

@@ -1,20 +1,20 @@
 /// One entry of the key table: a Flyway setting name and what migrate does with it.
-struct ConfigurationKey {
-    enum Kind {
+struct ConfigurationKey: Sendable {
+    enum Kind: Sendable {
         /// A string; `nonEmpty` ones reject "" (an empty table name or prefix is never meant).
-        case text(WritableKeyPath<Configuration, String>, nonEmpty: Bool)
+        case text((WritableKeyPath<Configuration, String> & Sendable), nonEmpty: Bool)
         /// A string that may be absent; "" unsets it.
-        case optionalText(WritableKeyPath<Configuration, String?>)
+        case optionalText((WritableKeyPath<Configuration, String?> & Sendable))
         /// One of `choices` in any case, stored lower-cased.
-        case choice(WritableKeyPath<Configuration, String>, [String])
+        case choice((WritableKeyPath<Configuration, String> & Sendable), [String])
         /// `true` or `false`, any case.
-        case flag(WritableKeyPath<Configuration, Bool>)
+        case flag((WritableKeyPath<Configuration, Bool> & Sendable))
         /// A non-negative integer (`allowsMinusOne`: -1 too, Flyway's "forever").
-        case count(WritableKeyPath<Configuration, Int>, allowsMinusOne: Bool)
+        case count((WritableKeyPath<Configuration, Int> & Sendable), allowsMinusOne: Bool)
         /// Comma-separated, items trimmed. `emptyMeansDefault`: "" restores the default instead of giving an
         /// empty list (an empty `locations` means "the default" to Flyway). Empty items are dropped, or
         /// rejected when `rejectsEmptyItems` (a blank `cherryPick` item picks nothing the user can name).
-        case list(WritableKeyPath<Configuration, [String]>, emptyMeansDefault: Bool = false, rejectsEmptyItems: Bool = false)
+        case list((WritableKeyPath<Configuration, [String]> & Sendable), emptyMeansDefault: Bool = false, rejectsEmptyItems: Bool = false)
         /// `ignoreMigrationPatterns`, parsed as it is read.
         case ignorePatterns
         /// A member of the `placeholders.` family.

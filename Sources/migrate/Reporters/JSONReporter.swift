@@ -91,7 +91,7 @@ final class JSONReporter: Reporter {
         }
         // Masked as a whole: no secret can reach the output through any field.
         let document = terminal.masker.mask(String(decoding: data, as: UTF8.self))
-        guard let file else { return print(document) }
+        guard let file else { return FileHandle.standardOutput.write(Data((document + "\n").utf8)) }
         do {
             try Data((document + "\n").utf8).write(to: URL(fileURLWithPath: file))
         } catch {

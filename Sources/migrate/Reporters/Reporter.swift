@@ -34,8 +34,10 @@ final class ReporterGroup: Reporter {
 struct Terminal {
     let masker: SecretMasker
 
+    /// Written straight to the file descriptor, line by line, so that in CI logs (a pipe) progress on
+    /// stdout and errors on stderr interleave in the order they happened.
     func out(_ text: String) {
-        print(masker.mask(text))
+        FileHandle.standardOutput.write(Data((masker.mask(text) + "\n").utf8))
     }
 
     func err(_ text: String) {
