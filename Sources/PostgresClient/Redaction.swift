@@ -24,7 +24,21 @@ public struct SecretMasker: Sendable {
 
     /// `text` with every secret found by shape masked; for every line of output.
     public func mask(_ text: String) -> String {
-        Self.replacing(Self.secretRanges(in: text), in: text)
+        // Most text holds neither a URL nor a `name=value` pair: one pass over its bytes says so.
+        guard Self.mayHoldSecret(text) else { return text }
+        return Self.replacing(Self.secretRanges(in: text), in: text)
+    }
+
+    /// Whether `text` contains `=` or `://`, the only places `mask` looks for secrets.
+    static func mayHoldSecret(_ text: String) -> Bool {
+        var last: UInt8 = 0, beforeLast: UInt8 = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "=") { return true }
+            if byte == UInt8(ascii: "/"), last == UInt8(ascii: "/"), beforeLast == UInt8(ascii: ":") { return true }
+            beforeLast = last
+            last = byte
+        }
+        return false
     }
 
     /// `mask`, plus quoted tokens that are (part of) a known secret; for error messages that echo values.

@@ -14,6 +14,8 @@ public struct MigrationFile: Sendable, Equatable {
     /// Path relative to its location, as stored in the history table's `script` column.
     public var script: String
     public var url: URL
+    /// The file's absolute path (`url.path`, worked out once when scanning).
+    public var filepath: String
     /// Flyway-compatible checksum of the file (see `Checksum`).
     public var checksum: Int32
 

@@ -34,6 +34,7 @@ public struct MigrationScanner: Sendable {
                 missing.append(location)
                 continue
             }
+            let directoryPath = directory.path
             for relativePath in try filesBelow(directory) {
                 let fileName = (relativePath as NSString).lastPathComponent
                 let url = directory.appendingPathComponent(relativePath)
@@ -44,10 +45,10 @@ public struct MigrationScanner: Sendable {
                     misnamed.append((displayPath(url), reason))
                 case .versioned(let version, let description):
                     let checksum = try checksum(of: url)
-                    migrations.append(MigrationFile(kind: .versioned(version), description: description, script: relativePath, url: url, checksum: checksum))
+                    migrations.append(MigrationFile(kind: .versioned(version), description: description, script: relativePath, url: url, filepath: directoryPath + "/" + relativePath, checksum: checksum))
                 case .repeatable(let description):
                     let checksum = try checksum(of: url)
-                    migrations.append(MigrationFile(kind: .repeatable, description: description, script: relativePath, url: url, checksum: checksum))
+                    migrations.append(MigrationFile(kind: .repeatable, description: description, script: relativePath, url: url, filepath: directoryPath + "/" + relativePath, checksum: checksum))
                 }
             }
         }

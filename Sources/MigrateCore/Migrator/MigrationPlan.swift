@@ -1,9 +1,22 @@
 /// A pending migration resolved once: how its file is read (settings, placeholders fixed for the run) and
 /// how it runs (in a transaction or not), after its whole text was read and checked.
 struct PlannedMigration {
+    /// How the file runs, decided once when it is planned.
+    enum Mode: Equatable {
+        /// skipExecutingMigrations: only the history row is written.
+        case recordOnly
+        /// group=true: inside the one transaction around every pending file.
+        case inGroup
+        /// In a transaction of its own, with its history row.
+        case inTransaction
+        /// Statement by statement, then its history row (CREATE INDEX CONCURRENTLY…).
+        case withoutTransaction
+    }
+
     let file: MigrationFile
     let settings: ScriptSettings
     let script: ScriptRunner.Plan
+    let mode: Mode
 }
 
 extension Migrator {
@@ -19,7 +32,7 @@ extension Migrator {
                 let executeInTransaction = settings.config?.executeInTransaction ?? (configuration.executeInTransaction ? nil : false)
                 // Recorded without running: nothing of the file is sent, so nothing needs checking.
                 if configuration.skipExecutingMigrations {
-                    return PlannedMigration(file: file, settings: settings, script: .init(transactional: executeInTransaction ?? true, cached: []))
+                    return PlannedMigration(file: file, settings: settings, script: .init(transactional: true, cached: []), mode: .recordOnly)
                 }
                 let script = try ScriptRunner.plan(file, settings: settings, serverVersion: session.connection.serverVersion,
                                                    mixed: configuration.mixed, executeInTransaction: executeInTransaction,
@@ -27,7 +40,8 @@ extension Migrator {
                 if grouped && !script.transactional {
                     throw MigrationError.notTransactionalInGroup(file: settings.displayPath, reason: "it must run outside a transaction")
                 }
-                return PlannedMigration(file: file, settings: settings, script: script)
+                let mode: PlannedMigration.Mode = grouped ? .inGroup : script.transactional ? .inTransaction : .withoutTransaction
+                return PlannedMigration(file: file, settings: settings, script: script, mode: mode)
             } catch let error as SQLScriptError {
                 throw MigrationError.script(error)
             }

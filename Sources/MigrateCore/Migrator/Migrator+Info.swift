@@ -7,7 +7,7 @@ extension Migrator {
         let migrations = status.entries.filter { !($0.applied?.isSchemaMarker ?? false) }.map { entry in
             InfoMigration(category: entry.isRepeatable ? "Repeatable" : "Versioned", version: entry.version,
                           rawVersion: entry.applied?.versionText ?? entry.version, description: entry.description,
-                          type: entry.type, script: entry.script, filepath: entry.file?.url.path,
+                          type: entry.type, script: entry.script, filepath: entry.file?.filepath,
                           installedOnUTC: entry.installedOn, installedBy: entry.installedBy,
                           installedRank: entry.installedRank, executionTime: entry.executionTime, state: entry.state)
         }

@@ -68,12 +68,12 @@ extension Migrator {
                     // group=true: every pending migration in one transaction; any failure undoes them all.
                     var applied: [MigrationSummary] = []
                     try session.executor.inTransaction {
-                        for migration in planned { applied.append(try apply(migration, session: session, reset: reset, inGroup: true)) }
+                        for migration in planned { applied.append(try apply(migration, session: session, reset: reset)) }
                     }
                     result.migrations = applied
                 } else {
                     for migration in planned {
-                        result.migrations.append(try apply(migration, session: session, reset: reset, inGroup: false))
+                        result.migrations.append(try apply(migration, session: session, reset: reset))
                     }
                 }
             } catch {
@@ -116,74 +116,108 @@ extension Migrator {
         return statements
     }
 
-    /// Applies one file and records it.
-    /// With `inGroup`, the caller holds one transaction around all files (group=true): no BEGIN/COMMIT here.
-    /// With skipExecutingMigrations, the file is only recorded as applied (Flyway's option for databases
-    /// changed by other means).
-    func apply(_ migration: PlannedMigration, session: Session, reset: [String], inGroup: Bool) throws -> MigrationSummary {
+    /// Applies one file as its plan says and records it in the history (in the same transaction when it has
+    /// one). Returns what ran, with its time.
+    func apply(_ migration: PlannedMigration, session: Session, reset: [String]) throws -> MigrationSummary {
         let file = migration.file
-        let displayPath = migration.settings.displayPath
         let executor = session.executor
-        let runner = ScriptRunner(executor: executor, file: file, settings: migration.settings)
-        let plan = migration.script
-
+        let run = MigrationRun(migration: migration, session: session, reset: reset)
         onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
-        executor.comment("\nMigration \(file.version.map { "version \($0.text)" } ?? "repeatable") - \(file.description)\nSource: \(displayPath)"
-                         + (plan.transactional || inGroup ? "" : " [non-transactional]"))
+        executor.comment("\nMigration \(file.version.map { "version \($0.text)" } ?? "repeatable") - \(file.description)\n"
+                         + "Source: \(migration.settings.displayPath)" + (migration.mode == .withoutTransaction ? " [non-transactional]" : ""))
         session.currentScript = file.script
         defer { session.currentScript = nil }
-        let start = DispatchTime.now()
-        func elapsed() -> Int {
-            session.isDryRun ? 0 : Int((DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
-        }
-        func record(success: Bool) throws {
-            try session.write(session.history.insertStatement(
-                version: file.version?.text, description: file.description, type: .sql, script: file.script,
-                checksum: file.checksum, installedBy: session.installedBy, executionTime: elapsed(), success: success))
-        }
 
-        /// Outside a transaction earlier statements stay applied: record the failure, as Flyway does.
-        func failedOutsideTransaction(_ error: Error) -> Error {
-            if (try? session.write(reset.joined(separator: ";\n"))) != nil { try? record(success: false) }
-            if let scriptError = error as? SQLScriptError { return MigrationError.script(scriptError) }
-            if case MigrationError.statementFailed(var failure) = error {
-                failure.rolledBack = false
-                return MigrationError.statementFailed(failure)
-            }
-            return error
+        switch migration.mode {
+        case .recordOnly:
+            try run.record(success: true)
+        case .inGroup:
+            try run.inGroup()
+        case .inTransaction:
+            try run.inOwnTransaction()
+        case .withoutTransaction:
+            try run.withoutTransaction()
         }
-
-        if configuration.skipExecutingMigrations {
-            try record(success: true)
-        } else if inGroup {
-            try runner.run(plan: plan, prelude: reset, postlude: reset, batching: true)
-            if runner.progress.transactionEndedByScript {
-                throw MigrationError.notTransactionalInGroup(file: displayPath, reason: "it ends the transaction itself (COMMIT/ROLLBACK)")
-            }
-            try record(success: true)
-        } else if plan.transactional {
-            do {
-                try runner.run(plan: plan, prelude: reset + ["BEGIN"], postlude: reset, batching: true)
-                try record(success: true)
-                // Unless the script already committed it (its own COMMIT), commit migrate's transaction.
-                if executor.transactionStatus != .idle { try executor.commit() }
-            } catch {
-                if executor.transactionStatus != .idle { executor.rollback() }
-                if runner.progress.transactionEndedByScript { throw failedOutsideTransaction(error) }
-                if let scriptError = error as? SQLScriptError { throw MigrationError.script(scriptError) }
-                throw error
-            }
-        } else {
-            do {
-                try runner.run(plan: plan, prelude: reset, postlude: reset, batching: false)
-            } catch {
-                if executor.transactionStatus != .idle { executor.rollback() }
-                throw failedOutsideTransaction(error)
-            }
-            try record(success: true)
-        }
-        let milliseconds = elapsed()
+        let milliseconds = run.elapsed()
         onEvent(.applied(script: file.script, version: file.version?.text, description: file.description, milliseconds: milliseconds))
         return MigrationSummary(file, executionTime: milliseconds)
+    }
+}
+
+/// One migration being applied: its script runner, its clock, and how it is recorded.
+private struct MigrationRun {
+    let migration: PlannedMigration
+    let session: Session
+    /// The statements that put the session back as it was (see `sessionReset`).
+    let reset: [String]
+    let runner: ScriptRunner
+    let start = DispatchTime.now()
+
+    init(migration: PlannedMigration, session: Session, reset: [String]) {
+        self.migration = migration
+        self.session = session
+        self.reset = reset
+        runner = ScriptRunner(executor: session.executor, file: migration.file, settings: migration.settings)
+    }
+
+    var executor: SQLExecutor { session.executor }
+
+    /// Milliseconds since the file started; 0 in a dry run, where nothing ran.
+    func elapsed() -> Int {
+        session.isDryRun ? 0 : Int((DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
+    }
+
+    func record(success: Bool) throws {
+        let file = migration.file
+        try session.write(session.history.insertStatement(
+            version: file.version?.text, description: file.description, type: .sql, script: file.script,
+            checksum: file.checksum, installedBy: session.installedBy, executionTime: elapsed(), success: success))
+    }
+
+    /// group=true: the caller holds one transaction around every file, so no BEGIN/COMMIT here.
+    func inGroup() throws {
+        try runner.run(plan: migration.script, prelude: reset, postlude: reset, batching: true)
+        if runner.progress.transactionEndedByScript {
+            throw MigrationError.notTransactionalInGroup(file: migration.settings.displayPath,
+                                                         reason: "it ends the transaction itself (COMMIT/ROLLBACK)")
+        }
+        try record(success: true)
+    }
+
+    /// The file and its history row in one transaction: a failure leaves nothing of either.
+    func inOwnTransaction() throws {
+        do {
+            try runner.run(plan: migration.script, prelude: reset + ["BEGIN"], postlude: reset, batching: true)
+            try record(success: true)
+            // Unless the script already committed it (its own COMMIT), commit migrate's transaction.
+            if executor.transactionStatus != .idle { try executor.commit() }
+        } catch {
+            if executor.transactionStatus != .idle { executor.rollback() }
+            if runner.progress.transactionEndedByScript { throw failedOutsideTransaction(error) }
+            if let scriptError = error as? SQLScriptError { throw MigrationError.script(scriptError) }
+            throw error
+        }
+    }
+
+    /// Statement by statement, as psql would (CREATE INDEX CONCURRENTLY…), then the history row.
+    func withoutTransaction() throws {
+        do {
+            try runner.run(plan: migration.script, prelude: reset, postlude: reset, batching: false)
+        } catch {
+            if executor.transactionStatus != .idle { executor.rollback() }
+            throw failedOutsideTransaction(error)
+        }
+        try record(success: true)
+    }
+
+    /// Outside a transaction earlier statements stay applied: record the failure, as Flyway does.
+    private func failedOutsideTransaction(_ error: Error) -> Error {
+        if (try? session.write(reset.joined(separator: ";\n"))) != nil { try? record(success: false) }
+        if let scriptError = error as? SQLScriptError { return MigrationError.script(scriptError) }
+        if case MigrationError.statementFailed(var failure) = error {
+            failure.rolledBack = false
+            return MigrationError.statementFailed(failure)
+        }
+        return error
     }
 }

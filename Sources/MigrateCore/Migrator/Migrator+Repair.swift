@@ -11,7 +11,7 @@ extension Migrator {
             func summary(_ row: AppliedMigration, _ file: MigrationFile?) -> MigrationSummary {
                 MigrationSummary(category: row.isRepeatable ? "Repeatable" : "Versioned", version: row.versionText,
                                  description: row.description, type: row.type, script: row.script,
-                                 filepath: file?.url.path ?? row.script)
+                                 filepath: file?.filepath ?? row.script)
             }
             // Decided from what was read, not re-read after the DELETE: a dry run never deletes.
             let failed = allRows.filter { !$0.success }

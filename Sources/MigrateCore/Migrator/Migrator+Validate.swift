@@ -53,11 +53,11 @@ extension MigrationStatus {
             case .ignored:
                 if ignored(info, "ignored") { continue }
                 problems.append(ValidationProblem(kind: .notApplied, version: info.version,
-                    message: "Detected resolved migration not applied to database: \(name).\nTo ignore this migration, set -ignoreMigrationPatterns='*:ignored'. To allow executing this migration, set -outOfOrder=true."))
+                    message: "Detected resolved migration not applied to database: \(name).\nTo ignore this migration, set ignoreMigrationPatterns to '*:ignored'. To allow executing this migration, set outOfOrder to true."))
             case .pending:
                 if allowPending || ignored(info, "pending") { continue }
                 problems.append(ValidationProblem(kind: .pending, version: info.version,
-                    message: "Detected resolved migration not applied to database: \(name).\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'."))
+                    message: "Detected resolved migration not applied to database: \(name).\nTo fix this error, either run migrate, or set ignoreMigrationPatterns to '*:pending'."))
             case .outdated:
                 if !allowPending {
                     problems.append(ValidationProblem(kind: .outdatedRepeatable, version: nil,
@@ -79,7 +79,7 @@ extension MigrationStatus {
             }
             for index in problems.indices where problems[index].description.isEmpty {
                 problems[index].description = info.description
-                problems[index].filepath = info.file?.url.path
+                problems[index].filepath = info.file?.filepath
             }
         }
         return problems

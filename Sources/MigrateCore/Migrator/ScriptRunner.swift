@@ -30,7 +30,7 @@ struct ScriptRunner {
     /// Files up to this size are read once and kept for the run, while the whole plan keeps under
     /// `planCacheBytes`; bigger ones are read again when they run (memory stays flat).
     static let cacheBytes = 2 * 1024 * 1024
-    static let planCacheBytes = 32 * 1024 * 1024
+    static let planCacheBytes = 16 * 1024 * 1024
 
     struct Plan {
         var transactional: Bool

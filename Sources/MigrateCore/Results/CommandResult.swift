@@ -29,7 +29,7 @@ public struct MigrationSummary: Sendable, Encodable, Equatable {
 
     init(_ file: MigrationFile, executionTime: Int = 0) {
         self.init(category: file.isRepeatable ? "Repeatable" : "Versioned", version: file.version?.text,
-                  description: file.description, script: file.script, filepath: file.url.path, executionTime: executionTime)
+                  description: file.description, script: file.script, filepath: file.filepath, executionTime: executionTime)
     }
 }
 
