@@ -165,7 +165,7 @@ public struct SQLScriptReader {
                         current = rest
                         deferredLine = nil
                     } else if let line = try source.nextLine(fragmentLimit: fragmentLimit) {
-                        try rejectNUL(in: line)
+                        try Self.rejectNUL(in: line, file: file)
                         var piece = try replacingPlaceholders(in: line)
                         piece.columnBase = pieceColumnBase
                         pieceColumnBase = piece.endsLine
@@ -225,7 +225,7 @@ public struct SQLScriptReader {
             phase = .statements
             return .copyEnd(line: line.number)
         }
-        try rejectNUL(in: line)
+        try Self.rejectNUL(in: line, file: file)
         let data = try replacingPlaceholders(in: line).content
         // A pass that only classifies statements doesn't need the rows: skip building their Strings.
         guard materializesCopyData else { return .copyData("") }
@@ -238,7 +238,8 @@ public struct SQLScriptReader {
 
     /// libpq sends statements as C strings: a NUL byte would silently cut off everything after it, and
     /// PostgreSQL cannot store one in text either. (Checksums still read such a file, as Flyway does.)
-    private func rejectNUL(in line: LineView) throws {
+    @inline(__always)
+    private static func rejectNUL(in line: LineView, file: String) throws {
         guard let base = line.bytes.baseAddress, line.contentCount > 0,
               let nul = memchr(base, 0, line.contentCount) else { return }
         let offset = UnsafePointer(nul.assumingMemoryBound(to: UInt8.self)) - base
