@@ -18,6 +18,9 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         }
     }
 
+    /// Whether the command changes the database (and so has a dry run).
+    var writes: Bool { self != .info && self != .validate }
+
     /// Runs the command. `validate` finding problems is a failure too (after its result is reported).
     func run(_ migrator: Migrator) throws -> any CommandResult {
         switch self {
@@ -155,6 +158,9 @@ struct MigrateTool: ParsableCommand {
     static func openDryRunSink(_ target: String, commands: [CommandName], json: Bool) throws -> FileDryRunSink {
         guard commands.count == 1 else {
             throw ToolError("dryRunOutput: a dry run takes one command at a time (got \(commands.map(\.rawValue).joined(separator: " ")))")
+        }
+        guard commands[0].writes else {
+            throw ToolError("dryRunOutput: \(commands[0].rawValue) writes nothing to the database; a dry run is for \(CommandName.allCases.filter(\.writes).map(\.rawValue).joined(separator: ", "))")
         }
         if target == "-" {
             if json { throw ToolError("dryRunOutput=- writes the script to standard output, where -outputType=json writes its document; give dryRunOutput a file name") }

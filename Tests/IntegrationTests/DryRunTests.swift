@@ -102,6 +102,9 @@ final class DryRunTests: XCTestCase {
 
         // One command at a time, and not on the same stdout as a JSON document.
         XCTAssertNotEqual(try project.migrate(["-dryRunOutput=x.sql", "info", "migrate"]).status, 0)
+        let info = try project.migrate(["-dryRunOutput=x.sql", "info"])
+        XCTAssertNotEqual(info.status, 0)
+        XCTAssertTrue(info.stderr.contains("info writes nothing"), info.stderr)
         XCTAssertNotEqual(try project.migrate(["-dryRunOutput=-", "-outputType=json", "migrate"]).status, 0)
     }
 }

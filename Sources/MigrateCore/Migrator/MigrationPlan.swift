@@ -23,12 +23,11 @@ extension Migrator {
     /// Reads and checks every pending file completely — lexing, placeholders, encoding, NUL bytes, `.sql.conf`,
     /// transactional or not — before the first write, so a broken V3 stops the run before V1 is applied.
     func plan(_ pending: [MigrationFile], session: Session) throws -> [PlannedMigration] {
-        let scanner = try scanner
         var cacheBudget = ScriptRunner.planCacheBytes
         let grouped = configuration.group && pending.count > 1
         return try pending.map { file in
             do {
-                let settings = try scriptSettings(for: file, scanner: scanner, placeholderValues: session.placeholderValues)
+                let settings = try scriptSettings(for: file, session: session)
                 let executeInTransaction = settings.config?.executeInTransaction ?? (configuration.executeInTransaction ? nil : false)
                 // Recorded without running: nothing of the file is sent, so nothing needs checking.
                 if configuration.skipExecutingMigrations {

@@ -26,11 +26,9 @@ extension Migrator {
     /// versioned ones keep the checksum of the raw file. Recomputes the repeatables' checksums that way.
     func withPlaceholderChecksums(_ files: [MigrationFile], session: Session) throws -> [MigrationFile] {
         guard files.contains(where: \.isRepeatable) else { return files }
-        let values = session.placeholderValues
-        let scanner = try scanner
         return try files.map { file in
             guard file.isRepeatable else { return file }
-            let settings = try scriptSettings(for: file, scanner: scanner, placeholderValues: values)
+            let settings = try scriptSettings(for: file, session: session)
             guard settings.placeholders != nil else { return file }
             var updated = file
             do {

@@ -55,8 +55,16 @@ struct ScriptSettings {
 }
 
 extension Migrator {
-    /// The settings `file` is read with; `placeholderValues` from `placeholderValues(_:)`.
-    func scriptSettings(for file: MigrationFile, scanner: MigrationScanner, placeholderValues: [String: String]) throws -> ScriptSettings {
+    /// The settings `file` is read with in this session, resolved once (its `.sql.conf` read once) whether
+    /// it is needed for a repeatable's checksum, for planning, or both.
+    func scriptSettings(for file: MigrationFile, session: Session) throws -> ScriptSettings {
+        if let known = session.scriptSettings[file.filepath] { return known }
+        let settings = try scriptSettings(for: file, scanner: try scanner, placeholderValues: session.placeholderValues)
+        session.scriptSettings[file.filepath] = settings
+        return settings
+    }
+
+    private func scriptSettings(for file: MigrationFile, scanner: MigrationScanner, placeholderValues: [String: String]) throws -> ScriptSettings {
         let displayPath = scanner.displayPath(file.url)
         let config = try ScriptConfig.load(for: file.url, displayPath: displayPath)
         var encoding = scanner.encoding

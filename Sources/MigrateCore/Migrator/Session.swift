@@ -24,6 +24,8 @@ final class Session {
     var currentScript: String?
     /// Built-in and configured placeholder values, fixed once per run (one `${flyway:timestamp}` for all files).
     var placeholderValues: [String: String] = [:]
+    /// How each file is read, by path: resolved once per run (see `Migrator.scriptSettings`).
+    var scriptSettings: [String: ScriptSettings] = [:]
 
     var isDryRun: Bool { !executor.isLive }
 
