@@ -111,6 +111,13 @@ struct MigrateTool: ParsableCommand {
                                       : TextReporter(masker: masker, quiet: quiet, dryRunTarget: dryRunTarget)
         if let outputFile = configuration.outputFile {
             let path = URL(fileURLWithPath: outputFile, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path
+            // Created now, so a path that cannot be written stops the run before it changes anything.
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                reporter.begin(commands[0])
+                reporter.failure(ToolError("outputFile: cannot create '\(outputFile)' (\(path)): does its directory exist, and may it be written?"))
+                reporter.finish()
+                throw ExitCode.failure
+            }
             reporter = ReporterGroup([reporter, JSONReporter(masker: masker, commandCount: commands.count, file: path)])
         }
         for warning in configuration.warnings { reporter.event(.warning(Diagnostic(code: "CONFIGURATION", message: warning))) }

@@ -4,13 +4,9 @@ import XCTest
 /// `-outputType=json`: one JSON document on stdout per invocation, with Flyway's field names; errors inside
 /// the document and a non-zero exit; several commands wrapped in `individualResults`.
 final class JSONOutputTests: XCTestCase {
-    /// Runs migrate with `-outputType=json` and parses stdout as one JSON object.
     private func json(_ project: MigrateProject, _ arguments: [String], expectSuccess: Bool = true,
                       file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        let run = try project.migrate(["-outputType=json"] + arguments)
-        XCTAssertEqual(run.status == 0, expectSuccess, "\(arguments): exit \(run.status)\n\(run.output)", file: file, line: line)
-        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
-        return try XCTUnwrap(object as? [String: Any], "not a JSON object:\n\(run.stdout)", file: file, line: line)
+        try project.json(arguments, expectSuccess: expectSuccess, file: file, line: line)
     }
 
     func testEveryCommandPrintsOneDocumentWithFlywaysFields() throws {
@@ -154,9 +150,15 @@ final class JSONOutputTests: XCTestCase {
     func testOutputFileGetsTheDocumentWithWarnings() throws {
         let project = try MigrateProject()
         try project.write("sql/V1__t.sql", "CREATE TABLE t (id int);\n")
+        // A path that cannot be written is refused before anything runs.
+        let unwritable = try project.migrate(["-outputFile=out/result.json", "migrate"])
+        XCTAssertNotEqual(unwritable.status, 0)
+        XCTAssertTrue(unwritable.stderr.contains("outputFile"), unwritable.stderr)
+        XCTAssertFalse(try project.tableExists("t"))
+
+        try FileManager.default.createDirectory(at: project.directory.appendingPathComponent("out"), withIntermediateDirectories: true)
         let run = try project.migrateOK(["-licenseKey=abc", "-outputFile=out/result.json", "migrate"])
         XCTAssertTrue(run.stdout.contains("Successfully applied 1 migration"), "text stays on the terminal:\n\(run.output)")
-        try FileManager.default.createDirectory(at: project.directory.appendingPathComponent("out"), withIntermediateDirectories: true)
         try project.migrateOK(["-licenseKey=abc", "-outputFile=out/result.json", "info"])
         let data = try Data(contentsOf: project.directory.appendingPathComponent("out/result.json"))
         let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])

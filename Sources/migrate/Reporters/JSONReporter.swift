@@ -95,7 +95,7 @@ final class JSONReporter: Reporter {
         do {
             try Data((document + "\n").utf8).write(to: URL(fileURLWithPath: file))
         } catch {
-            terminal.err("ERROR: outputFile: cannot write '\(file)': \((error as NSError).localizedFailureReason ?? "write failed")")
+            terminal.err("ERROR: outputFile: cannot write '\(file)'")
         }
     }
 

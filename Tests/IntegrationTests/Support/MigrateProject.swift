@@ -71,6 +71,20 @@ final class MigrateProject {
         return run
     }
 
+    /// Runs migrate with `-outputType=json` and returns the one JSON object it prints on stdout.
+    func json(_ arguments: [String], expectSuccess: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let run = try migrate(["-outputType=json"] + arguments)
+        XCTAssertEqual(run.status == 0, expectSuccess, "\(arguments): exit \(run.status)\n\(run.output)", file: file, line: line)
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+        return try XCTUnwrap(object as? [String: Any], "not a JSON object:\n\(run.stdout)", file: file, line: line)
+    }
+
+    /// `info`'s migrations as (version or description, state) pairs, from its JSON output.
+    func states(file: StaticString = #filePath, line: UInt = #line) throws -> [[String]] {
+        let migrations = try json(["info"], file: file, line: line)["migrations"] as? [[String: Any]] ?? []
+        return migrations.map { [($0["version"] as? String) ?? ($0["description"] as? String ?? ""), $0["state"] as? String ?? ""] }
+    }
+
     func db() throws -> Connection {
         if let connection { return connection }
         let made = try Connection(parameters: cluster.connectionParameters(database: database))
