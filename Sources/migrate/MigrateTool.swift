@@ -95,10 +95,7 @@ struct MigrateTool: ParsableCommand {
             let json = ConfigurationLoader.requestsJSON(commandLine: pairs, environment: environment)
             let reporter: Reporter = json ? JSONReporter(masker: SecretMasker(secrets: []), commandCount: commands.count)
                                           : TextReporter(masker: SecretMasker(secrets: []), quiet: quiet)
-            reporter.begin(commands[0])
-            reporter.failure(error)
-            reporter.finish()
-            throw ExitCode.failure
+            try stop(reporter, error)
         }
         try run(configuration)
     }
@@ -113,10 +110,7 @@ struct MigrateTool: ParsableCommand {
             let path = URL(fileURLWithPath: outputFile, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path
             // Created now, so a path that cannot be written stops the run before it changes anything.
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                reporter.begin(commands[0])
-                reporter.failure(ToolError("outputFile: cannot create '\(outputFile)' (\(path)): does its directory exist, and may it be written?"))
-                reporter.finish()
-                throw ExitCode.failure
+                try stop(reporter, ToolError("outputFile: cannot create '\(outputFile)' (\(path)): does its directory exist, and may it be written?"))
             }
             reporter = ReporterGroup([reporter, JSONReporter(masker: masker, commandCount: commands.count, file: path)])
         }
@@ -127,10 +121,7 @@ struct MigrateTool: ParsableCommand {
         do {
             sink = try dryRunTarget.map { try Self.openDryRunSink($0, commands: commands, json: json) }
         } catch {
-            reporter.begin(commands[0])
-            reporter.failure(error)
-            reporter.finish()
-            throw ExitCode.failure
+            try stop(reporter, error)
         }
         for command in commands {
             reporter.begin(command)
@@ -159,6 +150,14 @@ struct MigrateTool: ParsableCommand {
         }
         reporter.finish()
         if failed { throw ExitCode.failure }
+    }
+
+    /// Reports an error found before the first command ran, and exits 1.
+    private func stop(_ reporter: Reporter, _ error: any Error) throws -> Never {
+        reporter.begin(commands[0])
+        reporter.failure(error)
+        reporter.finish()
+        throw ExitCode.failure
     }
 
     /// Where `-dryRunOutput` goes: standard output for `-`, else a file created (or emptied) now.
