@@ -6,7 +6,7 @@ final class MigrationStatusTests: XCTestCase {
     func file(_ version: String?, _ description: String, checksum: Int32 = 1) -> MigrationFile {
         let kind: MigrationKind = version.map { .versioned(MigrationVersion($0)!) } ?? .repeatable
         let name = version.map { "V\($0)__\(description).sql" } ?? "R__\(description).sql"
-        return MigrationFile(kind: kind, description: description, script: name, url: URL(fileURLWithPath: "/x/" + name), filepath: "/x/" + name, checksum: checksum)
+        return MigrationFile(kind: kind, description: description, script: name, filepath: "/x/" + name, checksum: checksum)
     }
 
     var rank = 0

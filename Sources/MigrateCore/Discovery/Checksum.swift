@@ -10,9 +10,13 @@ import Foundation
 public enum Checksum {
     /// Checksum of the file at `url`, decoded with `encoding`. Throws when the bytes are not valid text in it.
     public static func ofFile(at url: URL, encoding: String.Encoding = .utf8, displayName: String? = nil) throws -> Int32 {
-        let name = displayName ?? url.lastPathComponent
+        try ofFile(atPath: url.path, encoding: encoding, displayName: displayName ?? url.lastPathComponent)
+    }
+
+    /// Checksum of the file at `path` (what discovery calls: no URL per file).
+    public static func ofFile(atPath path: String, encoding: String.Encoding = .utf8, displayName name: String) throws -> Int32 {
         do {
-            var reader = try SQLScriptReader(url: url, displayName: name, encoding: encoding)
+            var reader = try SQLScriptReader(path: path, displayName: name, encoding: encoding)
             return try reader.checksum()
         } catch let error as SQLScriptError {
             guard error.line > 0 else { throw ChecksumError(file: name, message: error.message) }

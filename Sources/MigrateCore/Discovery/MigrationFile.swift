@@ -13,9 +13,9 @@ public struct MigrationFile: Sendable, Equatable {
     public var description: String
     /// Path relative to its location, as stored in the history table's `script` column.
     public var script: String
-    public var url: URL
-    /// The file's absolute path (`url.path`, worked out once when scanning).
+    /// The file's absolute path.
     public var filepath: String
+    public var url: URL { URL(fileURLWithPath: filepath) }
     /// Flyway-compatible checksum of the file (see `Checksum`).
     public var checksum: Int32
 
@@ -49,38 +49,75 @@ public struct MigrationNaming: Sendable {
         case notAMigration
     }
 
-    /// Parses a file name (no directory). Suffixes match case-insensitively, prefixes exactly, and the
-    /// description starts after the first separator, as in Flyway.
+    /// Parses a file name (no directory). Suffixes match case-insensitively (ASCII), prefixes exactly, and
+    /// the description starts after the first separator, as in Flyway. Works on the name's bytes: it runs
+    /// for every file on every command.
     public func parse(_ fileName: String) -> Parsed {
-        let lower = fileName.lowercased()
-        guard let suffix = suffixes.filter({ !$0.isEmpty && lower.hasSuffix($0.lowercased()) }).max(by: { $0.count < $1.count }) else {
-            return .notAMigration
+        var name = fileName
+        return name.withUTF8 { parse(bytes: $0, fileName: fileName) }
+    }
+
+    private func parse(bytes name: UnsafeBufferPointer<UInt8>, fileName: String) -> Parsed {
+        var suffixLength = -1
+        var matchedSuffix = ""
+        for suffix in suffixes where !suffix.isEmpty && suffix.utf8.count > suffixLength
+            && Self.hasSuffix(name, suffix.utf8) {
+            suffixLength = suffix.utf8.count
+            matchedSuffix = suffix
         }
-        let stem = String(fileName.dropLast(suffix.count))
-        // Only built for misnamed files: parse runs for every file on every command.
-        var expected: String { "expected \(versionedPrefix)<version>\(separator)<description>\(suffix) (e.g. \(versionedPrefix)1.2\(separator)add_orders\(suffix)) or \(repeatablePrefix)\(separator)<description>\(suffix)" }
+        guard suffixLength >= 0 else { return .notAMigration }
+        let stem = UnsafeBufferPointer(rebasing: name[..<(name.count - suffixLength)])
+        // Only built for misnamed files.
+        var expected: String { "expected \(versionedPrefix)<version>\(separator)<description>\(matchedSuffix) (e.g. \(versionedPrefix)1.2\(separator)add_orders\(matchedSuffix)) or \(repeatablePrefix)\(separator)<description>\(matchedSuffix)" }
         // Longest prefix first, so a prefix that starts with another one wins.
-        let prefixes = [(versionedPrefix, true), (repeatablePrefix, false)].sorted { $0.0.count > $1.0.count }
-        for (prefix, versioned) in prefixes where !prefix.isEmpty && stem.hasPrefix(prefix) {
-            let rest = stem.dropFirst(prefix.count)
-            guard let separatorRange = rest.range(of: separator) else {
+        let prefixes = versionedPrefix.utf8.count >= repeatablePrefix.utf8.count
+            ? [(versionedPrefix, true), (repeatablePrefix, false)] : [(repeatablePrefix, false), (versionedPrefix, true)]
+        for (prefix, versioned) in prefixes where !prefix.isEmpty && stem.starts(with: prefix.utf8) {
+            let rest = UnsafeBufferPointer(rebasing: stem[prefix.utf8.count...])
+            guard let separatorAt = Self.firstIndex(of: separator.utf8, in: rest) else {
                 return .invalid("no '\(separator)' separator between version and description; \(expected)")
             }
-            let versionText = String(rest[..<separatorRange.lowerBound])
-            let description = rest[separatorRange.upperBound...].replacingOccurrences(of: "_", with: " ")
+            let versionBytes = UnsafeBufferPointer(rebasing: rest[..<separatorAt])
+            let description = String(decoding: rest[(separatorAt + separator.utf8.count)...].lazy.map {
+                $0 == UInt8(ascii: "_") ? UInt8(ascii: " ") : $0
+            }, as: UTF8.self)
             if versioned {
-                guard !versionText.isEmpty else { return .invalid("missing version after '\(prefix)'; \(expected)") }
-                guard let version = MigrationVersion(versionText) else {
-                    return .invalid("'\(versionText)' is not a version (digits separated by '.' or '_'); \(expected)")
+                guard !versionBytes.isEmpty else { return .invalid("missing version after '\(prefix)'; \(expected)") }
+                guard let version = MigrationVersion(bytes: versionBytes) else {
+                    return .invalid("'\(String(decoding: versionBytes, as: UTF8.self))' is not a version (digits separated by '.' or '_'); \(expected)")
                 }
                 return .versioned(version, description: description)
             } else {
-                guard versionText.isEmpty else {
-                    return .invalid("repeatable migrations have no version ('\(versionText)'); \(expected)")
+                guard versionBytes.isEmpty else {
+                    return .invalid("repeatable migrations have no version ('\(String(decoding: versionBytes, as: UTF8.self))'); \(expected)")
                 }
                 return .repeatable(description: description)
             }
         }
         return .invalid("does not start with '\(versionedPrefix)' or '\(repeatablePrefix)' (prefixes are case-sensitive); \(expected)")
+    }
+
+    /// Whether `name` ends with `suffix`, ASCII letters compared without case.
+    private static func hasSuffix(_ name: UnsafeBufferPointer<UInt8>, _ suffix: String.UTF8View) -> Bool {
+        guard suffix.count <= name.count else { return false }
+        var index = name.count - suffix.count
+        for byte in suffix {
+            if lowercase(name[index]) != lowercase(byte) { return false }
+            index += 1
+        }
+        return true
+    }
+
+    private static func lowercase(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+    }
+
+    private static func firstIndex(of needle: String.UTF8View, in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
+        let count = needle.count
+        guard count > 0, haystack.count >= count else { return nil }
+        for start in 0...(haystack.count - count) where haystack[start...].starts(with: needle) {
+            return start
+        }
+        return nil
     }
 }

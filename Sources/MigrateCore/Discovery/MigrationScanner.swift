@@ -28,27 +28,24 @@ public struct MigrationScanner: Sendable {
         var misnamed: [(String, String)] = []
         var missing: [String] = []
         for location in locations {
-            let directory = try resolve(location)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            let directory = try resolve(location).path
+            guard FileSystem.kind(of: directory) == .directory else {
                 missing.append(location)
                 continue
             }
-            let directoryPath = directory.path
-            for relativePath in try filesBelow(directory) {
-                let fileName = (relativePath as NSString).lastPathComponent
-                let url = directory.appendingPathComponent(relativePath)
-                switch naming.parse(fileName) {
+            for file in try filesBelow(directory) {
+                let path = directory + "/" + file.relativePath
+                switch naming.parse(file.name) {
                 case .notAMigration:
                     continue
                 case .invalid(let reason):
-                    misnamed.append((displayPath(url), reason))
+                    misnamed.append((displayPath(path), reason))
                 case .versioned(let version, let description):
-                    let checksum = try checksum(of: url)
-                    migrations.append(MigrationFile(kind: .versioned(version), description: description, script: relativePath, url: url, filepath: directoryPath + "/" + relativePath, checksum: checksum))
+                    migrations.append(MigrationFile(kind: .versioned(version), description: description, script: file.relativePath,
+                                                    filepath: path, checksum: try checksum(of: path)))
                 case .repeatable(let description):
-                    let checksum = try checksum(of: url)
-                    migrations.append(MigrationFile(kind: .repeatable, description: description, script: relativePath, url: url, filepath: directoryPath + "/" + relativePath, checksum: checksum))
+                    migrations.append(MigrationFile(kind: .repeatable, description: description, script: file.relativePath,
+                                                    filepath: path, checksum: try checksum(of: path)))
                 }
             }
         }
@@ -67,11 +64,11 @@ public struct MigrationScanner: Sendable {
         }
     }
 
-    private func checksum(of url: URL) throws -> Int32 {
+    private func checksum(of path: String) throws -> Int32 {
         do {
-            return try Checksum.ofFile(at: url, encoding: encoding, displayName: "")
+            return try Checksum.ofFile(atPath: path, encoding: encoding, displayName: "")
         } catch let error as ChecksumError {
-            throw MigrationError.unreadableFile(path: displayPath(url), reason: error.message)
+            throw MigrationError.unreadableFile(path: displayPath(path), reason: error.message)
         }
     }
 
@@ -83,10 +80,10 @@ public struct MigrationScanner: Sendable {
             else { byDescription[migration.description, default: []].append(migration) }
         }
         if let (version, files) = byVersion.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
-            throw MigrationError.duplicateVersion(version.text, files: files.map { displayPath($0.url) }.sorted())
+            throw MigrationError.duplicateVersion(version.text, files: files.map { displayPath($0.filepath) }.sorted())
         }
         if let (description, files) = byDescription.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
-            throw MigrationError.duplicateRepeatable(description, files: files.map { displayPath($0.url) }.sorted())
+            throw MigrationError.duplicateRepeatable(description, files: files.map { displayPath($0.filepath) }.sorted())
         }
     }
 
@@ -101,16 +98,20 @@ public struct MigrationScanner: Sendable {
         return workingDirectory.appendingPathComponent(path).standardizedFileURL
     }
 
-    /// Regular files below `directory`, recursively, skipping hidden entries; relative paths, sorted.
-    private func filesBelow(_ directory: URL) throws -> [String] {
-        var result: [String] = []
+    /// Regular files below `directory`, recursively, skipping hidden entries; sorted by relative path.
+    private func filesBelow(_ directory: String) throws -> [(relativePath: String, name: String)] {
+        var result: [(relativePath: String, name: String)] = []
         func walk(_ relative: String) throws {
-            let absolute = relative.isEmpty ? directory.path : directory.path + "/" + relative
-            for name in try FileManager.default.contentsOfDirectory(atPath: absolute).sorted() where !name.hasPrefix(".") {
-                let childRelative = relative.isEmpty ? name : relative + "/" + name
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: directory.path + "/" + childRelative, isDirectory: &isDirectory) else { continue }
-                if isDirectory.boolValue { try walk(childRelative) } else { result.append(childRelative) }
+            let absolute = relative.isEmpty ? directory : directory + "/" + relative
+            let entries: [FileSystem.Entry]
+            do {
+                entries = try FileSystem.visibleEntries(of: absolute)
+            } catch let error as FileSystemError {
+                throw MigrationError.unreadableFile(path: displayPath(absolute), reason: "cannot list the directory: \(error.reason)")
+            }
+            for entry in entries.sorted(by: { $0.name < $1.name }) {
+                let childRelative = relative.isEmpty ? entry.name : relative + "/" + entry.name
+                if entry.isDirectory { try walk(childRelative) } else { result.append((childRelative, entry.name)) }
             }
         }
         try walk("")
@@ -119,8 +120,11 @@ public struct MigrationScanner: Sendable {
 
     /// A path for messages: relative to the working directory when below it.
     func displayPath(_ url: URL) -> String {
+        displayPath(url.path)
+    }
+
+    func displayPath(_ path: String) -> String {
         let base = workingDirectory.standardizedFileURL.path
-        let path = url.path
         if path.hasPrefix(base + "/") { return String(path.dropFirst(base.count + 1)) }
         return path
     }

@@ -10,8 +10,15 @@ public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConv
 
     /// Parses `1`, `1.2`, `1_2`, `2024.01.15`. Returns nil for anything else (`1.x`, `1..2`, ``).
     public init?(_ raw: String) {
-        let text = raw.replacingOccurrences(of: "_", with: ".")
-        guard !text.isEmpty else { return nil }
+        var raw = raw
+        guard let version = raw.withUTF8({ MigrationVersion(bytes: $0) }) else { return nil }
+        self = version
+    }
+
+    /// The same from UTF-8 bytes (a file name's), without Foundation: this runs for every file.
+    init?(bytes: UnsafeBufferPointer<UInt8>) {
+        guard !bytes.isEmpty else { return nil }
+        let text = String(decoding: bytes.lazy.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: ".") : $0 }, as: UTF8.self)
         var parts: [Substring] = []
         for part in text.split(separator: ".", omittingEmptySubsequences: false) {
             guard !part.isEmpty, part.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }

@@ -50,7 +50,7 @@ struct ScriptSettings {
     var placeholders: PlaceholderReplacer?
 
     func reader(_ file: MigrationFile) throws -> SQLScriptReader {
-        try SQLScriptReader(url: file.url, displayName: displayPath, encoding: encoding, placeholders: placeholders)
+        try SQLScriptReader(path: file.filepath, displayName: displayPath, encoding: encoding, placeholders: placeholders)
     }
 }
 
@@ -65,7 +65,7 @@ extension Migrator {
     }
 
     private func scriptSettings(for file: MigrationFile, scanner: MigrationScanner, placeholderValues: [String: String]) throws -> ScriptSettings {
-        let displayPath = scanner.displayPath(file.url)
+        let displayPath = scanner.displayPath(file.filepath)
         let config = try ScriptConfig.load(for: file.url, displayPath: displayPath)
         var encoding = scanner.encoding
         if let name = config?.encoding {

@@ -243,7 +243,7 @@ struct ScriptRunner {
     /// Columns are counted in the text sent, after placeholder replacement; this is the column in the file.
     func fileColumn(line: Int, column: Int) -> Int {
         guard let placeholders,
-              let text = try? SQLScriptReader(url: file.url, displayName: displayPath, encoding: encoding).originalLine(line)
+              let text = try? SQLScriptReader(path: file.filepath, displayName: displayPath, encoding: encoding).originalLine(line)
         else { return column }
         return placeholders.originalColumn(of: column, in: text)
     }

@@ -3,7 +3,8 @@ import Foundation
 /// Where a script's raw bytes come from, one chunk at a time.
 final class ChunkInput {
     private enum Origin {
-        case file(FileHandle)
+        /// An open file descriptor and the path it was opened from (for messages).
+        case file(Int32, path: String)
         case memory([UInt8])
     }
 
@@ -11,8 +12,9 @@ final class ChunkInput {
     private var offset = 0
     let chunkSize: Int
 
-    init(file: FileHandle, chunkSize: Int) {
-        origin = .file(file)
+    /// Takes ownership of `descriptor` (closed when the input goes away).
+    init(descriptor: Int32, path: String, chunkSize: Int) {
+        origin = .file(descriptor, path: path)
         self.chunkSize = max(chunkSize, 1)
     }
 
@@ -22,7 +24,7 @@ final class ChunkInput {
     }
 
     deinit {
-        if case .file(let handle) = origin { try? handle.close() }
+        if case .file(let descriptor, _) = origin { close(descriptor) }
     }
 
     /// Appends up to `chunkSize` bytes to `buffer`; returns how many (0 at end of input).
@@ -34,12 +36,8 @@ final class ChunkInput {
             bytes.withUnsafeBufferPointer { buffer.append($0.baseAddress! + offset, count: n) }
             offset += n
             return n
-        case .file(let handle):
-            guard let data = try handle.read(upToCount: chunkSize), !data.isEmpty else { return 0 }
-            data.withUnsafeBytes { raw in
-                buffer.append(raw.bindMemory(to: UInt8.self).baseAddress!, count: raw.count)
-            }
-            return data.count
+        case .file(let descriptor, let path):
+            return try FileSystem.read(descriptor, appendingTo: buffer, count: chunkSize, path: path)
         }
     }
 }
@@ -174,8 +172,8 @@ final class LineSource {
         let n: Int
         do {
             n = try input.read(appendingTo: raw)
-        } catch {
-            throw SQLScriptError(file: file, line: 0, message: "could not read the file: \(error.localizedDescription)")
+        } catch let error as FileSystemError {
+            throw SQLScriptError(file: file, line: 0, message: "could not read the file: \(error.reason)")
         }
         if n == 0 { atEnd = true }
     }

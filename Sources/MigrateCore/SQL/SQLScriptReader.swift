@@ -43,8 +43,17 @@ public struct SQLScriptReader {
     public var materializesCopyData = true
 
     public init(url: URL, displayName: String, encoding: String.Encoding = .utf8, placeholders: PlaceholderReplacer? = nil) throws {
-        try self.init(url: url, displayName: displayName, encoding: encoding, placeholders: placeholders,
+        try self.init(path: url.path, displayName: displayName, encoding: encoding, placeholders: placeholders,
                       chunkSize: Self.defaultChunkSize)
+    }
+
+    public init(path: String, displayName: String, encoding: String.Encoding = .utf8, placeholders: PlaceholderReplacer? = nil) throws {
+        try self.init(path: path, displayName: displayName, encoding: encoding, placeholders: placeholders,
+                      chunkSize: Self.defaultChunkSize)
+    }
+
+    init(url: URL, displayName: String, encoding: String.Encoding, placeholders: PlaceholderReplacer?, chunkSize: Int) throws {
+        try self.init(path: url.path, displayName: displayName, encoding: encoding, placeholders: placeholders, chunkSize: chunkSize)
     }
 
     /// A script held in memory (tests, short scripts).
@@ -54,7 +63,7 @@ public struct SQLScriptReader {
     }
 
     /// Reads the file in chunks of `chunkSize` bytes (tests use tiny chunks to probe chunk boundaries).
-    init(url: URL, displayName: String, encoding: String.Encoding, placeholders: PlaceholderReplacer?, chunkSize: Int) throws {
+    init(path: String, displayName: String, encoding: String.Encoding, placeholders: PlaceholderReplacer?, chunkSize: Int) throws {
         let decoding: LineDecoding
         switch encoding {
         case .utf8: decoding = .utf8(validate: true)
@@ -62,11 +71,9 @@ public struct SQLScriptReader {
         case .windowsCP1252: decoding = .windowsCP1252
         default:
             // Multi-byte encodings other than UTF-8 are decoded in one go by Foundation.
-            let data: Data
-            do {
-                data = try Data(contentsOf: url)
-            } catch {
-                throw SQLScriptError(file: displayName, line: 0, message: "could not read the file: \(error.localizedDescription)")
+            guard let data = FileManager.default.contents(atPath: path) else {
+                let reason = FileSystem.kind(of: path) == nil ? "no such file" : "permission denied or not a regular file"
+                throw SQLScriptError(file: displayName, line: 0, message: "could not read the file: \(reason)")
             }
             guard let text = String(data: data, encoding: encoding) else {
                 throw SQLScriptError(file: displayName, line: 0,
@@ -76,13 +83,13 @@ public struct SQLScriptReader {
                       placeholders: placeholders, chunkSize: chunkSize)
             return
         }
-        let handle: FileHandle
+        let descriptor: Int32
         do {
-            handle = try FileHandle(forReadingFrom: url)
-        } catch {
-            throw SQLScriptError(file: displayName, line: 0, message: "could not open the file: \(error.localizedDescription)")
+            descriptor = try FileSystem.openForReading(path)
+        } catch let error as FileSystemError {
+            throw SQLScriptError(file: displayName, line: 0, message: "could not open the file: \(error.reason)")
         }
-        self.init(input: ChunkInput(file: handle, chunkSize: chunkSize), decoding: decoding,
+        self.init(input: ChunkInput(descriptor: descriptor, path: path, chunkSize: chunkSize), decoding: decoding,
                   displayName: displayName, placeholders: placeholders)
     }
 

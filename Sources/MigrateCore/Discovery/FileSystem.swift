@@ -1,0 +1,80 @@
+import Foundation
+
+/// The few file-system calls discovery and the script reader make, on plain paths: a directory listing
+/// that takes each entry's type from `readdir` (no `stat` per file, no `URL` or `NSString` per file), and
+/// files read in chunks straight into a buffer. `migrate` runs in every CI job and deploy, mostly with
+/// nothing to do, so listing 1,000 migrations must cost what the kernel does and little more.
+enum FileSystem {
+    struct Entry {
+        var name: String
+        var isDirectory: Bool
+    }
+
+    /// The entries of directory `path` that are not hidden (names starting with `.`), unsorted; symbolic
+    /// links are followed. Regular files and directories only.
+    static func visibleEntries(of path: String) throws -> [Entry] {
+        guard let directory = opendir(path) else { throw FileSystemError(path: path, code: errno) }
+        defer { closedir(directory) }
+        var entries: [Entry] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            guard name.utf8.first != UInt8(ascii: ".") else { continue }
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): entries.append(Entry(name: name, isDirectory: true))
+            case Int32(DT_REG): entries.append(Entry(name: name, isDirectory: false))
+            case Int32(DT_LNK), Int32(DT_UNKNOWN):
+                // A link (or a file system that does not say): ask what it leads to.
+                switch kind(of: path + "/" + name) {
+                case .directory: entries.append(Entry(name: name, isDirectory: true))
+                case .file: entries.append(Entry(name: name, isDirectory: false))
+                case .other, nil: break
+                }
+            default:
+                break
+            }
+        }
+        return entries
+    }
+
+    enum Kind { case file, directory, other }
+
+    /// What `path` is (following links); nil when nothing is there.
+    static func kind(of path: String) -> Kind? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .file
+        default: return .other
+        }
+    }
+
+    /// Opens `path` for reading; the descriptor belongs to the caller.
+    static func openForReading(_ path: String) throws -> Int32 {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileSystemError(path: path, code: errno) }
+        return descriptor
+    }
+
+    /// Reads up to `count` bytes from `descriptor` into `buffer`'s spare room; 0 at the end of the file.
+    static func read(_ descriptor: Int32, appendingTo buffer: ByteBuffer, count: Int, path: String) throws -> Int {
+        while true {
+            let n = Foundation.read(descriptor, buffer.spareRoom(count), count)
+            if n >= 0 {
+                buffer.didAppend(n)
+                return n
+            }
+            if errno != EINTR { throw FileSystemError(path: path, code: errno) }
+        }
+    }
+}
+
+/// A failed system call on a path: the operating system's own words for it (`No such file or directory`).
+struct FileSystemError: Error, CustomStringConvertible {
+    var path: String
+    var code: Int32
+    var reason: String { String(cString: strerror(code)) }
+    var description: String { "\(path): \(reason)" }
+}
