@@ -70,17 +70,16 @@ public struct MigrationNaming: Sendable {
         // Only built for misnamed files.
         var expected: String { "expected \(versionedPrefix)<version>\(separator)<description>\(matchedSuffix) (e.g. \(versionedPrefix)1.2\(separator)add_orders\(matchedSuffix)) or \(repeatablePrefix)\(separator)<description>\(matchedSuffix)" }
         // Longest prefix first, so a prefix that starts with another one wins.
-        let prefixes = versionedPrefix.utf8.count >= repeatablePrefix.utf8.count
-            ? [(versionedPrefix, true), (repeatablePrefix, false)] : [(repeatablePrefix, false), (versionedPrefix, true)]
-        for (prefix, versioned) in prefixes where !prefix.isEmpty && stem.starts(with: prefix.utf8) {
+        let versionedFirst = versionedPrefix.utf8.count >= repeatablePrefix.utf8.count
+        for versioned in [versionedFirst, !versionedFirst] {
+            let prefix = versioned ? versionedPrefix : repeatablePrefix
+            guard !prefix.isEmpty, stem.starts(with: prefix.utf8) else { continue }
             let rest = UnsafeBufferPointer(rebasing: stem[prefix.utf8.count...])
             guard let separatorAt = Self.firstIndex(of: separator.utf8, in: rest) else {
                 return .invalid("no '\(separator)' separator between version and description; \(expected)")
             }
             let versionBytes = UnsafeBufferPointer(rebasing: rest[..<separatorAt])
-            let description = String(decoding: rest[(separatorAt + separator.utf8.count)...].lazy.map {
-                $0 == UInt8(ascii: "_") ? UInt8(ascii: " ") : $0
-            }, as: UTF8.self)
+            let description = Self.spacedDescription(UnsafeBufferPointer(rebasing: rest[(separatorAt + separator.utf8.count)...]))
             if versioned {
                 guard !versionBytes.isEmpty else { return .invalid("missing version after '\(prefix)'; \(expected)") }
                 guard let version = MigrationVersion(bytes: versionBytes) else {
@@ -95,6 +94,15 @@ public struct MigrationNaming: Sendable {
             }
         }
         return .invalid("does not start with '\(versionedPrefix)' or '\(repeatablePrefix)' (prefixes are case-sensitive); \(expected)")
+    }
+
+    /// The description as Flyway shows it: `_` as a space.
+    private static func spacedDescription(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard bytes.contains(UInt8(ascii: "_")) else { return String(decoding: bytes, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: bytes.count) { buffer in
+            for (index, byte) in bytes.enumerated() { buffer[index] = byte == UInt8(ascii: "_") ? UInt8(ascii: " ") : byte }
+            return bytes.count
+        }
     }
 
     /// Whether `name` ends with `suffix`, ASCII letters compared without case.

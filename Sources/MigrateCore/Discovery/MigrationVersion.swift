@@ -5,8 +5,9 @@
 public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The text stored in the history table's `version` column (`_` replaced by `.`, otherwise as written).
     public let text: String
-    /// Numeric parts without leading zeros ("" for 0), trailing zero parts removed.
-    private let parts: [Substring]
+    /// The parts as numbers, trailing zero parts removed, when every part has at most 18 digits (any real
+    /// version): compared and hashed without looking at text. nil for longer parts, compared as digits.
+    private let numbers: [UInt64]?
 
     /// Parses `1`, `1.2`, `1_2`, `2024.01.15`. Returns nil for anything else (`1.x`, `1..2`, ``).
     public init?(_ raw: String) {
@@ -15,31 +16,75 @@ public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConv
         self = version
     }
 
-    /// The same from UTF-8 bytes (a file name's), without Foundation: this runs for every file.
+    /// The same from UTF-8 bytes (a file name's, a history row's): one pass, no Foundation. It runs for
+    /// every file and every history row on every command.
     init?(bytes: UnsafeBufferPointer<UInt8>) {
-        guard !bytes.isEmpty else { return nil }
-        let text = String(decoding: bytes.lazy.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: ".") : $0 }, as: UTF8.self)
-        var parts: [Substring] = []
-        for part in text.split(separator: ".", omittingEmptySubsequences: false) {
-            guard !part.isEmpty, part.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-            parts.append(part.drop(while: { $0 == "0" }))
+        var numbers: [UInt64] = []
+        var current: UInt64 = 0
+        var digits = 0
+        var small = true
+        // Every part non-empty: no separator first, last, or twice in a row.
+        var afterSeparator = true
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                // Leading zeros don't count: `001` is `1`.
+                if digits > 0 || byte != UInt8(ascii: "0") { digits += 1 }
+                if digits > 18 { small = false } else { current = current &* 10 &+ UInt64(byte &- 0x30) }
+                afterSeparator = false
+            case UInt8(ascii: "."), UInt8(ascii: "_"):
+                if afterSeparator { return nil }
+                numbers.append(current)
+                current = 0
+                digits = 0
+                afterSeparator = true
+            default:
+                return nil
+            }
         }
-        while let last = parts.last, last.isEmpty { parts.removeLast() }
-        self.text = text
-        self.parts = parts
+        if afterSeparator { return nil }
+        numbers.append(current)
+        while numbers.last == 0 { numbers.removeLast() }
+        text = String(decoding: bytes.lazy.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: ".") : $0 }, as: UTF8.self)
+        self.numbers = small ? numbers : nil
     }
 
     public var description: String { text }
 
-    public static func == (lhs: MigrationVersion, rhs: MigrationVersion) -> Bool { lhs.parts == rhs.parts }
-    public func hash(into hasher: inout Hasher) { hasher.combine(parts) }
+    /// Digits of each part without leading zeros ("" for 0), trailing zero parts removed: the slow path,
+    /// for versions with a part longer than 18 digits.
+    private var digitParts: [Substring] {
+        var parts = text.split(separator: ".", omittingEmptySubsequences: false).map { $0.drop(while: { $0 == "0" }) }
+        while let last = parts.last, last.isEmpty { parts.removeLast() }
+        return parts
+    }
+
+    public static func == (lhs: MigrationVersion, rhs: MigrationVersion) -> Bool {
+        if let left = lhs.numbers, let right = rhs.numbers { return left == right }
+        // A long part is never equal to a short one, so a small and a large version differ.
+        if (lhs.numbers == nil) != (rhs.numbers == nil) { return false }
+        return lhs.digitParts == rhs.digitParts
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        if let numbers { hasher.combine(numbers) } else { hasher.combine(digitParts) }
+    }
 
     public static func < (lhs: MigrationVersion, rhs: MigrationVersion) -> Bool {
-        for index in 0..<max(lhs.parts.count, rhs.parts.count) {
-            let left = index < lhs.parts.count ? lhs.parts[index] : ""
-            let right = index < rhs.parts.count ? rhs.parts[index] : ""
-            if left.utf8.count != right.utf8.count { return left.utf8.count < right.utf8.count }
-            if left != right { return left < right }
+        if let left = lhs.numbers, let right = rhs.numbers {
+            for index in 0..<max(left.count, right.count) {
+                let a = index < left.count ? left[index] : 0
+                let b = index < right.count ? right[index] : 0
+                if a != b { return a < b }
+            }
+            return false
+        }
+        let left = lhs.digitParts, right = rhs.digitParts
+        for index in 0..<max(left.count, right.count) {
+            let a = index < left.count ? left[index] : ""
+            let b = index < right.count ? right[index] : ""
+            if a.utf8.count != b.utf8.count { return a.utf8.count < b.utf8.count }
+            if a != b { return a < b }
         }
         return false
     }

@@ -12,10 +12,14 @@ final class ChunkInput {
     private var offset = 0
     let chunkSize: Int
 
-    /// Takes ownership of `descriptor` (closed when the input goes away).
+    /// Takes ownership of `descriptor` (closed when the input goes away). A file smaller than a chunk is
+    /// read with a buffer its size: most migrations are small, and a 1 MiB buffer per file would cost an
+    /// mmap and page faults each.
     init(descriptor: Int32, path: String, chunkSize: Int) {
         origin = .file(descriptor, path: path)
-        self.chunkSize = max(chunkSize, 1)
+        var info = stat()
+        let size = fstat(descriptor, &info) == 0 ? Int(info.st_size) : chunkSize
+        self.chunkSize = max(min(chunkSize, size + 1), 1)
     }
 
     init(bytes: [UInt8], chunkSize: Int) {
