@@ -26,6 +26,19 @@ final class ChecksumTests: XCTestCase {
         XCTAssertEqual(Checksum.of("INSERT INTO t VALUES ('café');\n"), -36497513)
     }
 
+    /// Discovery checksums small UTF-8 files from memory; it must agree with the reader on every vector.
+    func testInMemoryChecksumAgreesWithTheReader() {
+        let texts = ["", "\n", "\r", "\r\n", "SELECT 1;", "SELECT 1;\r\n", "\u{FEFF}SELECT 1;\n", "a\r\rb\n\r\nc", "\u{FEFF}",
+                     "x\r", couple, couple.replacingOccurrences(of: "\n", with: "\r"), "INSERT INTO t VALUES ('café');\n", "é\r\n😀"]
+        for text in texts {
+            var bytes = Array(text.utf8)
+            let inMemory = bytes.withUnsafeMutableBufferPointer { Checksum.ofUTF8(UnsafeBufferPointer($0)) }
+            XCTAssertEqual(inMemory, Checksum.of(text), "\(text.debugDescription)")
+        }
+        var invalid: [UInt8] = [0x61, 0xFF, 0x0A]
+        XCTAssertNil(invalid.withUnsafeMutableBufferPointer { Checksum.ofUTF8(UnsafeBufferPointer($0)) })
+    }
+
     func testFilesWithLFCRLFAndBOMAgreeWithFlyway() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("checksum-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

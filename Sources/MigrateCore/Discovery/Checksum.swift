@@ -25,6 +25,30 @@ public enum Checksum {
         }
     }
 
+    /// Checksum of a UTF-8 file held in memory, the common case, without a reader: lines end at `\n`, `\r\n`
+    /// or a lone `\r` and are fed without their terminators, a leading BOM is dropped. nil when the bytes are
+    /// not valid UTF-8 (the reader then says where).
+    static func ofUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+        let count = bytes.count
+        guard TextDecoding.firstInvalidUTF8(base, count) == nil else { return nil }
+        var start = count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF ? 3 : 0
+        var crc = State()
+        var index = start
+        while index < count {
+            let byte = base[index]
+            if byte == 0x0A || byte == 0x0D {
+                crc.feed(UnsafeBufferPointer(start: base + start, count: index - start))
+                index += byte == 0x0D && index + 1 < count && base[index + 1] == 0x0A ? 2 : 1
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        crc.feed(UnsafeBufferPointer(start: base + start, count: count - start))
+        return crc.value
+    }
+
     /// Checksum of text already in memory.
     public static func of(_ text: String) -> Int32 {
         var reader = SQLScriptReader(text: text, displayName: "text")

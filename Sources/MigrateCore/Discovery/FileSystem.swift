@@ -58,6 +58,20 @@ enum FileSystem {
         return descriptor
     }
 
+    /// The whole file at `path`, read into `buffer` (emptied first); nil when it is larger than `limit`.
+    /// The bytes are valid until `buffer` changes.
+    static func readSmallFile(_ path: String, into buffer: ByteBuffer, limit: Int) throws -> UnsafeBufferPointer<UInt8>? {
+        let descriptor = try openForReading(path)
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, Int(info.st_size) <= limit else { return nil }
+        buffer.removeAll()
+        while try read(descriptor, appendingTo: buffer, count: max(Int(info.st_size) + 1, 4096), path: path) > 0 {
+            if buffer.count > limit { return nil }
+        }
+        return buffer.bytes
+    }
+
     /// Reads up to `count` bytes from `descriptor` into `buffer`'s spare room; 0 at the end of the file.
     static func read(_ descriptor: Int32, appendingTo buffer: ByteBuffer, count: Int, path: String) throws -> Int {
         while true {

@@ -27,6 +27,7 @@ public struct MigrationScanner: Sendable {
         var migrations: [MigrationFile] = []
         var misnamed: [(String, String)] = []
         var missing: [String] = []
+        let buffer = ByteBuffer(capacity: 64 * 1024)
         for location in locations {
             let directory = try resolve(location).path
             guard FileSystem.kind(of: directory) == .directory else {
@@ -42,15 +43,16 @@ public struct MigrationScanner: Sendable {
                     misnamed.append((displayPath(path), reason))
                 case .versioned(let version, let description):
                     migrations.append(MigrationFile(kind: .versioned(version), description: description, script: file.relativePath,
-                                                    filepath: path, checksum: try checksum(of: path)))
+                                                    filepath: path, checksum: try checksum(of: path, buffer: buffer)))
                 case .repeatable(let description):
                     migrations.append(MigrationFile(kind: .repeatable, description: description, script: file.relativePath,
-                                                    filepath: path, checksum: try checksum(of: path)))
+                                                    filepath: path, checksum: try checksum(of: path, buffer: buffer)))
                 }
             }
         }
         try rejectDuplicates(migrations)
-        migrations.sort(by: Self.executionOrder)
+        // Sorted by index: moving the files themselves around costs more than comparing them.
+        migrations = migrations.indices.sorted { Self.executionOrder(migrations[$0], migrations[$1]) }.map { migrations[$0] }
         return Result(migrations: migrations, misnamed: misnamed, missingLocations: missing)
     }
 
@@ -64,7 +66,15 @@ public struct MigrationScanner: Sendable {
         }
     }
 
-    private func checksum(of path: String) throws -> Int32 {
+    /// Files up to this size are checksummed from memory (one read into a buffer shared by all files); larger
+    /// ones, and other encodings, stream through the script reader.
+    static let inMemoryChecksumBytes = 1 << 20
+
+    private func checksum(of path: String, buffer: ByteBuffer) throws -> Int32 {
+        if encoding == .utf8, let bytes = try? FileSystem.readSmallFile(path, into: buffer, limit: Self.inMemoryChecksumBytes),
+           let checksum = Checksum.ofUTF8(bytes) {
+            return checksum
+        }
         do {
             return try Checksum.ofFile(atPath: path, encoding: encoding, displayName: "")
         } catch let error as ChecksumError {
