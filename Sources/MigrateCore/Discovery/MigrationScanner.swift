@@ -52,7 +52,8 @@ public struct MigrationScanner: Sendable {
         }
         try rejectDuplicates(migrations)
         // Sorted by index: moving the files themselves around costs more than comparing them.
-        migrations = migrations.indices.sorted { Self.executionOrder(migrations[$0], migrations[$1]) }.map { migrations[$0] }
+        let files = migrations
+        migrations = files.indices.sorted { Self.executionOrder(files[$0], files[$1]) }.map { files[$0] }
         return Result(migrations: migrations, misnamed: misnamed, missingLocations: missing)
     }
 
