@@ -2,5 +2,14 @@ import ArgumentParser
 import Foundation
 import MigrateCore
 
-let arguments = MigrateTool.helpAliases(Array(CommandLine.arguments.dropFirst()))
-MigrateTool.main(FlywayArguments.normalize(arguments, knownKeys: ConfigurationLoader.knownKeyNames))
+let arguments = FlywayArguments.normalize(MigrateTool.helpAliases(Array(CommandLine.arguments.dropFirst())),
+                                          knownKeys: ConfigurationLoader.knownKeyNames)
+if let invocation = Invocation.fastParse(arguments) {
+    do {
+        try invocation.run()
+    } catch {
+        MigrateTool.exit(withError: error)
+    }
+} else {
+    MigrateTool.main(arguments)
+}

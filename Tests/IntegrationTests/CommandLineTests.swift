@@ -66,6 +66,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertThrowsError(try MigrateTool.parseAsRoot(["banana"]))
     }
 
+    /// The common path skips swift-argument-parser; it must read what the parser reads, and leave the rest to it.
+    func testFastPathAgreesWithTheParser() throws {
+        for line in [["migrate", "-cleanDisabled=false", "clean", "migrate", "validate", "-X", "-q"],
+                     ["-url=postgres://x/db", "info", "--schemas", "a,b"], ["--out-of-order", "migrate", "--quiet", "--debug"]] {
+            let arguments = FlywayArguments.normalize(line, knownKeys: keys)
+            let parsed = try XCTUnwrap(try MigrateTool.parseAsRoot(arguments) as? MigrateTool).invocation
+            let fast = try XCTUnwrap(Invocation.fastParse(arguments), "\(line)")
+            XCTAssertEqual(fast.commands, parsed.commands)
+            XCTAssertEqual(fast.settings, parsed.settings)
+            XCTAssertEqual(fast.quiet, parsed.quiet)
+            XCTAssertEqual(fast.debug, parsed.debug)
+        }
+        for line in [["--help"], ["--version"], ["banana"], ["-url=x"], ["migrate", "-h"]] {
+            XCTAssertNil(Invocation.fastParse(FlywayArguments.normalize(line, knownKeys: keys)), "\(line)")
+        }
+    }
+
     func testEveryKeySpellingFoldsToTheSameSetting() throws {
         for spelling in [["-baselineVersion=2"], ["--baseline-version", "2"], ["--baseline_version", "2"], ["--BASELINE_VERSION=2"]] {
             let arguments = FlywayArguments.normalize(["baseline"] + spelling, knownKeys: keys)

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import MigrateCore
+import PostgresClient
+
+/// One run of the tool: the commands in order, the settings given on the command line, `-q` and `-X`.
+/// Built by swift-argument-parser (`MigrateTool`), or directly from the arguments on the common path
+/// (`fastParse`), which then skips the parser's reflection over the command's properties.
+struct Invocation {
+    var commands: [CommandName]
+    var settings: [String]
+    var quiet: Bool
+    var debug: Bool
+
+    /// Parses the normalized arguments (see FlywayArguments) when they hold only commands, settings, `-q`
+    /// and `-X`; nil for anything else (help, version, a mistake), which the full parser then handles.
+    static func fastParse(_ arguments: [String]) -> Invocation? {
+        var invocation = Invocation(commands: [], settings: [], quiet: false, debug: false)
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            switch argument {
+            case "--setting":
+                guard index < arguments.count else { return nil }
+                invocation.settings.append(arguments[index])
+                index += 1
+            case "-q", "--quiet": invocation.quiet = true
+            case "-X", "--debug": invocation.debug = true
+            default:
+                guard let command = CommandName(rawValue: argument) else { return nil }
+                invocation.commands.append(command)
+            }
+        }
+        return invocation.commands.isEmpty ? nil : invocation
+    }
+
+    /// The `--setting key=value` pairs, in order.
+    var settingPairs: [(key: String, value: String)] {
+        settings.map { setting -> (key: String, value: String) in
+            guard let equals = setting.firstIndex(of: "=") else { return (setting, "") }
+            return (String(setting[..<equals]), String(setting[setting.index(after: equals)...]))
+        }
+    }
+
+    func loadConfiguration() throws -> Configuration {
+        try ConfigurationLoader.load(commandLine: settingPairs, environment: ProcessInfo.processInfo.environment,
+                                     workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    }
+
+    func run() throws {
+        let pairs = settingPairs
+        let environment = ProcessInfo.processInfo.environment
+        let configuration: Configuration
+        do {
+            configuration = try loadConfiguration()
+        } catch {
+            // Which reporter the user asked for is known even when the rest of the configuration is not.
+            let json = ConfigurationLoader.requestsJSON(commandLine: pairs, environment: environment)
+            let reporter: Reporter = json ? JSONReporter(masker: SecretMasker(secrets: []), commandCount: commands.count)
+                                          : TextReporter(masker: SecretMasker(secrets: []), quiet: quiet)
+            try stop(reporter, error)
+        }
+        try run(configuration)
+    }
+
+    private func run(_ configuration: Configuration) throws {
+        let masker = SecretMasker(secrets: configuration.secrets)
+        let json = configuration.outputType == "json"
+        let dryRunTarget = configuration.dryRunOutput
+        var reporter: Reporter = json ? JSONReporter(masker: masker, commandCount: commands.count)
+                                      : TextReporter(masker: masker, quiet: quiet, dryRunTarget: dryRunTarget)
+        if let outputFile = configuration.outputFile {
+            let path = URL(fileURLWithPath: outputFile, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path
+            // Created now, so a path that cannot be written stops the run before it changes anything.
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                try stop(reporter, ToolError("outputFile: cannot create '\(outputFile)' (\(path)): does its directory exist, and may it be written?"))
+            }
+            reporter = ReporterGroup([reporter, JSONReporter(masker: masker, commandCount: commands.count, file: path)])
+        }
+        for warning in configuration.warnings { reporter.event(.warning(Diagnostic(code: "CONFIGURATION", message: warning))) }
+
+        var failed = false
+        let sink: FileDryRunSink?
+        do {
+            sink = try dryRunTarget.map { try Self.openDryRunSink($0, commands: commands, json: json) }
+        } catch {
+            try stop(reporter, error)
+        }
+        for command in commands {
+            reporter.begin(command)
+            let migrator = Migrator(configuration: configuration, dryRun: sink, traceStatements: debug,
+                                    onEvent: { [reporter] event in reporter.event(event) })
+            do {
+                let result = try command.run(migrator)
+                try migrator.finishDryRun()
+                if let validation = result as? ValidateResult, !validation.validationSuccessful {
+                    reporter.failure(ValidationFailed(details: validation.errorDetails), partial: result)
+                    failed = true
+                    break
+                }
+                reporter.result(result)
+            } catch let partial as PartialFailure {
+                try? migrator.finishDryRun()
+                reporter.failure(partial.error, partial: partial.result)
+                failed = true
+                break
+            } catch {
+                try? migrator.finishDryRun()
+                reporter.failure(error)
+                failed = true
+                break
+            }
+        }
+        reporter.finish()
+        if failed { throw ExitCode.failure }
+    }
+
+    /// Reports an error found before the first command ran, and exits 1.
+    private func stop(_ reporter: Reporter, _ error: any Error) throws -> Never {
+        reporter.begin(commands[0])
+        reporter.failure(error)
+        reporter.finish()
+        throw ExitCode.failure
+    }
+
+    /// Where `-dryRunOutput` goes: standard output for `-`, else a file created (or emptied) now.
+    static func openDryRunSink(_ target: String, commands: [CommandName], json: Bool) throws -> FileDryRunSink {
+        guard commands.count == 1 else {
+            throw ToolError("dryRunOutput: a dry run takes one command at a time (got \(commands.map(\.rawValue).joined(separator: " ")))")
+        }
+        guard commands[0].writes else {
+            throw ToolError("dryRunOutput: \(commands[0].rawValue) writes nothing to the database; a dry run is for \(CommandName.allCases.filter(\.writes).map(\.rawValue).joined(separator: ", "))")
+        }
+        if target == "-" {
+            if json { throw ToolError("dryRunOutput=- writes the script to standard output, where -outputType=json writes its document; give dryRunOutput a file name") }
+            return FileDryRunSink(handle: .standardOutput)
+        }
+        let url = URL(fileURLWithPath: target, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        guard FileManager.default.createFile(atPath: url.path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: url.path) else {
+            throw ToolError("dryRunOutput: cannot create '\(target)' (\(url.path))")
+        }
+        return FileDryRunSink(handle: handle)
+    }
+}
