@@ -51,10 +51,28 @@ public struct MigrationScanner: Sendable {
             }
         }
         try rejectDuplicates(migrations)
-        // Sorted by index: moving the files themselves around costs more than comparing them.
-        let files = migrations
-        migrations = files.indices.sorted { Self.executionOrder(files[$0], files[$1]) }.map { files[$0] }
+        migrations = Self.inExecutionOrder(migrations)
         return Result(migrations: migrations, misnamed: misnamed, missingLocations: missing)
+    }
+
+    /// `files` in execution order, sorted through their keys: comparing whole files copies them, which cost
+    /// more than the rest of a no-op run's discovery.
+    static func inExecutionOrder(_ files: [MigrationFile]) -> [MigrationFile] {
+        let versions = files.map(\.version)
+        let descriptions = files.map(\.description)
+        let order = versions.withUnsafeBufferPointer { versions in
+            descriptions.withUnsafeBufferPointer { descriptions in
+                files.indices.sorted { a, b in
+                    switch (versions[a] != nil, versions[b] != nil) {
+                    case (true, true): return versions[a]! < versions[b]!
+                    case (true, false): return true
+                    case (false, true): return false
+                    case (false, false): return descriptions[a] < descriptions[b]
+                    }
+                }
+            }
+        }
+        return order.map { files[$0] }
     }
 
     /// Versioned by version, then repeatables by description (Flyway's order).
