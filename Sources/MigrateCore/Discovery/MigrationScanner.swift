@@ -102,6 +102,15 @@ public struct MigrationScanner: Sendable {
     }
 
     private func rejectDuplicates(_ migrations: [MigrationFile]) throws {
+        // Sets first: duplicates are rare, so the files of each are only gathered once one is found.
+        var versions = Set<MigrationVersion>(minimumCapacity: migrations.count)
+        var descriptions = Set<String>()
+        var clash = false
+        for migration in migrations {
+            if let version = migration.version { clash = !versions.insert(version).inserted || clash }
+            else { clash = !descriptions.insert(migration.description).inserted || clash }
+        }
+        guard clash else { return }
         var byVersion: [MigrationVersion: [MigrationFile]] = [:]
         var byDescription: [String: [MigrationFile]] = [:]
         for migration in migrations {
