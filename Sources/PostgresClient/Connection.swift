@@ -1,5 +1,6 @@
 internal import CLibPQ
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A server message that is not an error (NOTICE, WARNING, INFO...).
 public struct Notice: Sendable, Equatable {
@@ -74,8 +75,8 @@ public final class Connection {
 
     private func traced<T>(_ sql: String, _ body: () throws -> T) rethrows -> T {
         guard let traceHandler else { return try body() }
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { traceHandler(sql, Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000) }
+        let stopwatch = Stopwatch()
+        defer { traceHandler(sql, stopwatch.milliseconds) }
         return try body()
     }
 
@@ -258,7 +259,7 @@ public final class Connection {
             return String(cString: escaped)
         }
         // Only reached when closed or out of memory; the same rule libpq applies for UTF-8.
-        return "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return "\"" + identifier.replacing("\"", with: "\"\"") + "\""
     }
 
     /// `'text'` quoted for SQL (PQescapeLiteral: `E'…'` when there are backslashes).
@@ -267,9 +268,9 @@ public final class Connection {
             defer { PQfreemem(escaped) }
             return String(cString: escaped)
         }
-        let body = literal.replacingOccurrences(of: "'", with: "''")
+        let body = literal.replacing("'", with: "''")
         if literal.contains("\\") {
-            return " E'" + body.replacingOccurrences(of: "\\", with: "\\\\") + "'"
+            return " E'" + body.replacing("\\", with: "\\\\") + "'"
         }
         return "'" + body + "'"
     }

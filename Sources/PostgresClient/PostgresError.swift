@@ -1,5 +1,6 @@
 internal import CLibPQ
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An error from the server (with SQLSTATE and fields) or from libpq (connection, protocol: message only).
 public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible, LocalizedError {
@@ -132,5 +133,5 @@ func connectionErrorMessage(_ connection: OpaquePointer?) -> String {
 
 func trimmedCString(_ pointer: UnsafePointer<CChar>?) -> String? {
     guard let pointer else { return nil }
-    return String(cString: pointer).trimmingCharacters(in: .whitespacesAndNewlines)
+    return String(cString: pointer).trimmed()
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Hides secrets where they sit as values, never by searching prose for a password's text (which
 /// mangles every word containing a short password, and so reveals it).
@@ -68,8 +69,8 @@ public struct SecretMasker: Sendable {
         var found: [String] = []
         for range in secretRanges(in: text) {
             let raw = String(text[range])
-            found += [raw, unquoted(raw), raw.removingPercentEncoding,
-                      raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding].compactMap { $0 }
+            found += [raw, unquoted(raw), PercentEncoding.decoded(raw, plusIsSpace: false),
+                      PercentEncoding.decoded(raw, plusIsSpace: true)].compactMap { $0 }
         }
         var unique: [String] = []
         for secret in found where !secret.isEmpty && !unique.contains(secret) { unique.append(secret) }
@@ -88,7 +89,7 @@ public struct SecretMasker: Sendable {
         var ranges: [Range<String.Index>] = []
         // Userinfo: between the first ':' and the last '@' of the authority, which ends at '/' or a blank.
         var from = text.startIndex
-        while let slashes = text.range(of: "://", range: from..<text.endIndex) {
+        while let slashes = text[from...].firstRange(of: "://") {
             let end = text[slashes.upperBound...].firstIndex { $0 == "/" || $0.isWhitespace } ?? text.endIndex
             let authority = text[slashes.upperBound..<end]
             if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
@@ -107,7 +108,7 @@ public struct SecretMasker: Sendable {
                 nameStart = text.index(before: nameStart)
             }
             let name = text[nameStart..<nameEnd]
-            guard !name.isEmpty, isSecretName(name.removingPercentEncoding ?? String(name)) else { continue }
+            guard !name.isEmpty, isSecretName(PercentEncoding.decoded(name, plusIsSpace: false) ?? String(name)) else { continue }
             let inQuery = nameStart > text.startIndex && "?&".contains(text[text.index(before: nameStart)])
             let value = inQuery ? queryValue(in: text, from: index) : conninfoValue(in: text, from: index)
             if !value.isEmpty { ranges.append(value) }

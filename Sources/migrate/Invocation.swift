@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import MigrateCore
 import PostgresClient
 
@@ -134,13 +135,12 @@ struct Invocation {
         }
         if target == "-" {
             if json { throw ToolError("dryRunOutput=- writes the script to standard output, where -outputType=json writes its document; give dryRunOutput a file name") }
-            return FileDryRunSink(handle: .standardOutput)
+            return FileDryRunSink.standardOutput
         }
-        let url = URL(fileURLWithPath: target, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        guard FileManager.default.createFile(atPath: url.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: url.path) else {
-            throw ToolError("dryRunOutput: cannot create '\(target)' (\(url.path))")
+        do {
+            return try FileDryRunSink(creating: target)
+        } catch {
+            throw ToolError("dryRunOutput: cannot create '\(target)': \(error)")
         }
-        return FileDryRunSink(handle: handle)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import MigrateCore
 import PostgresClient
 
@@ -39,7 +40,7 @@ struct MigrateTool: ParsableCommand {
         commandName: "migrate",
         abstract: "Versioned SQL migrations for PostgreSQL, compatible with Flyway's files, configuration and history table.",
         discussion: """
-            Commands: \(CommandName.allCases.map { "\n  \($0.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \($0.abstract)" }.joined())
+            Commands: \(CommandName.allCases.map { "\n  \($0.rawValue.padded(to: 9)) \($0.abstract)" }.joined())
             Several commands run in order and stop at the first failure: migrate -cleanDisabled=false clean migrate validate
 
             Settings use Flyway's names and come from, highest first: the command line (-key=value or --key value, \

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import MigrateCore
 
 let arguments = FlywayArguments.normalize(MigrateTool.helpAliases(Array(CommandLine.arguments.dropFirst())),

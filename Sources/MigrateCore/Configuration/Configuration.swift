@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PostgresClient
 
 /// Every setting migrate understands, with Flyway's names and defaults.
@@ -113,7 +114,7 @@ public struct Configuration: Sendable, Equatable {
     /// `target`: `latest` (also when unset), `current` or a version; a trailing `?` is `targetMayBeMissing`.
     public var migrationTarget: MigrationTarget {
         get throws(ConfigurationError) {
-            guard var text = target?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return .latest }
+            guard var text = target?.trimmingBlanks(), !text.isEmpty else { return .latest }
             if text.hasSuffix("?") { text.removeLast() }
             switch text.lowercased() {
             case "latest": return .latest
@@ -130,7 +131,7 @@ public struct Configuration: Sendable, Equatable {
 
     /// `target=<version>?`: migrate does not fail when that version does not exist.
     public var targetMayBeMissing: Bool {
-        target?.trimmingCharacters(in: .whitespaces).hasSuffix("?") ?? false
+        target?.trimmingBlanks().hasSuffix("?") ?? false
     }
 
     public var baselineMigrationVersion: MigrationVersion {

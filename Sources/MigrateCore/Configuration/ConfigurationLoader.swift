@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PostgresClient
 
 /// Builds a Configuration from conf files, FLYWAY_* environment variables and command-line settings.
@@ -130,7 +131,7 @@ private struct Loader {
             }
             return
         }
-        for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+        for name in list.split(separator: ",").map({ $0.trimmingBlanks() }) where !name.isEmpty {
             if name == "-" {
                 problems.append("\(source): reading configuration from standard input (-) is not supported")
                 continue
@@ -140,8 +141,7 @@ private struct Loader {
                 continue
             }
             let url = resolve(name)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            guard FileSystem.kind(of: url.path) == .file else {
                 problems.append("\(source): configuration file '\(name)' does not exist (looked for \(url.path))")
                 continue
             }
@@ -151,7 +151,7 @@ private struct Loader {
 
     /// Lowest precedence first: `<wd>/conf/flyway.conf`, `~/flyway.conf`, `<wd>/flyway.conf`.
     private mutating func defaultFiles() -> [(URL, String)] {
-        let home = URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory(), isDirectory: true)
+        let home = URL(fileURLWithPath: homeDirectory, isDirectory: true)
         let candidates = [
             (workingDirectory.appendingPathComponent("conf"), "conf/"),
             (home, home.standardizedFileURL.path + "/"),
@@ -170,10 +170,15 @@ private struct Loader {
         return files
     }
 
+    /// `HOME`, else the user's home directory from the password database.
+    private var homeDirectory: String {
+        if let home = environment["HOME"] { return home }
+        return getpwuid(getuid()).flatMap { $0.pointee.pw_dir.map { String(cString: $0) } } ?? "/"
+    }
+
     private func resolve(_ name: String) -> URL {
         if name == "~" || name.hasPrefix("~/") {
-            let home = environment["HOME"] ?? NSHomeDirectory()
-            return URL(fileURLWithPath: home + name.dropFirst()).standardizedFileURL
+            return URL(fileURLWithPath: homeDirectory + name.dropFirst()).standardizedFileURL
         }
         return URL(fileURLWithPath: name, relativeTo: workingDirectory).standardizedFileURL
     }
@@ -188,7 +193,7 @@ private struct Loader {
             }
             text = decoded
         } catch {
-            problems.append("\(path): cannot read configuration file: \(error.localizedDescription)")
+            problems.append("\(path): cannot read configuration file (\(FileSystem.kind(of: url.path) == nil ? "it does not exist" : "permission denied"))")
             return
         }
         loadedFiles.append(url)
@@ -263,7 +268,7 @@ private struct Loader {
             problems.append("\(setting.source.label): expected \(expected), got '\(shown)'")
         }
         func items() -> [String] {
-            value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingBlanks() }
         }
         switch key.kind {
         case let .text(path, nonEmpty):

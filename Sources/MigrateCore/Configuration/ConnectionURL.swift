@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PostgresClient
 
 /// `flyway.url` turned into libpq keyword/value pairs.
@@ -110,30 +111,6 @@ public struct ConnectionURL: Sendable {
             }
         }
     }
-
-    // MARK: Decoding
-
-    /// `%XX` sequences (and `+` when `plusIsSpace`) decoded as UTF-8; nil if malformed.
-    static func percentDecoded(_ text: Substring, plusIsSpace: Bool) -> String? {
-        var bytes: [UInt8] = []
-        var utf8 = text.utf8[...]
-        while let byte = utf8.popFirst() {
-            switch byte {
-            case UInt8(ascii: "%"):
-                let digits = utf8.prefix(2)
-                guard digits.count == 2, digits.allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }),
-                      let value = UInt8(String(decoding: digits, as: UTF8.self), radix: 16)
-                else { return nil }
-                bytes.append(value)
-                utf8 = utf8.dropFirst(2)
-            case UInt8(ascii: "+") where plusIsSpace:
-                bytes.append(UInt8(ascii: " "))
-            default:
-                bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
 }
 
 /// The pieces of a `jdbc:postgresql:` URL, read as pgjdbc reads them, mapped to libpq keywords.
@@ -166,7 +143,7 @@ private struct JDBCURL {
             location = location[..<question]
         }
         if location.hasPrefix("/") { location = location.dropFirst() }
-        guard let database = ConnectionURL.percentDecoded(location, plusIsSpace: true) else {
+        guard let database = PercentEncoding.decoded(location, plusIsSpace: true) else {
             throw ConfigurationError("invalid percent-encoding in the database name")
         }
 
@@ -273,11 +250,11 @@ private struct JDBCURL {
 
     private static func userInfo(_ text: Substring) throws(ConfigurationError) -> (String, String?) {
         let colon = text.firstIndex(of: ":")
-        guard let user = ConnectionURL.percentDecoded(text[..<(colon ?? text.endIndex)], plusIsSpace: false) else {
+        guard let user = PercentEncoding.decoded(text[..<(colon ?? text.endIndex)], plusIsSpace: false) else {
             throw ConfigurationError("invalid percent-encoding in the URL's user name")
         }
         guard let colon else { return (user, nil) }
-        guard let password = ConnectionURL.percentDecoded(text[text.index(after: colon)...], plusIsSpace: false) else {
+        guard let password = PercentEncoding.decoded(text[text.index(after: colon)...], plusIsSpace: false) else {
             throw ConfigurationError("invalid percent-encoding in the URL's password")
         }
         return (user, password)
@@ -313,7 +290,7 @@ private struct JDBCURL {
                 throw ConfigurationError("invalid port '\(port)' for host '\(host)' (expected 1-65535)")
             }
         }
-        guard let decoded = ConnectionURL.percentDecoded(host, plusIsSpace: false) else {
+        guard let decoded = PercentEncoding.decoded(host, plusIsSpace: false) else {
             throw ConfigurationError("invalid percent-encoding in host '\(host)'")
         }
         return (decoded, port.map(String.init))
@@ -324,11 +301,11 @@ private struct JDBCURL {
         for pair in query.split(separator: "&") {
             let equals = pair.firstIndex(of: "=")
             let rawName = pair[..<(equals ?? pair.endIndex)]
-            guard let name = ConnectionURL.percentDecoded(rawName, plusIsSpace: true) else {
+            guard let name = PercentEncoding.decoded(rawName, plusIsSpace: true) else {
                 throw ConfigurationError("invalid percent-encoding in a URL parameter name")
             }
             let rawValue = equals.map { pair[pair.index(after: $0)...] } ?? ""
-            guard let value = ConnectionURL.percentDecoded(rawValue, plusIsSpace: true) else {
+            guard let value = PercentEncoding.decoded(rawValue, plusIsSpace: true) else {
                 let secret = SecretMasker.isSecretName(name)
                 throw ConfigurationError("invalid percent-encoding in the value of URL parameter '\(name)'"
                     + (secret ? "" : " ('\(rawValue)')"))

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import PostgresClient
+import Glibc
 
 /// The encodings `encoding` (and a script's `.sql.conf`) may name.
 enum FileEncoding {
@@ -6,7 +8,7 @@ enum FileEncoding {
     static let supportedNames = "UTF-8, ISO-8859-1, windows-1252, UTF-16, UTF-16LE, UTF-16BE or US-ASCII"
 
     static func named(_ name: String) -> String.Encoding? {
-        switch name.lowercased().replacingOccurrences(of: "_", with: "-") {
+        switch name.lowercased().replacing("_", with: "-") {
         case "utf-8", "utf8": return .utf8
         case "iso-8859-1", "iso8859-1", "latin1", "latin-1": return .isoLatin1
         case "windows-1252", "cp1252": return .windowsCP1252

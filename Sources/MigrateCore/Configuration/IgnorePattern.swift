@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import PostgresClient
+import Glibc
 
 /// An `ignoreMigrationPatterns` entry, `type:status`: which migrations validate does not complain about.
 public struct IgnorePattern: Sendable, Equatable, CustomStringConvertible {
@@ -21,7 +23,7 @@ extension IgnorePattern {
     /// Parses `type:status` in any case, blanks around either part allowed; nil for anything else.
     public init?(_ text: String) {
         let parts = text.lowercased().split(separator: ":", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { $0.trimmingBlanks() }
         guard parts.count == 2, ["*", "versioned", "repeatable"].contains(parts[0]),
               ["*", "missing", "pending", "ignored", "future"].contains(parts[1]) else { return nil }
         self.init(type: parts[0], status: parts[1])

@@ -38,14 +38,14 @@ struct PropertiesFile {
     init(parsing text: String, environment: [String: String]) throws(SyntaxError) {
         var text = text
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }  // a BOM is not part of the first key
-        let physical = text.replacingOccurrences(of: "\r\n", with: "\n")
+        let physical = text.replacing("\r\n", with: "\n")
             .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
 
         // Steps 1–3, one physical line at a time so every piece keeps its line number.
         var lines: [(number: Int, text: String)] = []
         var missing: [(line: Int, name: String)] = []
         for (index, raw) in physical.enumerated() {
-            var line = Self.javaTrimmed(raw).replacingOccurrences(of: "\\", with: "\\\\")
+            var line = Self.javaTrimmed(raw).replacing("\\", with: "\\\\")
             if line.hasSuffix("\\\\"), index + 1 < physical.count, Self.continues(onto: physical[index + 1]) {
                 line.removeLast()
             }
@@ -102,7 +102,7 @@ struct PropertiesFile {
         var result = ""
         var missing: [String] = []
         var rest = Substring(line)
-        while let dollar = rest.range(of: "${") {
+        while let dollar = rest.firstRange(of: "${") {
             let nameStart = dollar.upperBound
             let nameEnd = rest[nameStart...].firstIndex { !isVariableCharacter($0) } ?? rest.endIndex
             guard nameEnd > nameStart, nameEnd < rest.endIndex, rest[nameEnd] == "}" else {

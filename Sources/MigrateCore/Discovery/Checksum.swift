@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Flyway's checksum of a migration file: CRC-32 (IEEE) over the UTF-8 bytes of each line with the line
 /// terminators left out, a leading BOM dropped, read as a signed 32-bit integer.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The few file-system calls discovery and the script reader make, on plain paths: a directory listing
 /// that takes each entry's type from `readdir` (no `stat` per file, no `URL` or `NSString` per file), and
@@ -75,7 +76,7 @@ enum FileSystem {
     /// Reads up to `count` bytes from `descriptor` into `buffer`'s spare room; 0 at the end of the file.
     static func read(_ descriptor: Int32, appendingTo buffer: ByteBuffer, count: Int, path: String) throws -> Int {
         while true {
-            let n = Foundation.read(descriptor, buffer.spareRoom(count), count)
+            let n = Glibc.read(descriptor, buffer.spareRoom(count), count)
             if n >= 0 {
                 buffer.didAppend(n)
                 return n

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Whether a migration runs once at its version, or again whenever its content changes.
 public enum MigrationKind: Sendable, Equatable {

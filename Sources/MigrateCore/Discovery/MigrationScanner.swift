@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Finds migration files in the configured locations.
 public struct MigrationScanner: Sendable {

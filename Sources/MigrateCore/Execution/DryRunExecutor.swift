@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PostgresClient
 
 /// Where a dry run's script goes: a file or standard output, opened by the caller.
@@ -6,12 +7,41 @@ public protocol DryRunSink: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer) throws
 }
 
-/// Writes to a file handle (a file the CLI created, or standard output).
-public final class FileDryRunSink: DryRunSink {
-    let handle: FileHandle
-    public init(handle: FileHandle) { self.handle = handle }
+/// Writes to a file (created, or emptied, when the sink is made) or to standard output.
+public final class FileDryRunSink: DryRunSink, Sendable {
+    private let descriptor: Int32
+    private let path: String
+
+    public static let standardOutput = FileDryRunSink(descriptor: STDOUT_FILENO, path: "standard output")
+
+    private init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    /// Creates (or empties) the file at `path`; the error says why it cannot.
+    public convenience init(creating path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileSystemError(path: path, code: errno) }
+        self.init(descriptor: descriptor, path: path)
+    }
+
+    deinit {
+        if descriptor != STDOUT_FILENO { close(descriptor) }
+    }
+
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try handle.write(contentsOf: Data(bytes))
+        guard var next = bytes.baseAddress else { return }
+        var remaining = bytes.count
+        while remaining > 0 {
+            let written = Glibc.write(descriptor, next, remaining)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(path: path, code: errno)
+            }
+            next += written
+            remaining -= written
+        }
     }
 }
 
@@ -39,7 +69,7 @@ final class DryRunExecutor: SQLExecutor {
         // Follow BEGIN/COMMIT as the server would, so the plan ends each transaction just as it does live.
         var rest = Substring(sql)
         while !rest.isEmpty {
-            let end = rest.range(of: ScriptRunner.separator)
+            let end = rest.firstRange(of: ScriptRunner.separator)
             let statement = rest[..<(end?.lowerBound ?? rest.endIndex)]
             if let first = statement.utf8.first, "bceasrp".utf8.contains(first | 0x20),
                StatementClassifier.endsTransaction(String(statement)) {

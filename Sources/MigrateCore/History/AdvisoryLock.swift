@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PostgresClient
 
 /// The session-level advisory lock that keeps two migrate (or Flyway) processes from migrating the same

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One row of the schema history table.
 public struct AppliedMigration: Sendable, Equatable {

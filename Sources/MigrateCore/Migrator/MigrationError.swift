@@ -71,7 +71,7 @@ extension MigrationError: CustomStringConvertible {
         case .failedMigrationInHistory(let what):
             return "Schema history contains a failed migration (\(what)). Remove any half-completed changes, then run 'repair'."
         case .validationFailed(let problems):
-            return "Validate failed: migrations have failed validation\n" + problems.map { "  " + $0.message.replacingOccurrences(of: "\n", with: "\n    ") }.joined(separator: "\n")
+            return "Validate failed: migrations have failed validation\n" + problems.map { "  " + $0.message.replacing("\n", with: "\n    ") }.joined(separator: "\n")
         case .statementFailed(let failure):
             return failure.description
         case .script(let error):
@@ -103,9 +103,9 @@ extension StatementFailure: CustomStringConvertible {
     public var description: String {
         var text = "\(file):\(line):\(column): \(error.message)"
         if let state = error.sqlState { text += " (SQLSTATE \(state.rawValue))" }
-        if let detail = error.detail { text += "\n  DETAIL: \(detail.replacingOccurrences(of: "\n", with: "\n    "))" }
-        if let hint = error.hint { text += "\n  HINT: \(hint.replacingOccurrences(of: "\n", with: "\n    "))" }
-        if let context = error.context, !context.isEmpty { text += "\n  CONTEXT: \(context.replacingOccurrences(of: "\n", with: "\n    "))" }
+        if let detail = error.detail { text += "\n  DETAIL: \(detail.replacing("\n", with: "\n    "))" }
+        if let hint = error.hint { text += "\n  HINT: \(hint.replacing("\n", with: "\n    "))" }
+        if let context = error.context, !context.isEmpty { text += "\n  CONTEXT: \(context.replacing("\n", with: "\n    "))" }
         text += "\n  statement starting at line \(statementLine): \(statementStart)"
         text += rolledBack
             ? "\n  The migration was rolled back; nothing of it was applied."

@@ -53,7 +53,7 @@ extension Migrator {
         guard !picks.isEmpty else { return pending }
         func matches(_ file: MigrationFile, _ pick: String) -> Bool {
             if let version = file.version { return MigrationVersion(pick) == version }
-            return file.description == pick || file.description == pick.replacingOccurrences(of: "_", with: " ")
+            return file.description == pick || file.description == pick.replacing("_", with: " ")
         }
         for pick in picks where !resolved.contains(where: { matches($0, pick) }) {
             throw MigrationError.cherryPickNotFound(pick)

@@ -35,9 +35,9 @@ extension Migrator {
     }
 
     private func unquoteIdentifier(_ text: String) -> String {
-        var value = text.trimmingCharacters(in: .whitespaces)
+        var value = text.trimmingBlanks()
         if value.hasPrefix("\"") && value.hasSuffix("\"") && value.count >= 2 {
-            value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+            value = String(value.dropFirst().dropLast()).replacing("\"\"", with: "\"")
         }
         return value
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PostgresClient
 
 extension Migrator {
@@ -151,7 +152,7 @@ private struct MigrationRun {
     /// The statements that put the session back as it was (see `sessionReset`).
     let reset: [String]
     let runner: ScriptRunner
-    let start = DispatchTime.now()
+    let stopwatch = Stopwatch()
 
     init(migration: PlannedMigration, session: Session, reset: [String]) {
         self.migration = migration
@@ -164,7 +165,7 @@ private struct MigrationRun {
 
     /// Milliseconds since the file started; 0 in a dry run, where nothing ran.
     func elapsed() -> Int {
-        session.isDryRun ? 0 : Int((DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
+        session.isDryRun ? 0 : Int(stopwatch.milliseconds)
     }
 
     func record(success: Bool) throws {

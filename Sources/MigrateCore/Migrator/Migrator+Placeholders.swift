@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 extension Migrator {
     /// Scans the files (before connecting, so file errors need no database), connects, and finishes the
@@ -41,11 +42,16 @@ extension Migrator {
         }
     }
 
-    /// Now as `yyyy-MM-dd HH:mm:ss` in local time, Flyway's format (strftime: no formatter to build per run).
+    /// Now as `yyyy-MM-dd HH:mm:ss` in local time, Flyway's format.
     static func localTimestamp() -> String {
+        formattedNow(utc: false)
+    }
+
+    /// Now as `yyyy-MM-dd HH:mm:ss`, local or UTC (strftime: no date formatter, no ICU).
+    static func formattedNow(utc: Bool) -> String {
         var now = time(nil)
         var parts = tm()
-        localtime_r(&now, &parts)
+        if utc { gmtime_r(&now, &parts) } else { localtime_r(&now, &parts) }
         var buffer = [CChar](repeating: 0, count: 32)
         let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
         return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)

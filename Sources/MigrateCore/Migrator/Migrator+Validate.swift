@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One reason validation failed, with Flyway's wording.
 public struct ValidationProblem: Sendable, Equatable {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PostgresClient
 
 /// The façade the CLI calls: one method per command, each returning a report.

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import PostgresClient
+import Glibc
 
 /// Per-script settings from `V3__x.sql.conf` next to the migration (Flyway's script configuration).
 struct ScriptConfig {
@@ -29,7 +31,7 @@ struct ScriptConfig {
                 default: throw MigrationError.unreadableFile(path: "\(name):\(entry.line)", reason: "\(entry.key): expected true or false, got '\(entry.value)'")
                 }
             }
-            switch entry.key.lowercased().replacingOccurrences(of: "flyway.", with: "") {
+            switch entry.key.lowercased().replacing("flyway.", with: "") {
             case "executeintransaction": config.executeInTransaction = try bool()
             case "placeholderreplacement": config.placeholderReplacement = try bool()
             case "encoding": config.encoding = entry.value
@@ -77,7 +79,7 @@ extension Migrator {
         var placeholders: PlaceholderReplacer?
         if config?.placeholderReplacement ?? configuration.placeholderReplacement {
             var values = placeholderValues
-            values["flyway:filename"] = (file.script as NSString).lastPathComponent
+            values["flyway:filename"] = String(file.script.split(separator: "/").last ?? Substring(file.script))
             placeholders = PlaceholderReplacer(values: values, prefix: configuration.placeholderPrefix, suffix: configuration.placeholderSuffix)
         }
         return ScriptSettings(displayPath: displayPath, config: config, encoding: encoding, placeholders: placeholders)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PostgresClient
 
 /// Runs one migration file through an executor: streams it through `SQLScriptReader`, sends statements in
@@ -252,13 +253,18 @@ struct ScriptRunner {
     private func copyFailure(_ error: PostgresError, statement: SQLStatement) -> Error {
         let statementEndLine = lineAndColumn(in: statement, scalarOffset: .max).0
         var line = statement.line
-        if let context = error.context, let range = context.range(of: #"line (\d+)"#, options: .regularExpression),
-           let dataLine = Int(context[range].dropFirst(5)) {
+        if let context = error.context, let dataLine = Self.copyDataLine(in: context) {
             line = statementEndLine + dataLine
         }
         return MigrationError.statementFailed(StatementFailure(
             file: displayPath, line: line, column: 1, statementLine: statement.line,
             statementStart: Self.firstLine(of: statement.text), error: error, rolledBack: true))
+    }
+
+    /// N in the server's COPY context `COPY t, line N…`.
+    static func copyDataLine(in context: String) -> Int? {
+        guard let found = context.firstRange(of: "line ") else { return nil }
+        return Int(context[found.upperBound...].prefix { $0.isASCII && $0.isNumber })
     }
 
     /// Line and column (unicode scalars, 1-based) of a scalar offset inside a statement. Lines end at `\n`,
@@ -283,7 +289,7 @@ struct ScriptRunner {
 
     static func firstLine(of text: String) -> String {
         let first = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
-        let trimmed = first.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = first.trimmed()
         let short = trimmed.count > 120 ? String(trimmed.prefix(117)) + "..." : trimmed
         return text.contains("\n") && short == trimmed ? short + " …" : short
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PostgresClient
 
 /// An open connection with everything a command needs to know about the target database.
@@ -54,7 +55,7 @@ final class Session {
 
     /// `postgresql://host:port/db`; a socket directory goes into `?host=`, as libpq's URIs write it.
     static func displayURL(host: String, port: String, database: String) -> String {
-        let encodedDatabase = database.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? database
+        let encodedDatabase = PercentEncoding.encoded(database)
         if host.hasPrefix("/") || host.isEmpty {
             return "postgresql:///\(encodedDatabase)?host=\(host)&port=\(port)"
         }
@@ -104,7 +105,7 @@ final class Session {
     }
 
     func arrayLiteral(_ items: [String]) -> String {
-        "{" + items.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        "{" + items.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
     }
 }
 
@@ -162,11 +163,7 @@ extension Migrator {
     }
 
     static func utcTimestamp() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return formatter.string(from: Date())
+        formattedNow(utc: true) + " UTC"
     }
 
     /// Runs `body` while holding the migration lock.

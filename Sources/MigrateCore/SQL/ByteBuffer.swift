@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A growable run of bytes whose base address stays put until the next mutation.
 ///

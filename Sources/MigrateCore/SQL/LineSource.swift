@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Where a script's raw bytes come from, one chunk at a time.
 final class ChunkInput {

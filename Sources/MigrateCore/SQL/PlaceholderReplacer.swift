@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Replaces `${name}` (configurable prefix/suffix) in script text. Names match case-insensitively.
 ///

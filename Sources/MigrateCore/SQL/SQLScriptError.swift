@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A problem in a script file itself (unterminated quote, unknown placeholder, bad encoding…).
 public struct SQLScriptError: Error, Sendable, Equatable, CustomStringConvertible {

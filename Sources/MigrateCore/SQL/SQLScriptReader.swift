@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Streams a script file: decoding, placeholder replacement, splitting. Memory stays flat.
 ///

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One SQL statement from a script, with where it starts in the file.
 public struct SQLStatement: Sendable, Equatable {

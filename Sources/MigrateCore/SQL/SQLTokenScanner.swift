@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Just enough of PostgreSQL's lexer to read the leading words of one complete statement: comments and
 /// whitespace are skipped, strings, dollar quotes and quoted identifiers are single tokens.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What a script yields, in file order.
 public enum ScriptElement: Sendable, Equatable {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Finds where statements end, with psql's lexical rules (`src/fe_utils/psqlscan.l`), one line at a time.
 ///

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Decisions made from a statement's first few tokens: does PostgreSQL refuse it inside a transaction
 /// block, and is it `COPY … FROM STDIN`.
@@ -67,21 +68,60 @@ enum StatementClassifier {
     /// The encoding named by `SET [SESSION | LOCAL] client_encoding {TO | =} x` or `SET NAMES x` (quotes
     /// removed), as pg_dump writes at the top of every dump; nil for `DEFAULT` and for any other statement.
     static func clientEncoding(setBy text: String) -> String? {
-        var utf8 = text.utf8.makeIterator()
-        for expected in "set".utf8 {
-            guard let b = utf8.next(), b | 0x20 == expected else { return nil }
+        guard text.utf8.count >= 3, text.utf8.prefix(3).map({ $0 | 0x20 }) == Array("set".utf8) else { return nil }
+        let bytes = Array(text.utf8)
+        var i = 3
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+        func skipSpaces() -> Bool {
+            let start = i
+            while i < bytes.count, isSpace(bytes[i]) { i += 1 }
+            return i > start
         }
-        let range = NSRange(text.startIndex..., in: text)
-        guard let match = clientEncodingPattern.firstMatch(in: text, range: range),
-              let valueRange = Range(match.range(at: 1), in: text) else { return nil }
-        var value = String(text[valueRange])
-        if value.hasPrefix("'") || value.hasPrefix("\"") { value = String(value.dropFirst().dropLast()) }
-        return value.lowercased() == "default" ? nil : value
+        /// The keyword at `i` in any case (letters only fold), and moves past it.
+        func keyword(_ word: String) -> Bool {
+            let expected = Array(word.utf8)
+            guard i + expected.count <= bytes.count else { return false }
+            for (k, byte) in expected.enumerated() {
+                let actual = bytes[i + k]
+                let folded = actual >= UInt8(ascii: "A") && actual <= UInt8(ascii: "Z") ? actual | 0x20 : actual
+                if folded != byte { return false }
+            }
+            i += expected.count
+            return true
+        }
+        guard skipSpaces() else { return nil }
+        let beforeScope = i
+        if keyword("session") || keyword("local"), !skipSpaces() { i = beforeScope }
+        if keyword("client_encoding") {
+            _ = skipSpaces()
+            if i < bytes.count, bytes[i] == UInt8(ascii: "=") {
+                i += 1
+            } else if !(keyword("to") && i < bytes.count && isSpace(bytes[i])) {
+                return nil
+            }
+        } else if !(keyword("names") && i < bytes.count && isSpace(bytes[i])) {
+            return nil
+        }
+        _ = skipSpaces()
+        guard i < bytes.count else { return nil }
+        let value: ArraySlice<UInt8>
+        if bytes[i] == UInt8(ascii: "'") || bytes[i] == UInt8(ascii: "\"") {
+            let quote = bytes[i]
+            guard let close = bytes[(i + 1)...].firstIndex(of: quote) else { return nil }
+            value = bytes[(i + 1)..<close]
+            i = close + 1
+        } else {
+            let start = i
+            while i < bytes.count, bytes[i] == UInt8(ascii: "_") || (bytes[i] < 0x80 && Character(Unicode.Scalar(bytes[i])).isLetter)
+                    || (bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9")) { i += 1 }
+            guard i > start else { return nil }
+            value = bytes[start..<i]
+        }
+        _ = skipSpaces()
+        guard i == bytes.count else { return nil }
+        let name = String(decoding: value, as: UTF8.self)
+        return name.lowercased() == "default" ? nil : name
     }
-
-    private static let clientEncodingPattern = try! NSRegularExpression(
-        pattern: #"^set\s+(?:(?:session|local)\s+)?(?:client_encoding\s*(?:=|to\s)|names\s)\s*('[^']*'|"[^"]*"|[a-z0-9_]+)\s*$"#,
-        options: [.caseInsensitive])
 
     private static func requiresNoTransaction(_ t: inout TokenWindow, serverVersion: Int) -> Bool {
         switch t.word(0) {

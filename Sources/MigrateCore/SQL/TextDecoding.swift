@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Byte-level helpers for the script reader: UTF-8 validation, scalar counting and the two single-byte
 /// encodings the reader transcodes on the fly.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import MigrateCore
 import PostgresClient
 
@@ -91,7 +92,7 @@ final class JSONReporter: Reporter {
         }
         // Masked as a whole: no secret can reach the output through any field.
         let document = terminal.masker.mask(String(decoding: data, as: UTF8.self))
-        guard let file else { return FileHandle.standardOutput.write(Data((document + "\n").utf8)) }
+        guard let file else { return Terminal.write(document + "\n", to: STDOUT_FILENO) }
         do {
             try Data((document + "\n").utf8).write(to: URL(fileURLWithPath: file))
         } catch {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import MigrateCore
 import PostgresClient
 
@@ -37,11 +38,43 @@ struct Terminal {
     /// Written straight to the file descriptor, line by line, so that in CI logs (a pipe) progress on
     /// stdout and errors on stderr interleave in the order they happened.
     func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((masker.mask(text) + "\n").utf8))
+        Self.write(masker.mask(text) + "\n", to: STDOUT_FILENO)
     }
 
     func err(_ text: String) {
-        FileHandle.standardError.write(Data((masker.mask(text) + "\n").utf8))
+        Self.write(masker.mask(text) + "\n", to: STDERR_FILENO)
+    }
+
+    /// All of `text`, however many calls it takes (a pipe may take less at once).
+    static func write(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            guard var next = bytes.baseAddress else { return }
+            var remaining = bytes.count
+            while remaining > 0 {
+                let written = Glibc.write(descriptor, next, remaining)
+                if written < 0 { if errno == EINTR { continue } else { return } }
+                next += written
+                remaining -= written
+            }
+        }
+    }
+}
+
+/// `value` with `places` decimals (what `String(format: "%.2f")` would give, without Foundation's formatter).
+func decimal(_ value: Double, places: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<places { scale *= 10 }
+    let scaled = Int((abs(value) * scale).rounded())
+    let whole = scaled / Int(scale), fraction = String(scaled % Int(scale))
+    let padded = String(repeating: "0", count: max(0, places - fraction.count)) + fraction
+    return (value < 0 ? "-" : "") + "\(whole)" + (places > 0 ? "." + padded : "")
+}
+
+extension String {
+    /// Padded with spaces to `width` characters (never cut).
+    func padded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }
 
@@ -49,5 +82,5 @@ struct Terminal {
 func debugLine(sql: String, milliseconds: Double) -> String {
     let limit = 2_000
     let text = sql.count > limit ? String(sql.prefix(limit)) + " … (\(sql.utf8.count) bytes)" : sql
-    return "DEBUG: \(String(format: "%.2f", milliseconds)) ms: \(text)"
+    return "DEBUG: \(decimal(milliseconds, places: 2)) ms: \(text)"
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import MigrateCore
 import PostgresClient
 
@@ -142,7 +143,7 @@ final class TextReporter: Reporter {
 }
 
 func formatDuration(_ milliseconds: Int) -> String {
-    milliseconds < 10_000 ? "\(milliseconds) ms" : String(format: "%.1f s", Double(milliseconds) / 1000)
+    milliseconds < 10_000 ? "\(milliseconds) ms" : decimal(Double(milliseconds) / 1000, places: 1) + " s"
 }
 
 /// A plain box-drawn table, as Flyway prints `info`.
@@ -151,13 +152,13 @@ enum TextTable {
         var widths = header.map(\.count)
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
         func line(_ cells: [String]) -> String {
-            "| " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ") + " |"
+            "| " + cells.enumerated().map { $1.padded(to: widths[$0]) }.joined(separator: " | ") + " |"
         }
         let rule = "+" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "+"
         var lines = [rule, line(header), rule]
         if rows.isEmpty {
             let inner = widths.reduce(0, +) + 3 * (widths.count - 1)
-            lines.append("| " + "No migrations found".padding(toLength: inner, withPad: " ", startingAt: 0) + " |")
+            lines.append("| " + "No migrations found".padded(to: inner) + " |")
         } else {
             lines += rows.map(line)
         }
