@@ -109,4 +109,17 @@ final class SQLStatementClassificationTests: XCTestCase {
             """)
         XCTAssertEqual(statements.map { $0.requiresNoTransaction(serverVersion: 170000) }, [false, true])
     }
+
+    func testClientEncodingNamedBySet() {
+        let named: [(String, String?)] = [
+            ("SET client_encoding = 'LATIN1'", "LATIN1"), ("set CLIENT_ENCODING to \"UTF8\"", "UTF8"),
+            ("SET SESSION client_encoding TO win1252", "win1252"), ("SET LOCAL client_encoding = 'utf8'  ", "utf8"),
+            ("SET NAMES 'LATIN1'", "LATIN1"), ("set\tnames\nlatin1", "latin1"), ("SET client_encoding = DEFAULT", nil),
+            ("SET client_encoding = 'LATIN1'; SELECT 1", nil), ("SET search_path = x", nil), ("SELECT 'SET NAMES x'", nil),
+            ("SETclient_encoding = x", nil), ("SET sessionclient_encoding = x", nil),
+        ]
+        for (text, expected) in named {
+            XCTAssertEqual(StatementClassifier.clientEncoding(setBy: text), expected, text)
+        }
+    }
 }
