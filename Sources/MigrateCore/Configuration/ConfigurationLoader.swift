@@ -336,16 +336,13 @@ extension ConfigurationLoader {
 
     /// Every key name, folded, plus each family's folded prefix ending in `.` (`placeholders.`), so the
     /// command line can tell `--baseline-version 2` (a setting followed by its value) from anything else.
-    public static var knownKeyNames: Set<String> {
+    public static let knownKeyNames: Set<String> =
         Set((ConfigurationKey.all + ConfigurationKey.families).map { foldedKey($0.name) })
-    }
 
     /// The true/false settings, folded the same way: on the command line they may stand alone
     /// (`--out-of-order` means `outOfOrder=true`).
-    public static var flagKeyNames: Set<String> {
-        Set(ConfigurationKey.all.compactMap { key -> String? in
-            if case .flag = key.kind { return foldedKey(key.name) }
-            return nil
-        })
-    }
+    public static let flagKeyNames: Set<String> = Set(ConfigurationKey.all.compactMap { key -> String? in
+        if case .flag = key.kind { return foldedKey(key.name) }
+        return nil
+    })
 }
