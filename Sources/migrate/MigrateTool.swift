@@ -10,10 +10,10 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
 
     var abstract: String {
         switch self {
-        case .migrate: return "apply pending migrations, each in its own transaction with its history row"
+        case .migrate: return "apply pending migrations, each file with its history row"
         case .info: return "list every migration with its state"
-        case .validate: return "check applied migrations against the files; exit 1 on any drift"
-        case .clean: return "drop every object in the configured schemas (refused unless cleanDisabled=false)"
+        case .validate: return "check applied migrations against the files (exit 1 on drift)"
+        case .clean: return "drop every object in the schemas (needs cleanDisabled=false)"
         case .baseline: return "mark an existing database as being at baselineVersion"
         case .repair: return "remove failed rows and realign the history with the files"
         }
