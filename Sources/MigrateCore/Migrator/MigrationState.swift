@@ -19,20 +19,22 @@ public enum MigrationState: String, Sendable, Encodable {
     public var isFailed: Bool { self == .failed || self == .failedMissing || self == .failedFuture }
 }
 
-/// One line of `info`: a file, a history row, or both.
+/// One line of `info`: a file, a history row, or both. What it shows comes from the row when there is one,
+/// else from the file; nothing is copied twice.
 public struct MigrationInfo: Sendable {
-    public var version: String?
-    public var description: String
-    public var type: String
-    public var script: String
-    public var installedOn: String?
-    public var installedBy: String?
-    public var executionTime: Int?
     public var state: MigrationState
-    public var installedRank: Int?
     public var file: MigrationFile?
     public var applied: AppliedMigration?
-    public var isRepeatable: Bool { version == nil }
+
+    public var version: String? { applied.map(\.versionText) ?? file?.version?.text }
+    public var description: String { applied?.description ?? file?.description ?? "" }
+    public var type: String { applied?.type ?? "SQL" }
+    public var script: String { applied?.script ?? file?.script ?? "" }
+    public var installedOn: String? { applied?.installedOn }
+    public var installedBy: String? { applied?.installedBy }
+    public var executionTime: Int? { applied?.executionTime }
+    public var installedRank: Int? { applied?.installedRank }
+    public var isRepeatable: Bool { applied.map { $0.versionText == nil } ?? file?.isRepeatable ?? true }
 }
 
 /// The resolved files and the history rows, matched up. Pure: no database, no disk.
@@ -50,37 +52,53 @@ public struct MigrationStatus: Sendable {
     }
 
     public init(resolved: [MigrationFile], applied rows: [AppliedMigration], target: MigrationTarget = .latest, outOfOrder: Bool = false) {
-        let rows = rows.filter { !$0.isSchemaMarker }
-        // DELETE rows (written by repair) cancel the applied row of the same version / description.
+        // One pass over the rows for every fact the states depend on (this runs on every command, for every
+        // row: no filtered copies of the rows).
         var deletedVersions = Set<MigrationVersion>()
         var deletedRepeatables = Set<String>()
         for row in rows where row.isDeleted {
             if let version = row.version { deletedVersions.insert(version) } else { deletedRepeatables.insert(row.description) }
         }
-        let live = rows.filter { !$0.isDeleted }
-        let baseline = live.filter(\.isBaseline).compactMap(\.version).max()
+        var baseline: MigrationVersion?
+        var current: MigrationVersion?
+        var failedVersions = Set<MigrationVersion>()
+        var latestRepeatableRank: [String: Int] = [:]
+        for row in rows where !row.isSchemaMarker && !row.isDeleted {
+            if let version = row.version {
+                if row.isBaseline, baseline.map({ version > $0 }) ?? true { baseline = version }
+                if row.success, row.isBaseline || !deletedVersions.contains(version), current.map({ version > $0 }) ?? true { current = version }
+                if !row.success { failedVersions.insert(version) }
+            } else if row.isRepeatable {
+                latestRepeatableRank[row.description] = max(latestRepeatableRank[row.description] ?? row.installedRank, row.installedRank)
+            }
+        }
         baselineVersion = baseline
-        let successfulVersions = live.filter { $0.success && $0.version != nil && !(deletedVersions.contains($0.version!) && !$0.isBaseline) }.compactMap(\.version)
-        let current = successfulVersions.max()
         currentVersion = current
-        let resolvedByVersion = Dictionary(resolved.compactMap { file in file.version.map { ($0, file) } }, uniquingKeysWith: { a, _ in a })
-        let maxResolved = resolved.compactMap(\.version).max()
+        var resolvedByVersion: [MigrationVersion: Int] = [:]
+        resolvedByVersion.reserveCapacity(resolved.count)
+        var resolvedRepeatables: [String: Int] = [:]
+        var maxResolved: MigrationVersion?
+        for (index, file) in resolved.enumerated() {
+            if let version = file.version {
+                if resolvedByVersion[version] == nil { resolvedByVersion[version] = index }
+                if maxResolved.map({ version > $0 }) ?? true { maxResolved = version }
+            } else if resolvedRepeatables[file.description] == nil {
+                resolvedRepeatables[file.description] = index
+            }
+        }
 
         var entries: [MigrationInfo] = []
+        entries.reserveCapacity(rows.count + resolved.count)
         var appliedVersions = Set<MigrationVersion>()
         var highestSoFar: MigrationVersion? = nil
         // Applied rows, in rank order.
-        let latestRepeatableRank = Dictionary(live.filter(\.isRepeatable).map { ($0.description, $0.installedRank) }, uniquingKeysWith: max)
-        let resolvedRepeatables = Dictionary(resolved.filter(\.isRepeatable).map { ($0.description, $0) }, uniquingKeysWith: { a, _ in a })
-        for row in rows {
-            var info = MigrationInfo(version: row.versionText, description: row.description, type: row.type, script: row.script,
-                                     installedOn: row.installedOn, installedBy: row.installedBy, executionTime: row.executionTime,
-                                     state: .success, installedRank: row.installedRank, file: nil, applied: row)
+        for row in rows where !row.isSchemaMarker {
+            var info = MigrationInfo(state: .success, file: nil, applied: row)
             if row.isDeleted {
                 info.state = .deleted
             } else if let version = row.version {
                 appliedVersions.insert(version)
-                let file = resolvedByVersion[version]
+                let file = resolvedByVersion[version].map { resolved[$0] }
                 info.file = file
                 if row.isBaseline {
                     info.state = .baseline
@@ -98,7 +116,7 @@ public struct MigrationStatus: Sendable {
                 }
                 if row.success, highestSoFar.map({ version > $0 }) ?? true { highestSoFar = version }
             } else {
-                let file = resolvedRepeatables[row.description]
+                let file = resolvedRepeatables[row.description].map { resolved[$0] }
                 info.file = file
                 if deletedRepeatables.contains(row.description) { info.state = .deleted }
                 else if !row.success { info.state = file == nil ? .failedMissing : .failed }
@@ -117,9 +135,6 @@ public struct MigrationStatus: Sendable {
             case .version(let version): return version
             }
         }()
-        // Sets, not scans: this runs for every file, and projects have thousands.
-        let failedVersions = Set(live.filter { !$0.success }.compactMap(\.version))
-        let appliedRepeatables = Set(live.filter(\.isRepeatable).map(\.description))
         for file in resolved {
             if let version = file.version {
                 if appliedVersions.contains(version) && !deletedVersions.contains(version) { continue }
@@ -128,13 +143,11 @@ public struct MigrationStatus: Sendable {
                 if let baseline, version <= baseline { state = .belowBaseline }
                 else if let targetVersion, version > targetVersion { state = .aboveTarget }
                 else if let current, version < current { state = outOfOrder ? .pending : .ignored }
-                entries.append(MigrationInfo(version: version.text, description: file.description, type: "SQL", script: file.script,
-                                             state: state, file: file))
+                entries.append(MigrationInfo(state: state, file: file))
             } else {
                 // Applied ones are listed above (Success, Outdated or Failed).
-                if appliedRepeatables.contains(file.description) && !deletedRepeatables.contains(file.description) { continue }
-                entries.append(MigrationInfo(version: nil, description: file.description, type: "SQL", script: file.script,
-                                             state: .pending, file: file))
+                if latestRepeatableRank[file.description] != nil && !deletedRepeatables.contains(file.description) { continue }
+                entries.append(MigrationInfo(state: .pending, file: file))
             }
         }
         self.entries = entries
