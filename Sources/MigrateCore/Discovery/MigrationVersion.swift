@@ -20,6 +20,7 @@ public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConv
     /// every file and every history row on every command.
     init?(bytes: UnsafeBufferPointer<UInt8>) {
         var numbers: [UInt64] = []
+        numbers.reserveCapacity(4)
         var current: UInt64 = 0
         var digits = 0
         var small = true
@@ -45,7 +46,12 @@ public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConv
         if afterSeparator { return nil }
         numbers.append(current)
         while numbers.last == 0 { numbers.removeLast() }
-        text = String(decoding: bytes.lazy.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: ".") : $0 }, as: UTF8.self)
+        text = bytes.contains(UInt8(ascii: "_"))
+            ? String(unsafeUninitializedCapacity: bytes.count) { buffer in
+                for (index, byte) in bytes.enumerated() { buffer[index] = byte == UInt8(ascii: "_") ? UInt8(ascii: ".") : byte }
+                return bytes.count
+            }
+            : String(decoding: bytes, as: UTF8.self)
         self.numbers = small ? numbers : nil
     }
 
