@@ -67,10 +67,10 @@ enum FileSystem {
         var info = stat()
         guard fstat(descriptor, &info) == 0, Int(info.st_size) <= limit else { return nil }
         buffer.removeAll()
-        while try read(descriptor, appendingTo: buffer, count: max(Int(info.st_size) + 1, 4096), path: path) > 0 {
-            if buffer.count > limit { return nil }
-        }
-        return buffer.bytes
+        let size = Int(info.st_size)
+        // Until fstat's size is in (one read, usually): no extra read to see the end of the file.
+        while buffer.count < size, try read(descriptor, appendingTo: buffer, count: size - buffer.count, path: path) > 0 {}
+        return buffer.count == size ? buffer.bytes : nil
     }
 
     /// Reads up to `count` bytes from `descriptor` into `buffer`'s spare room; 0 at the end of the file.
