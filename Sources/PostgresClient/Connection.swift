@@ -189,6 +189,21 @@ public final class Connection {
         return outcome.results.last ?? QueryResult()
     }
 
+    /// Like `query`, handing each row to `body` as it is read instead of copying the result into Swift
+    /// arrays: for reading many rows (the history) into values of the caller's own.
+    public func forEachRow(_ sql: String, _ parameters: [String?] = [], _ body: (ResultRow) throws -> Void) throws {
+        try traced(sql) {
+            let connection = try openConnection()
+            let sent = withCStrings(parameters) { values in
+                PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
+            guard sent == 1 else { throw PostgresError(connection: connection) }
+            // Called only while the results are read, never kept.
+            let error = withoutActuallyEscaping(body) { body in readResults(connection, stopAtCopyIn: false, visit: body).error }
+            if let error { throw error }
+        }
+    }
+
     /// Starts `COPY … FROM STDIN`; then call sendCopyData… and endCopy.
     ///
     /// Throws the server's error if the statement fails, or an error if it is anything but a single
@@ -295,19 +310,29 @@ public final class Connection {
     /// the connection is ready for the next command. With `stopAtCopyIn`, a COPY_IN that is the very
     /// first result is left open for the caller (COPY mode); any other COPY_IN is aborted. Without
     /// `keepResults`, successful results are only counted.
-    private func readResults(_ connection: OpaquePointer, stopAtCopyIn: Bool, keepResults: Bool = true)
+    private func readResults(_ connection: OpaquePointer, stopAtCopyIn: Bool, keepResults: Bool = true,
+                             visit: ((ResultRow) throws -> Void)? = nil)
         -> (results: [QueryResult], error: PostgresError?, inCopyIn: Bool)
     {
         var results: [QueryResult] = []
         var completed = 0
         var firstError: PostgresError?
+        var visitError: (any Error)?
         while let result = PQgetResult(connection) {
             defer { PQclear(result) }
             switch PQresultStatus(result) {
             case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
                 if firstError == nil {
                     completed += 1
-                    if keepResults { results.append(QueryResult(result: result)) }
+                    if let visit {
+                        do {
+                            for row in 0..<PQntuples(result) where visitError == nil { try visit(ResultRow(result: result, index: row)) }
+                        } catch {
+                            visitError = error
+                        }
+                    } else if keepResults {
+                        results.append(QueryResult(result: result))
+                    }
                 }
             case PGRES_EMPTY_QUERY:
                 break
@@ -342,6 +367,9 @@ public final class Connection {
                 let name = PQresStatus(status).map { String(cString: $0) } ?? "\(status.rawValue)"
                 firstError = firstError ?? PostgresError(message: "unexpected libpq result status \(name)")
             }
+        }
+        if firstError == nil, let visitError {
+            firstError = visitError as? PostgresError ?? PostgresError(message: "\(visitError)")
         }
         return (results, firstError, false)
     }

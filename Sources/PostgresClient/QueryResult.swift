@@ -88,3 +88,43 @@ extension QueryResult {
         self.init(columns: columns, rows: rows, commandTag: tag)
     }
 }
+
+/// One row of a result as it is read (`Connection.forEachRow`): valid only inside the body it was handed to.
+public struct ResultRow {
+    fileprivate let result: OpaquePointer
+    fileprivate let index: Int32
+
+    init(result: OpaquePointer, index: Int32) {
+        self.result = result
+        self.index = index
+    }
+
+    public func isNull(_ column: Int) -> Bool {
+        PQgetisnull(result, index, Int32(column)) != 0
+    }
+
+    /// The value as text; nil for NULL.
+    public func string(_ column: Int) -> String? {
+        withBytes(column) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The value as an integer; nil for NULL or anything else.
+    public func integer(_ column: Int) -> Int? {
+        withBytes(column) { bytes -> Int? in
+            var value = 0, negative = false
+            for (offset, byte) in bytes.enumerated() {
+                if offset == 0 && byte == UInt8(ascii: "-") { negative = true; continue }
+                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+                value = value &* 10 &+ Int(byte &- UInt8(ascii: "0"))
+            }
+            return negative ? -value : value
+        } ?? nil
+    }
+
+    /// The value's bytes (valid during `body`); nil for NULL.
+    public func withBytes<T>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T? {
+        guard !isNull(column), let value = PQgetvalue(result, index, Int32(column)) else { return nil }
+        let length = Int(PQgetlength(result, index, Int32(column)))
+        return value.withMemoryRebound(to: UInt8.self, capacity: length) { body(UnsafeBufferPointer(start: $0, count: length)) }
+    }
+}

@@ -55,6 +55,22 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(latin1.parameterStatus("client_encoding"), "LATIN1")
     }
 
+    func testForEachRowReadsValuesWithoutCopyingTheResult() throws {
+        let (connection, _) = try connectToFreshDatabase()
+        var seen: [[String?]] = []
+        try connection.forEachRow("SELECT n, CASE WHEN n = 2 THEN NULL ELSE 'é' || n END, -n * 1000 FROM generate_series(1, 3) n WHERE n >= $1", ["1"]) { row in
+            seen.append([row.integer(0).map(String.init), row.string(1), row.integer(2).map(String.init), String(row.isNull(1))])
+        }
+        XCTAssertEqual(seen, [["1", "é1", "-1000", "false"], ["2", nil, "-2000", "true"], ["3", "é3", "-3000", "false"]])
+        // An error in the body stops the visit and is thrown; the connection stays usable.
+        struct Stop: Error {}
+        XCTAssertThrowsError(try connection.forEachRow("SELECT generate_series(1, 5)") { _ in throw Stop() })
+        XCTAssertThrowsError(try connection.forEachRow("SELECT * FROM missing_table") { _ in }) { error in
+            XCTAssertEqual((error as? PostgresError)?.sqlState, .undefinedTable)
+        }
+        XCTAssertEqual(try connection.query("SELECT 42").scalar, "42")
+    }
+
     func testQueryParametersWithNullAndUnicode() throws {
         let (connection, _) = try connectToFreshDatabase()
         let text = "héllo wörld 🎉 日本語 'quoted' \"double\" \\back"

@@ -49,25 +49,27 @@ public struct SchemaHistoryTable {
 
     /// All rows, oldest first.
     public func allRows() throws -> [AppliedMigration] {
-        let result = try connection.query("""
+        var rows: [AppliedMigration] = []
+        // Row by row from the result: a project's history has thousands of rows, read on every command.
+        try connection.forEachRow("""
             SELECT installed_rank, version, description, type, script, checksum, installed_by,
                    to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS'), execution_time, success
             FROM \(quotedName) ORDER BY installed_rank
-            """)
-        return result.rows.map { row in
-            AppliedMigration(
-                installedRank: Int(row[0] ?? "") ?? 0,
-                version: row[1].flatMap(MigrationVersion.init),
-                versionText: row[1],
-                description: row[2] ?? "",
-                type: row[3] ?? "",
-                script: row[4] ?? "",
-                checksum: row[5].flatMap { Int32($0) },
-                installedBy: row[6] ?? "",
-                installedOn: row[7] ?? "",
-                executionTime: Int(row[8] ?? "") ?? 0,
-                success: row[9] == "t")
+            """) { row in
+            rows.append(AppliedMigration(
+                installedRank: row.integer(0) ?? 0,
+                version: row.withBytes(1) { MigrationVersion(bytes: $0) } ?? nil,
+                versionText: row.string(1),
+                description: row.string(2) ?? "",
+                type: row.string(3) ?? "",
+                script: row.string(4) ?? "",
+                checksum: row.integer(5).flatMap { Int32(exactly: $0) },
+                installedBy: row.string(6) ?? "",
+                installedOn: row.string(7) ?? "",
+                executionTime: row.integer(8) ?? 0,
+                success: row.withBytes(9) { $0.first == UInt8(ascii: "t") } ?? false))
         }
+        return rows
     }
 
     /// The statement that appends a row with the next installed_rank (0 for a SCHEMA marker that is the
