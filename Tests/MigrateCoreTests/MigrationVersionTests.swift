@@ -65,4 +65,16 @@ final class MigrationNamingTests: XCTestCase {
         XCTAssertEqual(custom.parse("M5-five.pgsql"), .versioned(MigrationVersion("5")!, description: "five"))
         XCTAssertEqual(custom.parse("RR-views.sql"), .repeatable(description: "views"))
     }
+
+    /// Execution order: the fast path (four plain numbers) and the general one (longer versions) agree.
+    func testExecutionOrderWithCompactAndLongVersions() {
+        func file(_ version: String?, _ description: String) -> MigrationFile {
+            MigrationFile(kind: version.map { .versioned(MigrationVersion($0)!) } ?? .repeatable, description: description,
+                          script: description, filepath: "/x/" + description, checksum: 0)
+        }
+        let compact = [file("10", "j"), file("1.1", "b"), file(nil, "z"), file("2", "c"), file("1", "a"), file(nil, "m"), file("1.10", "d")]
+        XCTAssertEqual(MigrationScanner.inExecutionOrder(compact).map(\.description), ["a", "b", "d", "c", "j", "m", "z"])
+        let long = compact + [file("1.1.1.1.1", "e"), file("99999999999999999999", "k")]
+        XCTAssertEqual(MigrationScanner.inExecutionOrder(long).map(\.description), ["a", "b", "e", "d", "c", "j", "k", "m", "z"])
+    }
 }

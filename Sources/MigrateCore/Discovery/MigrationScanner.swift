@@ -60,6 +60,23 @@ public struct MigrationScanner: Sendable {
     /// `files` in execution order, sorted through their keys: comparing whole files copies them, which cost
     /// more than the rest of a no-op run's discovery.
     static func inExecutionOrder(_ files: [MigrationFile]) -> [MigrationFile] {
+        // The common case: every version fits four plain numbers.
+        var versioned: [(key: (UInt64, UInt64, UInt64, UInt64), index: Int)] = []
+        var repeatables: [(description: String, index: Int)] = []
+        var compact = true
+        versioned.reserveCapacity(files.count)
+        for index in files.indices where compact {
+            if let version = files[index].version {
+                if let key = version.compactKey { versioned.append((key, index)) } else { compact = false }
+            } else {
+                repeatables.append((files[index].description, index))
+            }
+        }
+        if compact {
+            versioned.sort { $0.key < $1.key }
+            repeatables.sort { $0.description < $1.description }
+            return versioned.map { files[$0.index] } + repeatables.map { files[$0.index] }
+        }
         let versions = files.map(\.version)
         let descriptions = files.map(\.description)
         let order = versions.withUnsafeBufferPointer { versions in

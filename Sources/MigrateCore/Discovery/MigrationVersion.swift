@@ -57,6 +57,14 @@ public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConv
 
     public var description: String { text }
 
+    /// The version as four numbers (missing parts are 0), for versions of at most four parts of at most 18
+    /// digits: sorting these costs no reference counting. nil for any other version.
+    var compactKey: (UInt64, UInt64, UInt64, UInt64)? {
+        guard let numbers, numbers.count <= 4 else { return nil }
+        func part(_ index: Int) -> UInt64 { index < numbers.count ? numbers[index] : 0 }
+        return (part(0), part(1), part(2), part(3))
+    }
+
     /// Digits of each part without leading zeros ("" for 0), trailing zero parts removed: the slow path,
     /// for versions with a part longer than 18 digits.
     private var digitParts: [Substring] {
