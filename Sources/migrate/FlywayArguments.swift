@@ -10,8 +10,9 @@ enum FlywayArguments {
     /// Settings that may appear as a bare flag (`--out-of-order` means `outOfOrder=true`).
     static let booleanKeys = ConfigurationLoader.flagKeyNames
 
-    static func normalize(_ arguments: [String], knownKeys: Set<String>) -> [String] {
-        let (settings, rest) = separate(arguments, knownKeys: knownKeys)
+    /// `knownKeys` is only needed for `--key value` spellings: built when one is met, not on every run.
+    static func normalize(_ arguments: [String], knownKeys: @autoclosure () -> Set<String>) -> [String] {
+        let (settings, rest) = separate(arguments, knownKeys: knownKeys())
         // swift-argument-parser only knows the settings option on subcommands: put them after the command.
         guard let command = rest.firstIndex(where: { MigrateTool.commandNames.contains($0) }) else { return rest }
         return Array(rest[...command]) + settings + Array(rest[(command + 1)...])
@@ -19,7 +20,13 @@ enum FlywayArguments {
 
     /// Splits the arguments into `--setting key=value` pairs and everything else. `knownKeys` are folded
     /// key names; one ending in `.` is a family prefix (`placeholders.`).
-    static func separate(_ arguments: [String], knownKeys: Set<String>) -> (settings: [String], rest: [String]) {
+    static func separate(_ arguments: [String], knownKeys: @autoclosure () -> Set<String>) -> (settings: [String], rest: [String]) {
+        var known: Set<String>?
+        func isKnown(_ folded: String) -> Bool {
+            let keys = known ?? knownKeys()
+            known = keys
+            return keys.contains(folded) || keys.contains { $0.hasSuffix(".") && folded.hasPrefix($0) }
+        }
         var result: [String] = []
         var settings: [String] = []
         var index = 0
@@ -41,12 +48,11 @@ enum FlywayArguments {
             }
             let key = String(body)
             let folded = ConfigurationLoader.foldedKey(key)
-            let isKnown = knownKeys.contains(folded) || knownKeys.contains { $0.hasSuffix(".") && folded.hasPrefix($0) }
             if toolOptions.contains(folded) || (key.count == 1) {
                 result.append(argument)
             } else if booleanKeys.contains(folded) && (index >= arguments.count || arguments[index].hasPrefix("-") || !["true", "false"].contains(arguments[index].lowercased())) {
                 settings.append(contentsOf: ["--setting", "\(key)=true"])
-            } else if isKnown, index < arguments.count {
+            } else if isKnown(folded), index < arguments.count {
                 settings.append(contentsOf: ["--setting", "\(key)=\(arguments[index])"])
                 index += 1
             } else {
