@@ -81,16 +81,10 @@ public final class Connection {
     }
 
     /// The server's host as libpq connected to it (a socket directory starts with `/`); "" once closed.
-    public var host: String {
-        guard let connection, let host = PQhost(connection) else { return "" }
-        return String(cString: host)
-    }
+    public var host: String { text(PQhost) }
 
     /// The server's port as libpq connected to it; "" once closed.
-    public var port: String {
-        guard let connection, let port = PQport(connection) else { return "" }
-        return String(cString: port)
-    }
+    public var port: String { text(PQport) }
 
     /// Server version as an integer (150004 for 15.4); 0 once closed.
     public var serverVersion: Int {
@@ -122,15 +116,15 @@ public final class Connection {
     }
 
     /// The database connected to (`PQdb`); "" once closed.
-    public var databaseName: String {
-        guard let connection, let name = PQdb(connection) else { return "" }
-        return String(cString: name)
-    }
+    public var databaseName: String { text(PQdb) }
 
     /// The user connected as (`PQuser`); "" once closed.
-    public var userName: String {
-        guard let connection, let name = PQuser(connection) else { return "" }
-        return String(cString: name)
+    public var userName: String { text(PQuser) }
+
+    /// A string libpq keeps for the open connection (host, port, database, user); "" once closed.
+    private func text(_ field: (OpaquePointer?) -> UnsafeMutablePointer<CChar>?) -> String {
+        guard let connection, let value = field(connection) else { return "" }
+        return String(cString: value)
     }
 
     /// A parameter the server reports (`server_version`, `TimeZone`, `standard_conforming_strings`…).
@@ -146,58 +140,36 @@ public final class Connection {
     /// send) and makes this throw; the data of a `COPY … TO STDOUT` is read and dropped.
     /// An empty string (or only comments) returns no results.
     @discardableResult public func execute(_ sql: String) throws -> [QueryResult] {
-        try traced(sql) { try executeUntraced(sql) }
-    }
-
-    private func executeUntraced(_ sql: String) throws -> [QueryResult] {
-        let connection = try openConnection()
-        guard PQsendQuery(connection, sql) == 1 else { throw PostgresError(connection: connection) }
-        let outcome = readResults(connection, stopAtCopyIn: false)
-        if let error = outcome.error { throw error }
-        return outcome.results
+        try traced(sql) {
+            let outcome = readResults(try send(sql), stopAtCopyIn: false)
+            if let error = outcome.error { throw error }
+            return outcome.results
+        }
     }
 
     /// Like `execute`, for statements whose results nobody reads (a migration script's): no rows or tags are
     /// copied out of libpq, so a batch of thousands of INSERTs, or a SELECT returning millions of rows,
     /// costs no Swift allocations per statement or row.
     public func run(_ sql: String) throws {
-        try traced(sql) { try runUntraced(sql) }
-    }
-
-    private func runUntraced(_ sql: String) throws {
-        let connection = try openConnection()
-        guard PQsendQuery(connection, sql) == 1 else { throw PostgresError(connection: connection) }
-        if let error = readResults(connection, stopAtCopyIn: false, keepResults: false).error { throw error }
+        try traced(sql) {
+            if let error = readResults(try send(sql), stopAtCopyIn: false, keepResults: false).error { throw error }
+        }
     }
 
     /// Extended protocol with text parameters ($1, $2…); nil is NULL. One statement.
     @discardableResult public func query(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
-        try traced(sql) { try queryUntraced(sql, parameters) }
-    }
-
-    private func queryUntraced(_ sql: String, _ parameters: [String?]) throws -> QueryResult {
-        let connection = try openConnection()
-        guard parameters.count <= Int(Int32.max) else {
-            throw PostgresError(message: "too many query parameters (\(parameters.count))")
+        try traced(sql) {
+            let outcome = readResults(try send(sql, parameters: parameters), stopAtCopyIn: false)
+            if let error = outcome.error { throw error }
+            return outcome.results.last ?? QueryResult()
         }
-        let sent = withCStrings(parameters) { values in
-            PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
-        }
-        guard sent == 1 else { throw PostgresError(connection: connection) }
-        let outcome = readResults(connection, stopAtCopyIn: false)
-        if let error = outcome.error { throw error }
-        return outcome.results.last ?? QueryResult()
     }
 
     /// Like `query`, handing each row to `body` as it is read instead of copying the result into Swift
     /// arrays: for reading many rows (the history) into values of the caller's own.
     public func forEachRow(_ sql: String, _ parameters: [String?] = [], _ body: (ResultRow) throws -> Void) throws {
         try traced(sql) {
-            let connection = try openConnection()
-            let sent = withCStrings(parameters) { values in
-                PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
-            }
-            guard sent == 1 else { throw PostgresError(connection: connection) }
+            let connection = try send(sql, parameters: parameters)
             // Called only while the results are read, never kept.
             let error = withoutActuallyEscaping(body) { body in readResults(connection, stopAtCopyIn: false, visit: body).error }
             if let error { throw error }
@@ -209,18 +181,32 @@ public final class Connection {
     /// Throws the server's error if the statement fails, or an error if it is anything but a single
     /// `COPY … FROM STDIN` (the connection is left idle in both cases).
     public func beginCopy(_ sql: String) throws {
-        try traced(sql) { try beginCopyUntraced(sql) }
+        try traced(sql) {
+            let outcome = readResults(try send(sql), stopAtCopyIn: true)
+            if outcome.inCopyIn { return }
+            if let error = outcome.error { throw error }
+            let what = outcome.results.map { $0.commandTag.isEmpty ? "(empty query)" : "\"\($0.commandTag)\"" }
+            throw PostgresError(message: "beginCopy needs a COPY … FROM STDIN statement, but the server answered "
+                + (what.isEmpty ? "with no result" : what.joined(separator: ", ")))
+        }
     }
 
-    private func beginCopyUntraced(_ sql: String) throws {
+    /// Sends `sql` (simple protocol; extended with text parameters when `parameters` is given) and returns
+    /// the connection whose results are to be read.
+    private func send(_ sql: String, parameters: [String?]? = nil) throws -> OpaquePointer {
         let connection = try openConnection()
-        guard PQsendQuery(connection, sql) == 1 else { throw PostgresError(connection: connection) }
-        let outcome = readResults(connection, stopAtCopyIn: true)
-        if outcome.inCopyIn { return }
-        if let error = outcome.error { throw error }
-        let what = outcome.results.map { $0.commandTag.isEmpty ? "(empty query)" : "\"\($0.commandTag)\"" }
-        throw PostgresError(message: "beginCopy needs a COPY … FROM STDIN statement, but the server answered "
-            + (what.isEmpty ? "with no result" : what.joined(separator: ", ")))
+        guard let parameters else {
+            guard PQsendQuery(connection, sql) == 1 else { throw PostgresError(connection: connection) }
+            return connection
+        }
+        guard parameters.count <= Int(Int32.max) else {
+            throw PostgresError(message: "too many query parameters (\(parameters.count))")
+        }
+        let sent = withCStrings(parameters) { values in
+            PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        guard sent == 1 else { throw PostgresError(connection: connection) }
+        return connection
     }
 
     /// True between a successful `beginCopy` and the end of the COPY (libpq reports the connection busy).
