@@ -37,23 +37,8 @@ final class JSONReporter: Reporter {
             let text = terminal.masker.mask(diagnostic.message)
             started ? warnings.append(text) : invocationWarnings.append(text)
         }
-        guard file == nil else { return }
-        switch event {
-        case .connected(let target):
-            terminal.err("Database: \(target.url) (PostgreSQL \(target.serverVersion))")
-        case .warning(let diagnostic):
-            terminal.err("WARNING: \(diagnostic.message)")
-        case .serverNotice(let notice, let script):
-            terminal.err("\(notice.severity)\(script.map { " (\($0))" } ?? ""): \(notice.message)")
-        case .waitingForLock(let pid):
-            terminal.err("WARNING: another migration is running\(pid.map { " (server process \($0))" } ?? ""); waiting for it to finish…")
-        case .connectionRetry(let attempt, let total, let seconds, let message):
-            terminal.err("WARNING: connection failed (\(message)); retry \(attempt) of \(total) in \(seconds) s")
-        case .statementSent(let sql, let milliseconds):
-            terminal.err(debugLine(sql: sql, milliseconds: milliseconds))
-        case .createdSchema, .createdHistoryTable, .applying, .applied:
-            break // in the result
-        }
+        // Logs go to stderr; progress is in the result.
+        if file == nil, let text = logLine(for: event) { terminal.err(text) }
     }
 
     func result(_ result: any CommandResult) {

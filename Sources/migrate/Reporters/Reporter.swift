@@ -78,6 +78,32 @@ extension String {
     }
 }
 
+/// The log line for an event that is not progress (warnings, notices, lock waits, retries, `-X`, the
+/// target), worded the same whatever the output type; nil for progress, which each reporter shows its way.
+func logLine(for event: MigrationEvent) -> String? {
+    switch event {
+    case .connected(let target):
+        return "Database: \(target.url) (PostgreSQL \(target.serverVersion))"
+    case .warning(let diagnostic):
+        return "WARNING: \(diagnostic.message)"
+    case .serverNotice(let notice, let script):
+        var text = "\(notice.severity)"
+        if let script { text += " (\(script))" }
+        text += ": \(notice.message)"
+        if let detail = notice.detail { text += "\n  DETAIL: \(detail)" }
+        if let hint = notice.hint { text += "\n  HINT: \(hint)" }
+        return text
+    case .waitingForLock(let pid):
+        return "WARNING: another migration is running\(pid.map { " (server process \($0))" } ?? ""); waiting for it to finish…"
+    case .connectionRetry(let attempt, let total, let seconds, let message):
+        return "WARNING: connection failed (\(message)); retry \(attempt) of \(total) in \(seconds) s"
+    case .statementSent(let sql, let milliseconds):
+        return debugLine(sql: sql, milliseconds: milliseconds)
+    case .createdSchema, .createdHistoryTable, .applying, .applied:
+        return nil
+    }
+}
+
 /// What `-X` shows of a statement: its time and its text, cut short when long (a script's batch).
 func debugLine(sql: String, milliseconds: Double) -> String {
     let limit = 2_000

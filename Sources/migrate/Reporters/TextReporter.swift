@@ -25,30 +25,15 @@ final class TextReporter: Reporter {
         progressToStandardError ? terminal.err(text) : terminal.out(text)
     }
 
-    private func warning(_ text: String) { terminal.err("WARNING: \(text)") }
-
     func begin(_ command: CommandName) {}
 
     func event(_ event: MigrationEvent) {
         switch event {
         case .connected(let target):
-            // Once per invocation: several commands touch the same database.
+            // Once per invocation, on stdout: several commands touch the same database.
             guard announcedTarget != target else { return }
             announcedTarget = target
-            line("Database: \(target.url) (PostgreSQL \(target.serverVersion))")
-        case .warning(let diagnostic):
-            warning(diagnostic.message)
-        case .serverNotice(let notice, let script):
-            var text = "\(notice.severity)"
-            if let script { text += " (\(script))" }
-            text += ": \(notice.message)"
-            if let detail = notice.detail { text += "\n  DETAIL: \(detail)" }
-            if let hint = notice.hint { text += "\n  HINT: \(hint)" }
-            terminal.err(text)
-        case .waitingForLock(let pid):
-            warning("another migration is running\(pid.map { " (server process \($0))" } ?? ""); waiting for it to finish…")
-        case .connectionRetry(let attempt, let total, let seconds, let message):
-            warning("connection failed (\(message)); retry \(attempt) of \(total) in \(seconds) s")
+            if let text = logLine(for: event) { line(text) }
         case .createdSchema(let name):
             line("\(dryRunTarget == nil ? "Created" : "Would create") schema \"\(name)\"")
         case .createdHistoryTable(let name):
@@ -58,8 +43,8 @@ final class TextReporter: Reporter {
         case .applied(let script, let version, let description, let milliseconds):
             let what = version.map { "version \($0) - \(description)" } ?? "repeatable \(description)"
             line(dryRunTarget == nil ? "Applied \(what) (\(script)) in \(formatDuration(milliseconds))" : "Would apply \(what) (\(script))")
-        case .statementSent(let sql, let milliseconds):
-            terminal.err(debugLine(sql: sql, milliseconds: milliseconds))
+        case .warning, .serverNotice, .waitingForLock, .connectionRetry, .statementSent:
+            if let text = logLine(for: event) { terminal.err(text) }
         }
     }
 
