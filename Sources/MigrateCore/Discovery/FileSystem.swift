@@ -5,7 +5,7 @@ import Glibc
 /// that takes each entry's type from `readdir` (no `stat` per file, no `URL` or `NSString` per file), and
 /// files read in chunks straight into a buffer. `migrate` runs in every CI job and deploy, mostly with
 /// nothing to do, so listing 1,000 migrations must cost what the kernel does and little more.
-enum FileSystem {
+public enum FileSystem {
     struct Entry {
         var name: String
         var isDirectory: Bool
@@ -71,6 +71,21 @@ enum FileSystem {
         // Until fstat's size is in (one read, usually): no extra read to see the end of the file.
         while buffer.count < size, try read(descriptor, appendingTo: buffer, count: size - buffer.count, path: path) > 0 {}
         return buffer.count == size ? buffer.bytes : nil
+    }
+
+    /// Writes all of `bytes`, however many calls it takes (a pipe may take less at once).
+    public static func write(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws {
+        guard var next = bytes.baseAddress else { return }
+        var remaining = bytes.count
+        while remaining > 0 {
+            let written = Glibc.write(descriptor, next, remaining)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(path: path, code: errno)
+            }
+            next += written
+            remaining -= written
+        }
     }
 
     /// Reads up to `count` bytes from `descriptor` into `buffer`'s spare room; 0 at the end of the file.

@@ -31,17 +31,7 @@ public final class FileDryRunSink: DryRunSink, Sendable {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard var next = bytes.baseAddress else { return }
-        var remaining = bytes.count
-        while remaining > 0 {
-            let written = Glibc.write(descriptor, next, remaining)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError(path: path, code: errno)
-            }
-            next += written
-            remaining -= written
-        }
+        try FileSystem.write(bytes, to: descriptor, path: path)
     }
 }
 

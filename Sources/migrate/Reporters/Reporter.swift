@@ -45,19 +45,10 @@ struct Terminal {
         Self.write(masker.mask(text) + "\n", to: STDERR_FILENO)
     }
 
-    /// All of `text`, however many calls it takes (a pipe may take less at once).
+    /// All of `text`; a terminal that went away is not worth failing the run for.
     static func write(_ text: String, to descriptor: Int32) {
         var text = text
-        text.withUTF8 { bytes in
-            guard var next = bytes.baseAddress else { return }
-            var remaining = bytes.count
-            while remaining > 0 {
-                let written = Glibc.write(descriptor, next, remaining)
-                if written < 0 { if errno == EINTR { continue } else { return } }
-                next += written
-                remaining -= written
-            }
-        }
+        text.withUTF8 { try? FileSystem.write(UnsafeRawBufferPointer($0), to: descriptor, path: "standard output") }
     }
 }
 
