@@ -47,17 +47,22 @@ extension Migrator {
         }
     }
 
-    /// `cherryPick`: only the listed versions (or repeatables' descriptions) run; each must exist.
-    func cherryPicked(_ pending: [MigrationFile], resolved: [MigrationFile]) throws -> [MigrationFile] {
-        let picks = configuration.cherryPick
-        guard !picks.isEmpty else { return pending }
-        func matches(_ file: MigrationFile, _ pick: String) -> Bool {
-            if let version = file.version { return MigrationVersion(pick) == version }
-            return file.description == pick || file.description == pick.replacing("_", with: " ")
-        }
-        for pick in picks where !resolved.contains(where: { matches($0, pick) }) {
+    /// `cherryPick`: every listed version (or repeatable's description) must name a migration.
+    func checkCherryPick(_ resolved: [MigrationFile]) throws {
+        for pick in configuration.cherryPick where !resolved.contains(where: { Self.file($0, isPicked: pick) }) {
             throw MigrationError.cherryPickNotFound(pick)
         }
-        return pending.filter { file in picks.contains { matches(file, $0) } }
+    }
+
+    /// `cherryPick`: only the listed migrations run (all of them when none are listed).
+    func cherryPicked(_ pending: [MigrationFile]) -> [MigrationFile] {
+        let picks = configuration.cherryPick
+        guard !picks.isEmpty else { return pending }
+        return pending.filter { file in picks.contains { Self.file(file, isPicked: $0) } }
+    }
+
+    private static func file(_ file: MigrationFile, isPicked pick: String) -> Bool {
+        if let version = file.version { return MigrationVersion(pick) == version }
+        return file.description == pick || file.description == pick.replacing("_", with: " ")
     }
 }

@@ -9,7 +9,7 @@ extension Migrator {
     public func migrate() throws -> MigrateResult {
         let target = try target()
         let (session, resolved) = try openSessionWithMigrations()
-        _ = try cherryPicked([], resolved: resolved)  // every listed migration exists: checked before validating
+        try checkCherryPick(resolved)  // before validating: a wrong pick is the clearer error
         session.executor.comment("Executing: migrate")
         return try withLock(session) {
             // 1. Read: where the history stands.
@@ -50,7 +50,7 @@ extension Migrator {
             }
 
             // 2. Plan: every pending file read and checked in full before the first write.
-            let planned = try plan(try cherryPicked(status.pending, resolved: resolved), session: session)
+            let planned = try plan(cherryPicked(status.pending), session: session)
 
             // 3. Write.
             var result = MigrateResult(database: session.databaseName, schemaName: session.defaultSchema,

@@ -8,11 +8,6 @@ extension Migrator {
                                       migrationsRemoved: [], migrationsDeleted: [], migrationsAligned: [], dryRun: session.isDryRun)
             guard try session.history.exists() else { return result }
             let allRows = try session.history.allRows()
-            func summary(_ row: AppliedMigration, _ file: MigrationFile?) -> MigrationSummary {
-                MigrationSummary(category: row.isRepeatable ? "Repeatable" : "Versioned", version: row.versionText,
-                                 description: row.description, type: row.type, script: row.script,
-                                 filepath: file?.filepath ?? row.script)
-            }
             // Decided from what was read, not re-read after the DELETE: a dry run never deletes.
             let failed = allRows.filter { !$0.success }
             let rows = allRows.filter(\.success)
@@ -20,7 +15,7 @@ extension Migrator {
             var statements: [String] = []
             if !failed.isEmpty {
                 statements.append(session.history.deleteFailedRowsStatement())
-                result.migrationsRemoved = failed.map { summary($0, nil) }
+                result.migrationsRemoved = failed.map(MigrationSummary.init)
                 result.repairActions.append("REMOVED_FAILED_MIGRATIONS")
             }
             for info in status.entries {
@@ -37,7 +32,7 @@ extension Migrator {
                     statements.append(session.history.insertStatement(
                         version: row.versionText, description: row.description, type: .delete, script: row.script,
                         checksum: row.checksum, installedBy: session.installedBy, executionTime: 0, success: true))
-                    result.migrationsDeleted.append(summary(row, nil))
+                    result.migrationsDeleted.append(MigrationSummary(row))
                 default:
                     continue
                 }

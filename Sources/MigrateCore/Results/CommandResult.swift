@@ -27,6 +27,12 @@ public struct MigrationSummary: Sendable, Encodable, Equatable {
         self.script = script; self.filepath = filepath; self.executionTime = executionTime
     }
 
+    /// A history row with no file (removed or deleted by repair): its script stands for the path.
+    init(_ row: AppliedMigration) {
+        self.init(category: row.isRepeatable ? "Repeatable" : "Versioned", version: row.versionText,
+                  description: row.description, type: row.type, script: row.script, filepath: row.script)
+    }
+
     init(_ file: MigrationFile, executionTime: Int = 0) {
         self.init(category: file.isRepeatable ? "Repeatable" : "Versioned", version: file.version?.text,
                   description: file.description, script: file.script, filepath: file.filepath, executionTime: executionTime)
