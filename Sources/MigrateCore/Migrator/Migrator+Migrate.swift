@@ -55,7 +55,7 @@ extension Migrator {
             // 3. Write.
             var result = MigrateResult(database: session.databaseName, schemaName: session.defaultSchema,
                                        initialSchemaVersion: status.currentVersion?.text, targetSchemaVersion: status.currentVersion?.text,
-                                       migrations: [], migrationsExecuted: 0, success: false, baselined: baselineVersion != nil,
+                                       migrations: [], success: false, baselined: baselineVersion != nil,
                                        baselineVersion: baselineVersion?.text, dryRun: session.isDryRun)
             do {
                 if !historyExists {
@@ -78,10 +78,8 @@ extension Migrator {
                     }
                 }
             } catch {
-                result.migrationsExecuted = result.migrations.count
                 throw PartialFailure(result: result, error: error)
             }
-            result.migrationsExecuted = result.migrations.count
             result.success = true
             // Every planned file is now applied: the highest version is known without reading the history again.
             result.targetSchemaVersion = ([status.currentVersion] + planned.map(\.file.version)).compactMap { $0 }.max()?.text

@@ -49,8 +49,9 @@ public struct MigrateResult: CommandResult {
     public var initialSchemaVersion: String?
     public var targetSchemaVersion: String?
     /// Applied in this run (a failed run lists those applied before the failure).
-    public var migrations: [MigrationSummary]
-    public var migrationsExecuted: Int
+    public var migrations: [MigrationSummary] { didSet { migrationsExecuted = migrations.count } }
+    /// Always `migrations.count` (Flyway's field; kept by `migrations`).
+    public private(set) var migrationsExecuted = 0
     public var success: Bool
     /// The history table was created with a baseline row (baselineOnMigrate).
     public var baselined: Bool
