@@ -178,10 +178,6 @@ public struct MigrationScanner: Sendable {
     }
 
     /// A path for messages: relative to the working directory when below it.
-    func displayPath(_ url: URL) -> String {
-        displayPath(url.path)
-    }
-
     func displayPath(_ path: String) -> String {
         let base = workingDirectory.standardizedFileURL.path
         if path.hasPrefix(base + "/") { return String(path.dropFirst(base.count + 1)) }
