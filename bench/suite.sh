@@ -142,18 +142,27 @@ pair_order() { if (( $1 % 2 == 1 )); then echo "migrate psql"; else echo "psql m
 migrate_dir() { # label dir url: measure migrate applying everything in dir
     measure "$1" bash -c 'cd "$1" && exec "$2" -url="$3" -locations="filesystem:$1" migrate -q' _ "$2" "$bin" "$3"
 }
+# One paired, alternating measurement: migrate on a migrations folder, psql on one script, each into a fresh
+# database; the count query must give the expected number for both. Args: sample-name run dir psql-script
+# psql-options count-sql expected.
+paired_run() {
+    local name="$1" run="$2" dir="$3" script="$4" options="$5" count_sql="$6" expected="$7" tool db url got
+    for tool in $(pair_order "$run"); do
+        db="${name}_${tool}_$run"; url="$(tcp_db "$db")"; checkpoint
+        if [ "$tool" = migrate ]; then migrate_dir "$db" "$dir" "$url"
+        else measure "$db" "$psql_bin" -X -q -v ON_ERROR_STOP=1 $options -h 127.0.0.1 -d "$db" -f "$script"; fi
+        got=$(psql -X -tA -d "$db" -c "$count_sql")
+        [ "$got" = "$expected" ] || { echo "WRONG RESULT from $tool ($name): $got, expected $expected" >&2; exit 1; }
+        sample wall_ms "$name" "$tool" "$run" "$wall_ms"; sample rss_mb "$name" "$tool" "$run" "$rss_mb"
+        drop_db "$db"
+    done
+}
+
 for run in $(seq 1 "$long_runs"); do
     for n in 1000 10000; do
         log "files $n, run $run"
-        for tool in $(pair_order "$run"); do
-            db="f${n}_${tool}_$run"; url="$(tcp_db "$db")"; checkpoint
-            if [ "$tool" = migrate ]; then migrate_dir "$db" "$proj/sql$n" "$url"
-            else measure "$db" "$psql_bin" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -d "$db" -f "$proj/all$n.psql"; fi
-            got=$(psql -X -tA -d "$db" -c "select count(*) from pg_class where relkind = 'r' and relname ~ '^t[0-9]+$'")
-            [ "$got" = "$n" ] || { echo "WRONG RESULT from $tool: $got tables, expected $n" >&2; exit 1; }
-            sample wall_ms "files$n" "$tool" "$run" "$wall_ms"; sample rss_mb "files$n" "$tool" "$run" "$rss_mb"
-            drop_db "$db"
-        done
+        paired_run "files$n" "$run" "$proj/sql$n" "$proj/all$n.psql" "" \
+            "select count(*) from pg_class where relkind = 'r' and relname ~ '^t[0-9]+$'" "$n"
     done
 done
 
@@ -163,15 +172,7 @@ for kind in copy insert; do
     rows=$(python3 bench/generate_load.py "$kind" "$size_mb" "$dir/V1__load.sql")
     for run in $(seq 1 "$long_runs"); do
         log "$kind, run $run"
-        for tool in $(pair_order "$run"); do
-            db="${kind}_${tool}_$run"; url="$(tcp_db "$db")"; checkpoint
-            if [ "$tool" = migrate ]; then migrate_dir "$db" "$dir" "$url"
-            else measure "$db" "$psql_bin" -X -q -v ON_ERROR_STOP=1 -1 -h 127.0.0.1 -d "$db" -f "$dir/V1__load.sql"; fi
-            got=$(psql -X -tA -d "$db" -c 'select count(*) from t')
-            [ "$got" = "$rows" ] || { echo "WRONG RESULT from $tool: $got rows, expected $rows" >&2; exit 1; }
-            sample wall_ms "$kind" "$tool" "$run" "$wall_ms"; sample rss_mb "$kind" "$tool" "$run" "$rss_mb"
-            drop_db "$db"
-        done
+        paired_run "$kind" "$run" "$dir" "$dir/V1__load.sql" "-1" "select count(*) from t" "$rows"
     done
     rm -rf "$dir"
 done

@@ -8,7 +8,6 @@ import PostgresClient
 final class TextReporter: Reporter {
     private let terminal: Terminal
     private let quiet: Bool
-    private let progressToStandardError: Bool
     private var announcedTarget: DatabaseTarget?
     /// Where a dry run's script goes (`-` for standard output), to name it in the summary.
     private let dryRunTarget: String?
@@ -17,12 +16,12 @@ final class TextReporter: Reporter {
         terminal = Terminal(masker: masker)
         self.quiet = quiet
         self.dryRunTarget = dryRunTarget
-        progressToStandardError = dryRunTarget == "-"
     }
 
     private func line(_ text: String) {
         guard !quiet else { return }
-        progressToStandardError ? terminal.err(text) : terminal.out(text)
+        // A dry-run script on standard output keeps it to itself.
+        dryRunTarget == "-" ? terminal.err(text) : terminal.out(text)
     }
 
     func begin(_ command: CommandName) {}
