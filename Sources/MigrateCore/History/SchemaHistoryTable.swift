@@ -72,16 +72,33 @@ public struct SchemaHistoryTable {
         return rows
     }
 
+    /// How long a migration took, as its row records it.
+    enum Duration {
+        case milliseconds(Int)
+        /// Worked out by the server as the row is inserted: from the start of the transaction the migration
+        /// ran in (its BEGIN) until then. So the row can travel in the same message as the script's last
+        /// statements and its COMMIT, before the client knows how long they take.
+        case sinceTransactionStart
+
+        var sql: String {
+            switch self {
+            case .milliseconds(let value): return String(value)
+            case .sinceTransactionStart: return "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer"
+            }
+        }
+    }
+
     /// The statement that appends a row with the next installed_rank (0 for a SCHEMA marker that is the
     /// first row, as Flyway). Values are quoted literals, so the same text runs live and in a dry-run script.
     func insertStatement(version: String?, description: String, type: AppliedMigration.RowType, script: String,
-                         checksum: Int32?, installedBy: String, executionTime: Int, success: Bool) -> String {
+                         checksum: Int32?, installedBy: String, executionTime: Duration = .milliseconds(0),
+                         success: Bool) -> String {
         let rank = type == .schema
             ? "COALESCE((SELECT MAX(installed_rank) + 1 FROM \(quotedName)), 0)"
             : "COALESCE((SELECT MAX(installed_rank) FROM \(quotedName)), 0) + 1"
         let values = [rank, literal(version), literal(String(description.prefix(200))), literal(type.rawValue),
                       literal(String(script.prefix(1000))), checksum.map(String.init) ?? "NULL",
-                      literal(String(installedBy.prefix(100))), String(executionTime), success ? "true" : "false"]
+                      literal(String(installedBy.prefix(100))), executionTime.sql, success ? "true" : "false"]
         return "INSERT INTO \(quotedName) (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)\n"
             + "VALUES (\(values.joined(separator: ", ")))"
     }

@@ -91,8 +91,7 @@ extension Migrator {
         let version = try configuration.baselineMigrationVersion
         try session.write(session.history.insertStatement(
             version: version.text, description: configuration.baselineDescription, type: .baseline,
-            script: configuration.baselineDescription, checksum: nil, installedBy: session.installedBy,
-            executionTime: 0, success: true))
+            script: configuration.baselineDescription, checksum: nil, installedBy: session.installedBy, success: true))
     }
 
     /// Statements that put the session back as it was after connecting and initSql (its settings, session
@@ -166,30 +165,54 @@ private struct MigrationRun {
         session.isDryRun ? 0 : Int(stopwatch.milliseconds)
     }
 
-    func record(success: Bool) throws {
+    var displayPath: String { migration.settings.displayPath }
+
+    func recordStatement(success: Bool, executionTime: SchemaHistoryTable.Duration) -> String {
         let file = migration.file
-        try session.write(session.history.insertStatement(
+        return session.history.insertStatement(
             version: file.version?.text, description: file.description, type: .sql, script: file.script,
-            checksum: file.checksum, installedBy: session.installedBy, executionTime: elapsed(), success: success))
+            checksum: file.checksum, installedBy: session.installedBy, executionTime: executionTime, success: success)
+    }
+
+    func record(success: Bool) throws {
+        try session.write(recordStatement(success: success, executionTime: .milliseconds(elapsed())))
+    }
+
+    /// The session reset, as sent before a file's statements or after them.
+    private func reset(_ purpose: String) -> [ScriptRunner.OwnStatement] {
+        reset.map { ScriptRunner.OwnStatement(text: $0, purpose: "\(purpose) \(displayPath)") }
     }
 
     /// group=true: the caller holds one transaction around every file, so no BEGIN/COMMIT here.
     func inGroup() throws {
-        try runner.run(plan: migration.script, prelude: reset, postlude: reset, batching: true)
+        try runner.run(plan: migration.script, prelude: reset("preparing to run"), postlude: { reset("resetting the session after") },
+                       batching: true)
         if runner.progress.transactionEndedByScript {
-            throw MigrationError.notTransactionalInGroup(file: migration.settings.displayPath,
-                                                         reason: "it ends the transaction itself (COMMIT/ROLLBACK)")
+            throw MigrationError.notTransactionalInGroup(file: displayPath, reason: "it ends the transaction itself (COMMIT/ROLLBACK)")
         }
         try record(success: true)
     }
 
-    /// The file and its history row in one transaction: a failure leaves nothing of either.
+    /// The file and its history row in one transaction: a failure leaves nothing of either. The row and the
+    /// COMMIT go in the script's last message, so a small file costs one round trip.
     func inOwnTransaction() throws {
         do {
-            try runner.run(plan: migration.script, prelude: reset + ["BEGIN"], postlude: reset, batching: true)
-            try record(success: true)
-            // Unless the script already committed it (its own COMMIT), commit migrate's transaction.
-            if executor.transactionStatus != .idle { try executor.commit() }
+            let begin = ScriptRunner.OwnStatement(text: "BEGIN", purpose: "starting the transaction for \(displayPath)")
+            try runner.run(plan: migration.script, prelude: reset("preparing to run") + [begin], postlude: {
+                let after = reset("resetting the session after")
+                // The script committed migrate's transaction itself: its row is written on its own, below.
+                if runner.progress.transactionEndedByScript { return after }
+                return after + [
+                    .init(text: recordStatement(success: true, executionTime: .sinceTransactionStart),
+                          purpose: "recording \(displayPath) in the schema history"),
+                    .init(text: "COMMIT", purpose: "committing \(displayPath)"),
+                ]
+            }, batching: true)
+            if runner.progress.transactionEndedByScript {
+                try record(success: true)
+                // The script may have opened a transaction of its own again and left it open.
+                if executor.transactionStatus != .idle { try executor.commit() }
+            }
         } catch {
             if executor.transactionStatus != .idle { executor.rollback() }
             if runner.progress.transactionEndedByScript { throw failedOutsideTransaction(error) }
@@ -201,7 +224,8 @@ private struct MigrationRun {
     /// Statement by statement, as psql would (CREATE INDEX CONCURRENTLY…), then the history row.
     func withoutTransaction() throws {
         do {
-            try runner.run(plan: migration.script, prelude: reset, postlude: reset, batching: false)
+            try runner.run(plan: migration.script, prelude: reset("preparing to run"), postlude: { reset("resetting the session after") },
+                           batching: false)
         } catch {
             if executor.transactionStatus != .idle { executor.rollback() }
             throw failedOutsideTransaction(error)

@@ -31,7 +31,7 @@ extension Migrator {
                 case .missing:
                     statements.append(session.history.insertStatement(
                         version: row.versionText, description: row.description, type: .delete, script: row.script,
-                        checksum: row.checksum, installedBy: session.installedBy, executionTime: 0, success: true))
+                        checksum: row.checksum, installedBy: session.installedBy, success: true))
                     result.migrationsDeleted.append(MigrationSummary(row))
                 default:
                     continue

@@ -104,18 +104,29 @@ struct ScriptRunner {
         }
     }
 
-    /// A statement queued for the next round trip; `statement` is nil for our own (BEGIN, SET…).
+    /// A statement of migrate's own sent along with the script's (the session reset, BEGIN, the history row,
+    /// COMMIT), with what it is for: an error in it is reported as "… while <purpose>".
+    struct OwnStatement {
+        var text: String
+        var purpose: String
+    }
+
+    /// A statement queued for the next round trip: one of the script's, or one of our own.
     private struct Queued {
         var text: String
         var statement: SQLStatement?
+        var purpose: String?
     }
 
     /// What joins statements in a batch; a newline first, so a trailing `--` comment cannot swallow the `;`.
     static let separator = "\n;\n"
 
     /// Runs every statement. `prelude` statements go first in the first batch (BEGIN etc.), `postlude`
-    /// ones last in the last batch. In non-transactional mode each statement is sent on its own, as psql would.
-    func run(plan: Plan, prelude: [String], postlude: [String] = [], batching: Bool) throws {
+    /// ones last in the last batch: asked for once the script has run, they can depend on how it ended
+    /// (`progress`). A small file with its history row and COMMIT is one message, one round trip; the
+    /// server stops at the first error and reports its position in that message, which `locate` maps
+    /// back to the file. In non-transactional mode each statement is sent on its own, as psql would.
+    func run(plan: Plan, prelude: [OwnStatement], postlude: () -> [OwnStatement], batching: Bool) throws {
         var batching = batching
         var cachedIterator = plan.cached?.makeIterator()
         var streaming = plan.cached == nil ? try reader() : nil
@@ -126,9 +137,9 @@ struct ScriptRunner {
 
         var batch = ""
         var queued: [Queued] = []
-        func enqueue(_ text: String, _ statement: SQLStatement?) {
+        func enqueue(_ text: String, _ statement: SQLStatement?, purpose: String? = nil) {
             if !batch.isEmpty { batch += Self.separator }
-            queued.append(Queued(text: text, statement: statement))
+            queued.append(Queued(text: text, statement: statement, purpose: purpose))
             batch += text
         }
         func flush() throws {
@@ -140,7 +151,7 @@ struct ScriptRunner {
                 throw locate(error, in: queued)
             }
         }
-        for text in prelude { enqueue(text, nil) }
+        for own in prelude { enqueue(own.text, nil, purpose: own.purpose) }
         if !batching { try flush() }
 
         while let element = try nextElement() {
@@ -164,7 +175,7 @@ struct ScriptRunner {
                 break // only after a COPY statement, handled in copy()
             }
         }
-        for text in postlude { enqueue(text, nil) }
+        for own in postlude() { enqueue(own.text, nil, purpose: own.purpose) }
         try flush()
     }
 
@@ -232,7 +243,7 @@ struct ScriptRunner {
             entry = queued.last { $0.statement != nil }
         }
         guard let found = entry, let statement = found.statement else {
-            return MigrationError.database(error, while: "preparing to run \(displayPath)")
+            return MigrationError.database(error, while: entry?.purpose ?? "preparing to run \(displayPath)")
         }
         if line == 0 { line = statement.line; column = statement.column }
         column = fileColumn(line: line, column: column)

@@ -197,7 +197,7 @@ extension Migrator {
             try session.write(session.history.insertStatement(
                 version: nil, description: "<< Flyway Schema Creation >>", type: .schema,
                 script: created.map { session.connection.escapeIdentifier($0) }.joined(separator: ","),
-                checksum: nil, installedBy: session.installedBy, executionTime: 0, success: true))
+                checksum: nil, installedBy: session.installedBy, success: true))
         }
     }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+
+/// A file in a transaction of its own goes to the server with its history row and its COMMIT in the same
+/// message as its statements: one round trip for a small file, errors still located in the file.
+final class PipelinedApplyTests: XCTestCase {
+    /// The messages `-X` reports as sent, in order (each `DEBUG: <ms> ms: <text>` entry, text possibly
+    /// spanning lines).
+    private func messages(_ stderr: String) -> [String] {
+        stderr.components(separatedBy: "DEBUG: ").dropFirst().map { entry in
+            let text = entry.drop { $0 != ":" }.dropFirst()  // "0.12 ms: " → the text
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    func testSmallFileIsOneMessageWithItsHistoryRowAndCommit() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n")
+        try project.write("sql/V2__b.sql", "CREATE TABLE b (id int);\n")
+        try project.write("sql/V3__c.sql", "CREATE TABLE c (id int);\n")
+        let run = try project.migrateOK(["-X", "migrate"])
+        let sent = messages(run.stderr)
+        for table in ["a", "b", "c"] {
+            let carrying = sent.filter { $0.contains("CREATE TABLE \(table) (id int)") }
+            XCTAssertEqual(carrying.count, 1, run.stderr)
+            let message = try XCTUnwrap(carrying.first)
+            XCTAssertTrue(message.contains("BEGIN"), message)
+            XCTAssertTrue(message.contains("INSERT INTO \"public\".\"flyway_schema_history\""), message)
+            XCTAssertTrue(message.hasSuffix("COMMIT"), message)
+        }
+        // No message of its own for a history row or a COMMIT after a file.
+        XCTAssertEqual(sent.filter { $0 == "COMMIT" }.count, 1, "only the history table's creation commits on its own:\n\(run.stderr)")
+        XCTAssertFalse(sent.contains { $0.hasPrefix("INSERT INTO \"public\".\"flyway_schema_history\"") }, run.stderr)
+        XCTAssertEqual(try project.history().map { $0[0] }, ["1", "2", "3"])
+        XCTAssertEqual(try project.scalar("SELECT count(*)::text FROM a"), "1")
+    }
+
+    func testHistoryRowRecordsTheTimeTheServerSpent() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__slow.sql", "CREATE TABLE slow (id int);\nSELECT pg_sleep(0.3);\n")
+        let result = try project.json(["migrate"])
+        let recorded = try XCTUnwrap(Int(try XCTUnwrap(project.scalar("SELECT execution_time::text FROM flyway_schema_history WHERE version = '1'"))))
+        XCTAssertGreaterThanOrEqual(recorded, 300)
+        XCTAssertLessThan(recorded, 30_000)
+        let reported = try XCTUnwrap((result["migrations"] as? [[String: Any]])?.first?["executionTime"] as? Int)
+        XCTAssertGreaterThanOrEqual(reported, 300)
+    }
+
+    func testFailingCommitNamesTheFileAndKeepsNothingOfIt() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__parent.sql", "CREATE TABLE parent (id int PRIMARY KEY);\n")
+        // The deferred foreign key is only checked by the COMMIT that travels with the history row.
+        try project.write("sql/V2__child.sql", """
+            CREATE TABLE child (parent_id int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);
+            INSERT INTO child VALUES (42);
+            """)
+        let failed = try project.json(["migrate"], expectSuccess: false)
+        let error = try XCTUnwrap(failed["error"] as? [String: Any], "\(failed)")
+        XCTAssertEqual(error["sqlState"] as? String, "23503")
+        let message = try XCTUnwrap(error["message"] as? String)
+        XCTAssertTrue(message.contains("committing") && message.contains("V2__child.sql"), message)
+        XCTAssertEqual(try project.history().map { $0[0] }, ["1"], "no row for V2, not even a failed one: it was rolled back")
+        XCTAssertTrue(try project.tableExists("parent"))
+        XCTAssertFalse(try project.tableExists("child"))
+    }
+
+    func testErrorInTheLastStatementIsStillLocatedInTheFile() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__bad.sql", "CREATE TABLE fine (id int);\n\nSELECT id,\n       nope FROM fine;\n")
+        let failed = try project.json(["migrate"], expectSuccess: false)
+        let error = try XCTUnwrap(failed["error"] as? [String: Any], "\(failed)")
+        XCTAssertEqual(error["sqlState"] as? String, "42703")
+        XCTAssertEqual(error["lineNumber"] as? Int, 4)
+        XCTAssertTrue((error["message"] as? String ?? "").contains("V1__bad.sql:4:8"), "\(error)")
+        XCTAssertFalse(try project.tableExists("fine"))
+        XCTAssertEqual(try project.scalar("SELECT count(*)::text FROM flyway_schema_history"), "0")
+    }
+}
