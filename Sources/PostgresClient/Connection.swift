@@ -166,10 +166,12 @@ public final class Connection {
     }
 
     /// Like `query`, handing each row to `body` as it is read instead of copying the result into Swift
-    /// arrays: for reading many rows (the history) into values of the caller's own.
+    /// arrays: for reading many rows (the history) into values of the caller's own. Without parameters
+    /// `sql` may hold several statements, sent in one message (`ResultRow.statement` tells them apart);
+    /// rows of the statements before a failing one have been handed over when the error is thrown.
     public func forEachRow(_ sql: String, _ parameters: [String?] = [], _ body: (ResultRow) throws -> Void) throws {
         try traced(sql) {
-            let connection = try send(sql, parameters: parameters)
+            let connection = try send(sql, parameters: parameters.isEmpty ? nil : parameters)
             // Called only while the results are read, never kept.
             let error = withoutActuallyEscaping(body) { body in readResults(connection, stopAtCopyIn: false, visit: body).error }
             if let error { throw error }
@@ -312,7 +314,7 @@ public final class Connection {
                     completed += 1
                     if let visit {
                         do {
-                            for row in 0..<PQntuples(result) where visitError == nil { try visit(ResultRow(result: result, index: row)) }
+                            for row in 0..<PQntuples(result) where visitError == nil { try visit(ResultRow(result: result, index: row, statement: completed - 1)) }
                         } catch {
                             visitError = error
                         }

@@ -93,10 +93,13 @@ extension QueryResult {
 public struct ResultRow {
     fileprivate let result: OpaquePointer
     fileprivate let index: Int32
+    /// Which statement of the message the row answers (0 for the first), when one message held several.
+    public let statement: Int
 
-    init(result: OpaquePointer, index: Int32) {
+    init(result: OpaquePointer, index: Int32, statement: Int) {
         self.result = result
         self.index = index
+        self.statement = statement
     }
 
     public func isNull(_ column: Int) -> Bool {

@@ -29,15 +29,20 @@ public struct AdvisoryLock {
         self.key = Self.key(forQuotedTable: quotedTable)
     }
 
+    /// One `pg_try_advisory_lock`: whether the lock is now ours.
+    public func tryOnce() throws -> Bool {
+        try connection.query("SELECT pg_try_advisory_lock($1)", [String(key)]).rows.first?.first == "t"
+    }
+
     /// Spins until the lock is ours: quick retries first, then one a second. `retries` is Flyway's
     /// lockRetryCount (-1: wait forever). `waiting` is called once, with the holder's pid when known.
-    public func acquire(retries: Int = -1, waiting: (Int?) -> Void) throws {
+    /// `attempt` tries the lock once (`tryOnce`, or a message that also reads what the lock protects).
+    public func acquire(retries: Int = -1, waiting: (Int?) -> Void, attempt: (() throws -> Bool)? = nil) throws {
         var delay: UInt32 = 50_000
         var attempts = 0
         var holder: Int?
         while true {
-            let result = try connection.query("SELECT pg_try_advisory_lock($1)", [String(key)])
-            if result.rows.first?.first == "t" { return }
+            if try attempt?() ?? tryOnce() { return }
             if attempts == 0 {
                 let row = try? connection.query(
                     "SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND objid = ($1::bigint & 4294967295)::oid AND classid = ($1::bigint >> 32)::oid LIMIT 1",

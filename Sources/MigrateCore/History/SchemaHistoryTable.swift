@@ -50,26 +50,57 @@ public struct SchemaHistoryTable {
     /// All rows, oldest first.
     public func allRows() throws -> [AppliedMigration] {
         var rows: [AppliedMigration] = []
-        // Row by row from the result: a project's history has thousands of rows, read on every command.
-        try connection.forEachRow("""
-            SELECT installed_rank, version, description, type, script, checksum, installed_by,
-                   to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS'), execution_time, success
-            FROM \(quotedName) ORDER BY installed_rank
-            """) { row in
-            rows.append(AppliedMigration(
-                installedRank: row.integer(0) ?? 0,
-                version: row.withBytes(1) { MigrationVersion(bytes: $0) } ?? nil,
-                versionText: row.string(1),
-                description: row.string(2) ?? "",
-                type: row.string(3) ?? "",
-                script: row.string(4) ?? "",
-                checksum: row.integer(5).flatMap { Int32(exactly: $0) },
-                installedBy: row.string(6) ?? "",
-                installedOn: row.string(7) ?? "",
-                executionTime: row.integer(8) ?? 0,
-                success: row.withBytes(9) { $0.first == UInt8(ascii: "t") } ?? false))
-        }
+        try connection.forEachRow(selectRows) { rows.append(Self.appliedMigration($0)) }
         return rows
+    }
+
+    /// The rows, or nil when there is no table.
+    public func read() throws -> [AppliedMigration]? {
+        try exists() ? try allRows() : nil
+    }
+
+    /// Tries the advisory lock `key` and, in the same message (one round trip), reads the rows: the server
+    /// runs the SELECT after the lock is taken. Not `locked`: another session holds it, and the rows are of
+    /// no use. `rows` nil: there is no table (the caller expected one; the server has logged an error).
+    func tryLockAndRead(key: Int64) throws -> (locked: Bool, rows: [AppliedMigration]?) {
+        var locked = false
+        var rows: [AppliedMigration] = []
+        do {
+            try connection.forEachRow("SELECT pg_try_advisory_lock(\(key));\n" + selectRows) { row in
+                if row.statement == 0 {
+                    locked = row.withBytes(0) { $0.first == UInt8(ascii: "t") } ?? false
+                } else if locked {
+                    rows.append(Self.appliedMigration(row))
+                }
+            }
+        } catch let error as PostgresError where error.sqlState == .undefinedTable || error.sqlState == .invalidSchemaName {
+            return (locked, nil)
+        }
+        return (locked, rows)
+    }
+
+    // Row by row from the result: a project's history has thousands of rows, read on every command.
+    private var selectRows: String {
+        """
+        SELECT installed_rank, version, description, type, script, checksum, installed_by,
+               to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS'), execution_time, success
+        FROM \(quotedName) ORDER BY installed_rank
+        """
+    }
+
+    private static func appliedMigration(_ row: ResultRow) -> AppliedMigration {
+        AppliedMigration(
+            installedRank: row.integer(0) ?? 0,
+            version: row.withBytes(1) { MigrationVersion(bytes: $0) } ?? nil,
+            versionText: row.string(1),
+            description: row.string(2) ?? "",
+            type: row.string(3) ?? "",
+            script: row.string(4) ?? "",
+            checksum: row.integer(5).flatMap { Int32(exactly: $0) },
+            installedBy: row.string(6) ?? "",
+            installedOn: row.string(7) ?? "",
+            executionTime: row.integer(8) ?? 0,
+            success: row.withBytes(9) { $0.first == UInt8(ascii: "t") } ?? false)
     }
 
     /// How long a migration took, as its row records it.

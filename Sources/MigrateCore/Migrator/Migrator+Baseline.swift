@@ -4,9 +4,9 @@ extension Migrator {
         let version = try configuration.baselineMigrationVersion
         let session = try openSession()
         session.executor.comment("Executing: baseline")
-        return try withLock(session) {
-            let exists = try session.history.exists()
-            let rows = exists ? try session.history.allRows().filter { !$0.isSchemaMarker } : []
+        return try withLock(session) { history in
+            let exists = history != nil
+            let rows = (history ?? []).filter { !$0.isSchemaMarker }
             var result = BaselineResult(database: session.databaseName, schemaName: session.defaultSchema,
                                         successfullyBaselined: true, baselineVersion: version.text,
                                         baselineDescription: configuration.baselineDescription, alreadyBaselined: false,

@@ -6,14 +6,12 @@ extension Migrator {
         guard !configuration.cleanDisabled else { throw MigrationError.cleanDisabled }
         let session = try openSession()
         session.executor.comment("Executing: clean")
-        return try withLock(session) {
+        return try withLock(session) { history in
             try session.executor.inTransaction {
                 // Schemas the history says we created are dropped whole, as Flyway does.
                 var created: [String] = []
-                if try session.history.exists() {
-                    for row in try session.history.allRows() where row.isSchemaMarker {
-                        created += row.script.split(separator: ",").map { unquoteIdentifier(String($0)) }
-                    }
+                for row in history ?? [] where row.isSchemaMarker {
+                    created += row.script.split(separator: ",").map { unquoteIdentifier(String($0)) }
                 }
                 let existing = Set(session.schemas).subtracting(try session.missingSchemas(session.schemas))
                 var count = 0

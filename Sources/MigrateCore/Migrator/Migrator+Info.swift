@@ -1,8 +1,9 @@
 extension Migrator {
     public func info() throws -> InfoResult {
         let (session, resolved) = try openSessionWithMigrations()
-        let exists = try session.history.exists()
-        let rows = exists ? try session.history.allRows() : []
+        let history = try readHistory(session)
+        let exists = history != nil
+        let rows = history ?? []
         let status = try status(resolved, rows)
         let migrations = status.entries.filter { !($0.applied?.isSchemaMarker ?? false) }.map { entry in
             InfoMigration(category: entry.isRepeatable ? "Repeatable" : "Versioned", version: entry.version,

@@ -11,10 +11,10 @@ extension Migrator {
         let (session, resolved) = try openSessionWithMigrations()
         try checkCherryPick(resolved)  // before validating: a wrong pick is the clearer error
         session.executor.comment("Executing: migrate")
-        return try withLock(session) {
+        return try withLock(session) { history in
             // 1. Read: where the history stands.
-            let historyExists = try session.history.exists()
-            var rows = historyExists ? try session.history.allRows() : []
+            let historyExists = history != nil
+            var rows = history ?? []
             var baselineVersion: MigrationVersion?
             if !historyExists {
                 // (A schema that does not exist yet has no objects either.)

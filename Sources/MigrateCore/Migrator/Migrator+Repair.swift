@@ -3,11 +3,10 @@ extension Migrator {
     public func repair() throws -> RepairResult {
         let (session, resolved) = try openSessionWithMigrations()
         session.executor.comment("Executing: repair")
-        return try withLock(session) {
+        return try withLock(session) { history in
             var result = RepairResult(database: session.databaseName, schemaName: session.defaultSchema, repairActions: [],
                                       migrationsRemoved: [], migrationsDeleted: [], migrationsAligned: [], dryRun: session.isDryRun)
-            guard try session.history.exists() else { return result }
-            let allRows = try session.history.allRows()
+            guard let allRows = history else { return result }
             // Decided from what was read, not re-read after the DELETE: a dry run never deletes.
             let failed = allRows.filter { !$0.success }
             let rows = allRows.filter(\.success)

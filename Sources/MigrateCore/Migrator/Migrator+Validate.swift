@@ -90,7 +90,7 @@ extension MigrationStatus {
 extension Migrator {
     public func validate() throws -> ValidateResult {
         let (session, resolved) = try openSessionWithMigrations()
-        let rows = try session.history.exists() ? try session.history.allRows() : []
+        let rows = try readHistory(session) ?? []
         let problems = try validationProblems(try status(resolved, rows), allowPending: false)
         let invalid = problems.map {
             ValidateResult.InvalidMigration(version: $0.version, description: $0.description, filepath: $0.filepath,

@@ -21,6 +21,9 @@ final class Session {
     let target: DatabaseTarget
     /// The search_path migrations run with: the default schema, then what the connection had.
     let searchPath: String
+    /// Whether the history table existed when the session started (read with the session's first query):
+    /// where it did, the lock and the rows are one round trip.
+    let historyExistedAtConnect: Bool
     /// The script currently running, for attributing server notices.
     var currentScript: String?
     /// Built-in and configured placeholder values, fixed once per run (one `${flyway:timestamp}` for all files).
@@ -33,12 +36,18 @@ final class Session {
     init(connection: Connection, executor: SQLExecutor, configuration: Configuration) throws {
         self.connection = connection
         self.executor = executor
-        let row = try connection.query("SELECT current_schema(), current_user, current_database(), current_setting('search_path')").rows.first ?? []
+        let configuredSchema = configuration.defaultSchema ?? configuration.schemas.first
+        let row = try connection.query("""
+            SELECT current_schema(), current_user, current_database(), current_setting('search_path'),
+                   EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                            WHERE n.nspname = coalesce($1, current_schema()) AND c.relname = $2 AND c.relkind IN ('r', 'p'))
+            """, [configuredSchema, configuration.table]).rows.first ?? []
         let current = row[0]
         userName = row[1] ?? ""
         databaseName = row[2] ?? ""
         let originalPath = row[3] ?? ""
-        guard let schema = configuration.defaultSchema ?? configuration.schemas.first ?? current else {
+        historyExistedAtConnect = row[4] == "t"
+        guard let schema = configuredSchema ?? current else {
             throw MigrationError.noDefaultSchema
         }
         defaultSchema = schema
@@ -166,14 +175,32 @@ extension Migrator {
         formattedNow(utc: true) + " UTC"
     }
 
-    /// Runs `body` while holding the migration lock.
+    /// The history rows, nil when there is no history table: for commands that take no lock.
+    func readHistory(_ session: Session) throws -> [AppliedMigration]? {
+        guard session.historyExistedAtConnect else { return nil }
+        do {
+            return try session.history.allRows()
+        } catch let error as PostgresError where error.sqlState == .undefinedTable && !session.isDryRun {
+            return nil  // dropped since the session started (a dry run's read-only transaction cannot go on after an error)
+        }
+    }
+
+    /// Runs `body` while holding the migration lock, with the history rows as they stand under the lock
+    /// (nil: no history table). Where the table existed when the session started, the lock and the rows are
+    /// one message; otherwise, or when it is gone, it is looked for again once the lock is held.
     /// A dry run takes no lock: it writes nothing, and must leave nothing behind.
-    func withLock<T>(_ session: Session, _ body: () throws -> T) throws -> T {
-        if session.isDryRun { return try body() }
+    func withLock<T>(_ session: Session, _ body: ([AppliedMigration]?) throws -> T) throws -> T {
+        if session.isDryRun { return try body(try readHistory(session)) }
         let lock = AdvisoryLock(connection: session.connection, quotedTable: session.history.quotedName)
-        try lock.acquire(retries: configuration.lockRetryCount) { pid in onEvent(.waitingForLock(holderPID: pid)) }
+        var rows: [AppliedMigration]?
+        try lock.acquire(retries: configuration.lockRetryCount, waiting: { pid in onEvent(.waitingForLock(holderPID: pid)) }) {
+            guard session.historyExistedAtConnect else { return try lock.tryOnce() }
+            let attempt = try session.history.tryLockAndRead(key: lock.key)
+            if attempt.locked { rows = attempt.rows }
+            return attempt.locked
+        }
         defer { lock.release() }
-        return try body()
+        return try body(try rows ?? session.history.read())
     }
 
     /// Creates missing configured schemas (when createSchemas) and the history table, unless it exists;

@@ -1,9 +1,10 @@
 import Foundation
 import XCTest
 
-/// A file in a transaction of its own goes to the server with its history row and its COMMIT in the same
-/// message as its statements: one round trip for a small file, errors still located in the file.
-final class PipelinedApplyTests: XCTestCase {
+/// What goes to the server in one message: a file in a transaction of its own with its history row and its
+/// COMMIT (one round trip for a small file, errors still located in the file), and the migration lock with
+/// the history read.
+final class RoundTripTests: XCTestCase {
     /// The messages `-X` reports as sent, in order (each `DEBUG: <ms> ms: <text>` entry, text possibly
     /// spanning lines).
     private func messages(_ stderr: String) -> [String] {
@@ -74,5 +75,48 @@ final class PipelinedApplyTests: XCTestCase {
         XCTAssertTrue((error["message"] as? String ?? "").contains("V1__bad.sql:4:8"), "\(error)")
         XCTAssertFalse(try project.tableExists("fine"))
         XCTAssertEqual(try project.scalar("SELECT count(*)::text FROM flyway_schema_history"), "0")
+    }
+
+    func testNoOpMigrateTakesTheLockAndReadsTheHistoryInOneMessage() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
+        try project.migrateOK(["migrate"])
+        let run = try project.migrateOK(["-X", "migrate"])
+        let sent = messages(run.stderr)
+        XCTAssertEqual(sent.count, 3, "the session's description, lock + history, unlock:\n\(run.stderr)")
+        let lockMessage = try XCTUnwrap(sent.first { $0.contains("pg_try_advisory_lock") }, run.stderr)
+        XCTAssertTrue(lockMessage.contains("FROM \"public\".\"flyway_schema_history\" ORDER BY installed_rank"), lockMessage)
+        XCTAssertTrue(sent.last?.contains("pg_advisory_unlock") ?? false, run.stderr)
+    }
+
+    func testHistoryIsReadOnlyOnceTheLockIsHeld() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
+        try project.migrateOK(["migrate"])
+        try project.write("sql/V2__two.sql", "CREATE TABLE two (id int);\n")
+        // Another migration holds the lock and applies V2 while this migrate waits for it; what it
+        // read before holding the lock (nothing of V2) must not count.
+        nonisolated(unsafe) let holder = try project.db()
+        try holder.query("SELECT pg_advisory_lock(77433833903597)")
+        nonisolated(unsafe) var waiting: MigrateProject.Run?
+        nonisolated(unsafe) let shared = project
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            waiting = try? shared.migrate(["-outputType=json", "-validateOnMigrate=false", "migrate"])
+            done.signal()
+        }
+        Thread.sleep(forTimeInterval: 1)
+        try holder.execute("""
+            CREATE TABLE two (id int);
+            INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+            VALUES (2, '2', 'two', 'SQL', 'V2__two.sql', 0, 'elsewhere', 0, true);
+            SELECT pg_advisory_unlock(77433833903597)
+            """)
+        done.wait()
+        let run = try XCTUnwrap(waiting)
+        XCTAssertEqual(run.status, 0, run.output)
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
+        XCTAssertEqual(result["migrationsExecuted"] as? Int, 0, run.stdout)
+        XCTAssertEqual(try project.history().map { $0[0] }, ["1", "2"])
     }
 }
