@@ -59,7 +59,7 @@ final class DryRunExecutor: SQLExecutor {
         // Follow BEGIN/COMMIT as the server would, so the plan ends each transaction just as it does live.
         var rest = Substring(sql)
         while !rest.isEmpty {
-            let end = rest.firstRange(of: ScriptRunner.separator)
+            let end = rest.firstRange(of: StatementBatch.separator)
             let statement = rest[..<(end?.lowerBound ?? rest.endIndex)]
             if let first = statement.utf8.first, "bceasrp".utf8.contains(first | 0x20),
                StatementClassifier.endsTransaction(String(statement)) {

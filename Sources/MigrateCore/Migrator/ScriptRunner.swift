@@ -111,16 +111,6 @@ struct ScriptRunner {
         var purpose: String
     }
 
-    /// A statement queued for the next round trip: one of the script's, or one of our own.
-    private struct Queued {
-        var text: String
-        var statement: SQLStatement?
-        var purpose: String?
-    }
-
-    /// What joins statements in a batch; a newline first, so a trailing `--` comment cannot swallow the `;`.
-    static let separator = "\n;\n"
-
     /// Runs every statement. `prelude` statements go first in the first batch (BEGIN etc.), `postlude`
     /// ones last in the last batch: asked for once the script has run, they can depend on how it ended
     /// (`progress`). A small file with its history row and COMMIT is one message, one round trip; the
@@ -135,23 +125,17 @@ struct ScriptRunner {
             return try streaming!.next()
         }
 
-        var batch = ""
-        var queued: [Queued] = []
-        func enqueue(_ text: String, _ statement: SQLStatement?, purpose: String? = nil) {
-            if !batch.isEmpty { batch += Self.separator }
-            queued.append(Queued(text: text, statement: statement, purpose: purpose))
-            batch += text
-        }
+        var batch = StatementBatch(runners: [self])
         func flush() throws {
-            guard !queued.isEmpty else { return }
-            defer { batch = ""; queued = [] }
+            guard !batch.isEmpty else { return }
+            defer { batch.removeAll() }
             do {
-                try executor.run(batch)
+                try executor.run(batch.text)
             } catch let error as PostgresError {
-                throw locate(error, in: queued)
+                throw batch.locate(error)
             }
         }
-        for own in prelude { enqueue(own.text, nil, purpose: own.purpose) }
+        for own in prelude { batch.add(own.text, purpose: own.purpose) }
         if !batching { try flush() }
 
         while let element = try nextElement() {
@@ -162,10 +146,10 @@ struct ScriptRunner {
                 try flush()
                 try copy(statement, next: nextElement)
             case .statement(let statement):
-                enqueue(statement.text, statement)
+                batch.add(statement.text, statement: statement)
                 let endsTransaction = plan.transactional && !progress.transactionEndedByScript
                     && StatementClassifier.endsTransaction(statement.text)
-                if !batching || endsTransaction || queued.count >= Self.batchStatements || batch.utf8.count >= Self.batchBytes { try flush() }
+                if !batching || endsTransaction || batch.count >= Self.batchStatements || batch.text.utf8.count >= Self.batchBytes { try flush() }
                 if endsTransaction {
                     // migrate's transaction is over: run the rest statement by statement, exactly as psql would.
                     progress.transactionEndedByScript = true
@@ -175,7 +159,7 @@ struct ScriptRunner {
                 break // only after a COPY statement, handled in copy()
             }
         }
-        for own in postlude() { enqueue(own.text, nil, purpose: own.purpose) }
+        for own in postlude() { batch.add(own.text, purpose: own.purpose) }
         try flush()
     }
 
@@ -184,7 +168,7 @@ struct ScriptRunner {
         do {
             try executor.beginCopy(statement.text)
         } catch let error as PostgresError {
-            throw locate(error, in: [Queued(text: statement.text, statement: statement)])
+            throw failure(error, in: statement, scalarOffset: error.position.map { $0 - 1 })
         }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(Self.copyChunkBytes + 4096)
@@ -215,40 +199,13 @@ struct ScriptRunner {
         }
     }
 
-    /// Finds the statement a server error belongs to and its file position.
-    private func locate(_ error: PostgresError, in queued: [Queued]) -> Error {
-        var entry: Queued?
-        var column = 1
-        var line = 0
-        if let position = error.position {
-            // The server counts characters in the whole batch; offsets are worked out here, on the error path,
-            // rather than for every statement sent.
-            let index = position - 1
-            let separatorLength = Self.separator.unicodeScalars.count
-            var offset = 0
-            for (k, candidate) in queued.enumerated() {
-                let length = candidate.text.unicodeScalars.count
-                guard index >= offset + length + separatorLength, k < queued.count - 1 else {
-                    entry = candidate
-                    if let statement = candidate.statement {
-                        (line, column) = lineAndColumn(in: statement, scalarOffset: min(index - offset, length))
-                    }
-                    break
-                }
-                offset += length + separatorLength
-            }
-        } else if let failed = error.failedStatementIndex, failed < queued.count {
-            entry = queued[failed]
-        } else {
-            entry = queued.last { $0.statement != nil }
-        }
-        guard let found = entry, let statement = found.statement else {
-            return MigrationError.database(error, while: entry?.purpose ?? "preparing to run \(displayPath)")
-        }
-        if line == 0 { line = statement.line; column = statement.column }
-        column = fileColumn(line: line, column: column)
+    /// A server error in one of this file's statements, at its file position: `scalarOffset` is where in
+    /// the statement's text the server put it (nil: the statement's start).
+    func failure(_ error: PostgresError, in statement: SQLStatement, scalarOffset: Int?) -> Error {
+        var (line, column) = (statement.line, statement.column)
+        if let scalarOffset { (line, column) = lineAndColumn(in: statement, scalarOffset: scalarOffset) }
         return MigrationError.statementFailed(StatementFailure(
-            file: displayPath, line: line, column: column, statementLine: statement.line,
+            file: displayPath, line: line, column: fileColumn(line: line, column: column), statementLine: statement.line,
             statementStart: Self.firstLine(of: statement.text), error: error, rolledBack: true))
     }
 
