@@ -80,6 +80,10 @@ public final class Connection {
         return try body()
     }
 
+    /// How many statements of the message being answered have completed so far: while a notice is handed
+    /// to `noticeHandler`, the index of the statement that raised it.
+    public private(set) var statementsCompleted = 0
+
     /// The server's host as libpq connected to it (a socket directory starts with `/`); "" once closed.
     public var host: String { text(PQhost) }
 
@@ -304,6 +308,7 @@ public final class Connection {
     {
         var results: [QueryResult] = []
         var completed = 0
+        statementsCompleted = 0
         var firstError: PostgresError?
         var visitError: (any Error)?
         while let result = PQgetResult(connection) {
@@ -312,6 +317,7 @@ public final class Connection {
             case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
                 if firstError == nil {
                     completed += 1
+                    statementsCompleted = completed
                     if let visit {
                         do {
                             for row in 0..<PQntuples(result) where visitError == nil { try visit(ResultRow(result: result, index: row, statement: completed - 1)) }

@@ -14,26 +14,81 @@ final class RoundTripTests: XCTestCase {
         }
     }
 
-    func testSmallFileIsOneMessageWithItsHistoryRowAndCommit() throws {
+    func testSmallFilesInARowShareOneMessageEachInItsOwnTransaction() throws {
         let project = try MigrateProject()
         try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n")
-        try project.write("sql/V2__b.sql", "CREATE TABLE b (id int);\n")
+        try project.write("sql/V2__b.sql", "CREATE TABLE b (id int);\nSELECT pg_sleep(0.3);\n")
         try project.write("sql/V3__c.sql", "CREATE TABLE c (id int);\n")
-        let run = try project.migrateOK(["-X", "migrate"])
+        let run = try project.migrateOK(["-X", "-outputType=json", "migrate"])
         let sent = messages(run.stderr)
-        for table in ["a", "b", "c"] {
-            let carrying = sent.filter { $0.contains("CREATE TABLE \(table) (id int)") }
-            XCTAssertEqual(carrying.count, 1, run.stderr)
-            let message = try XCTUnwrap(carrying.first)
-            XCTAssertTrue(message.contains("BEGIN"), message)
-            XCTAssertTrue(message.contains("INSERT INTO \"public\".\"flyway_schema_history\""), message)
-            XCTAssertTrue(message.hasSuffix("COMMIT"), message)
-        }
+        // One message starts with the session reset of V1 and holds all three files (-X shows its first
+        // 2,000 characters).
+        let files = sent.filter { $0.hasPrefix("RESET ALL") }
+        XCTAssertEqual(files.count, 1, run.stderr)
+        let message = try XCTUnwrap(files.first)
+        XCTAssertTrue(message.contains("CREATE TABLE a (id int)") && message.contains("CREATE TABLE b (id int)"), message)
         // No message of its own for a history row or a COMMIT after a file.
         XCTAssertEqual(sent.filter { $0 == "COMMIT" }.count, 1, "only the history table's creation commits on its own:\n\(run.stderr)")
         XCTAssertFalse(sent.contains { $0.hasPrefix("INSERT INTO \"public\".\"flyway_schema_history\"") }, run.stderr)
         XCTAssertEqual(try project.history().map { $0[0] }, ["1", "2", "3"])
         XCTAssertEqual(try project.scalar("SELECT count(*)::text FROM a"), "1")
+        // Each row records its own file's time, not the time since the message began.
+        let times = try project.column("SELECT execution_time::text FROM flyway_schema_history WHERE version IS NOT NULL ORDER BY installed_rank")
+            .map { Int($0 ?? "") ?? -1 }
+        XCTAssertEqual(times.count, 3)
+        XCTAssertTrue(times[0] >= 0 && times[0] < 300 && times[1] >= 300 && times[2] >= 0 && times[2] < 300, "\(times)")
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
+        let migrations = try XCTUnwrap(result["migrations"] as? [[String: Any]])
+        XCTAssertEqual(migrations.map { $0["version"] as? String }, ["1", "2", "3"])
+        XCTAssertEqual(migrations.map { $0["executionTime"] as? Int }, times, "\(migrations)")
+    }
+
+    func testFailureInAChainKeepsTheFilesBeforeItAndNothingAfter() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
+        try project.write("sql/V2__b.sql", "CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\n\nSELECT 1 / (SELECT count(*) - 1 FROM b);\n")
+        try project.write("sql/V3__c.sql", "CREATE TABLE c (id int);\n")
+        let failed = try project.json(["migrate"], expectSuccess: false)
+        let error = try XCTUnwrap(failed["error"] as? [String: Any], "\(failed)")
+        XCTAssertEqual(error["sqlState"] as? String, "22012")
+        XCTAssertEqual(error["lineNumber"] as? Int, 4)
+        XCTAssertTrue((error["message"] as? String ?? "").contains("V2__b.sql:4"), "\(error)")
+        XCTAssertEqual((failed["migrations"] as? [[String: Any]])?.map { $0["version"] as? String }, ["1"], "\(failed)")
+        XCTAssertEqual(try project.history().map { $0[0] }, ["1"])
+        XCTAssertTrue(try project.tableExists("a"))
+        XCTAssertFalse(try project.tableExists("b"))
+        XCTAssertFalse(try project.tableExists("c"))
+
+        // Fixed, the rest applies.
+        try project.write("sql/V2__b.sql", "CREATE TABLE b (id int);\n")
+        try project.migrateOK(["migrate"])
+        XCTAssertEqual(try project.history().map { $0[0] }, ["1", "2", "3"])
+    }
+
+    func testSyntaxErrorInALaterFileOfAChainIsLocatedThere() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
+        try project.write("sql/V2__b.sql", "CREATE TABLE b (id int);\n")
+        try project.write("sql/V3__c.sql", "CREATE TABLE c (id int);\n-- the next line is wrong\nCREATE TABLE d (id int,,);\n")
+        let failed = try project.json(["migrate"], expectSuccess: false)
+        let error = try XCTUnwrap(failed["error"] as? [String: Any], "\(failed)")
+        XCTAssertEqual(error["sqlState"] as? String, "42601")
+        XCTAssertTrue((error["message"] as? String ?? "").contains("V3__c.sql:3:24"), "\(error)")
+        // The server parses a whole message before running any of it: V1 and V2 are sent again without V3,
+        // and end up applied as they would have been one at a time.
+        XCTAssertEqual((failed["migrations"] as? [[String: Any]])?.map { $0["version"] as? String }, ["1", "2"], "\(failed)")
+        XCTAssertEqual(try project.history().map { $0[0] }, ["1", "2"])
+        XCTAssertTrue(try project.tableExists("b"))
+        XCTAssertFalse(try project.tableExists("c"))
+    }
+
+    func testNoticesInAChainNameTheirFile() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__a.sql", "DO $$ BEGIN RAISE NOTICE 'from one'; END $$;\n")
+        try project.write("sql/V2__b.sql", "CREATE TABLE b (id int);\nDO $$ BEGIN RAISE NOTICE 'from two'; END $$;\n")
+        let run = try project.migrateOK(["migrate"])
+        XCTAssertTrue(run.stderr.contains("NOTICE (V1__a.sql): from one"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("NOTICE (V2__b.sql): from two"), run.stderr)
     }
 
     func testHistoryRowRecordsTheTimeTheServerSpent() throws {

@@ -106,16 +106,23 @@ public struct SchemaHistoryTable {
     /// How long a migration took, as its row records it.
     enum Duration {
         case milliseconds(Int)
-        /// Worked out by the server as the row is inserted: from the start of the transaction the migration
-        /// ran in (its BEGIN) until then. So the row can travel in the same message as the script's last
-        /// statements and its COMMIT, before the client knows how long they take.
-        case sinceTransactionStart
+        /// Worked out by the server as the row is inserted, so the row can travel in the same message as the
+        /// script's last statements and its COMMIT, before the client knows how long they take: the time
+        /// since the transaction began (`now()`: the start of the message that held its BEGIN), less the
+        /// times of the `earlierRowsInMessage` rows that the same message inserted before (several files in
+        /// one message share that start; each row keeps its own file's share).
+        case measuredByServer(earlierRowsInMessage: Int)
+    }
 
-        var sql: String {
-            switch self {
-            case .milliseconds(let value): return String(value)
-            case .sinceTransactionStart: return "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer"
-            }
+    private func sql(_ duration: Duration) -> String {
+        switch duration {
+        case .milliseconds(let value):
+            return String(value)
+        case .measuredByServer(let earlier):
+            let sinceStart = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer"
+            guard earlier > 0 else { return sinceStart }
+            return "\(sinceStart) - COALESCE((SELECT sum(execution_time) FROM (SELECT execution_time FROM \(quotedName) "
+                + "ORDER BY installed_rank DESC LIMIT \(earlier)) AS earlier), 0)::integer"
         }
     }
 
@@ -129,7 +136,7 @@ public struct SchemaHistoryTable {
             : "COALESCE((SELECT MAX(installed_rank) FROM \(quotedName)), 0) + 1"
         let values = [rank, literal(version), literal(String(description.prefix(200))), literal(type.rawValue),
                       literal(String(script.prefix(1000))), checksum.map(String.init) ?? "NULL",
-                      literal(String(installedBy.prefix(100))), executionTime.sql, success ? "true" : "false"]
+                      literal(String(installedBy.prefix(100))), sql(executionTime), success ? "true" : "false"]
         return "INSERT INTO \(quotedName) (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)\n"
             + "VALUES (\(values.joined(separator: ", ")))"
     }

@@ -73,8 +73,16 @@ extension Migrator {
                     }
                     result.migrations = applied
                 } else {
-                    for migration in planned {
-                        result.migrations.append(try apply(migration, session: session, reset: reset))
+                    var next = planned.startIndex
+                    while next < planned.endIndex {
+                        let chain = messageChain(planned[next...], session: session)
+                        if chain.count > 1 {
+                            try applyChain(chain, session: session, reset: reset, into: &result.migrations)
+                            next += chain.count
+                        } else {
+                            result.migrations.append(try apply(planned[next], session: session, reset: reset))
+                            next += 1
+                        }
                     }
                 }
             } catch {
@@ -203,7 +211,7 @@ private struct MigrationRun {
                 // The script committed migrate's transaction itself: its row is written on its own, below.
                 if runner.progress.transactionEndedByScript { return after }
                 return after + [
-                    .init(text: recordStatement(success: true, executionTime: .sinceTransactionStart),
+                    .init(text: recordStatement(success: true, executionTime: .measuredByServer(earlierRowsInMessage: 0)),
                           purpose: "recording \(displayPath) in the schema history"),
                     .init(text: "COMMIT", purpose: "committing \(displayPath)"),
                 ]

@@ -37,6 +37,10 @@ struct ScriptRunner {
         var transactional: Bool
         /// The whole script, when it was small enough to keep.
         var cached: [ScriptElement]?
+        /// Whether the file can share a message with the files next to it (see `Migrator.applyChain`): it
+        /// runs in a transaction, is kept in memory, has no COPY (whose data is no statement) and nothing
+        /// that ends the transaction or sets client_encoding (which the run handles statement by statement).
+        var canShareMessage = false
     }
 
     func reader() throws -> SQLScriptReader { try settings.reader(file) }
@@ -54,9 +58,14 @@ struct ScriptRunner {
         var cachedBytes = 0
         var firstNonTransactional: SQLStatement?
         var firstTransactional: SQLStatement?
+        var handledOneByOne = false
         while let element = try reader.next() {
             if case .statement(let statement) = element {
-                if let named = StatementClassifier.clientEncoding(setBy: statement.text), !fileIsRead(as: named, settings.encoding) {
+                let setsEncoding = StatementClassifier.clientEncoding(setBy: statement.text)
+                if setsEncoding != nil || statement.isCopyFromStdin || StatementClassifier.endsTransaction(statement.text) {
+                    handledOneByOne = true
+                }
+                if let named = setsEncoding, !fileIsRead(as: named, settings.encoding) {
                     throw SQLScriptError(file: displayPath, line: statement.line, column: statement.column, message: """
                         the script sets client_encoding to '\(named)', but migrate reads this file as \(settings.encoding.description). \
                         migrate decodes the file itself and always sends UTF-8: set encoding (or encoding= in \
@@ -83,13 +92,18 @@ struct ScriptRunner {
             }
         }
         if cached != nil { cacheBudget -= cachedBytes }
-        if let explicit = executeInTransaction { return Plan(transactional: explicit, cached: cached) }
-        guard let nonTransactional = firstNonTransactional else { return Plan(transactional: true, cached: cached) }
-        if firstTransactional != nil && !mixed {
-            throw MigrationError.mixedTransactionality(file: displayPath, line: nonTransactional.line,
-                                                       statement: firstLine(of: nonTransactional.text))
+        var plan = Plan(transactional: true, cached: cached)
+        if let explicit = executeInTransaction {
+            plan.transactional = explicit
+        } else if let nonTransactional = firstNonTransactional {
+            if firstTransactional != nil && !mixed {
+                throw MigrationError.mixedTransactionality(file: displayPath, line: nonTransactional.line,
+                                                           statement: firstLine(of: nonTransactional.text))
+            }
+            plan.transactional = false
         }
-        return Plan(transactional: false, cached: cached)
+        plan.canShareMessage = plan.transactional && cached != nil && !handledOneByOne
+        return plan
     }
 
     /// Whether PostgreSQL encoding `name` (from `SET client_encoding`) is the one this file is decoded with.

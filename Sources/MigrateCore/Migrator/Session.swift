@@ -26,6 +26,10 @@ final class Session {
     let historyExistedAtConnect: Bool
     /// The script currently running, for attributing server notices.
     var currentScript: String?
+    /// While one message holds several files: the script of the message's statement at an index.
+    var scriptOfStatement: ((Int) -> String)?
+    /// The script a server notice comes from.
+    var scriptRaisingNotice: String? { scriptOfStatement?(connection.statementsCompleted) ?? currentScript }
     /// Built-in and configured placeholder values, fixed once per run (one `${flyway:timestamp}` for all files).
     var placeholderValues: [String: String] = [:]
     /// How each file is read, by path: resolved once per run (see `Migrator.scriptSettings`).
@@ -154,7 +158,7 @@ extension Migrator {
         let session = try Session(connection: connection, executor: executor, configuration: configuration)
         session.placeholderValues = placeholderValues(session)
         connection.noticeHandler = { [weak session, onEvent] notice in
-            onEvent(.serverNotice(notice, script: session?.currentScript))
+            onEvent(.serverNotice(notice, script: session?.scriptRaisingNotice))
         }
         onEvent(.connected(session.target))
         if let dryRun {

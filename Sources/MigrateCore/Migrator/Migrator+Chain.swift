@@ -1,0 +1,105 @@
+import PostgresClient
+
+extension Migrator {
+    /// How much one message of several files may hold: the same bounds as one file's batch.
+    static let chainBytes = ScriptRunner.batchBytes
+    static let chainStatements = 2_000
+
+    /// The small files at the start of `pending` that can go to the server in one message (one round trip
+    /// for all of them), within the bounds above. Live runs only: a dry run writes each file on its own.
+    func messageChain(_ pending: ArraySlice<PlannedMigration>, session: Session) -> ArraySlice<PlannedMigration> {
+        guard !session.isDryRun else { return pending.prefix(0) }
+        var bytes = 0
+        var statements = 0
+        var end = pending.startIndex
+        for migration in pending {
+            guard migration.mode == .inTransaction, migration.script.canShareMessage, let elements = migration.script.cached else { break }
+            for case .statement(let statement) in elements {
+                bytes += statement.text.utf8.count
+                statements += 1
+            }
+            if end > pending.startIndex && (bytes > Self.chainBytes || statements > Self.chainStatements) { break }
+            end += 1
+        }
+        return pending[..<end]
+    }
+
+    /// Applies several small files in one message: each still in a transaction of its own with its history
+    /// row (`BEGIN`, its statements, the row, `COMMIT`), exactly what `apply` sends one file at a time, but
+    /// without waiting for the server between files. The server runs the message in order and stops at the
+    /// first error: the files before it are committed (reported as applied, with the time the server
+    /// recorded for each), the failing one is rolled back, the ones after it never ran. A syntax error
+    /// stops the whole message before anything runs; the files before the broken one are then sent again.
+    func applyChain(_ chain: ArraySlice<PlannedMigration>, session: Session, reset: [String],
+                    into applied: inout [MigrationSummary]) throws {
+        let executor = session.executor
+        let runners = chain.map { ScriptRunner(executor: executor, file: $0.file, settings: $0.settings) }
+        var batch = StatementBatch(runners: runners)
+        var commits: [Int] = []  // the entry index of each file's COMMIT
+        for (index, migration) in chain.enumerated() {
+            let path = migration.settings.displayPath
+            for text in reset { batch.add(text, purpose: "preparing to run \(path)", runner: index) }
+            batch.add("BEGIN", purpose: "starting the transaction for \(path)", runner: index)
+            for case .statement(let statement) in migration.script.cached ?? [] {
+                batch.add(statement.text, statement: statement, runner: index)
+            }
+            for text in reset { batch.add(text, purpose: "resetting the session after \(path)", runner: index) }
+            let file = migration.file
+            batch.add(session.history.insertStatement(
+                version: file.version?.text, description: file.description, type: .sql, script: file.script,
+                checksum: file.checksum, installedBy: session.installedBy, executionTime: .measuredByServer(earlierRowsInMessage: index), success: true),
+                      purpose: "recording \(path) in the schema history", runner: index)
+            batch.add("COMMIT", purpose: "committing \(path)", runner: index)
+            commits.append(batch.count - 1)
+        }
+        // Notices name the file of the statement that raised them.
+        let entries = batch.entries
+        session.scriptOfStatement = { statement in chain[chain.startIndex + entries[min(statement, entries.count - 1)].runner].file.script }
+        defer { session.scriptOfStatement = nil }
+
+        var failure: Error?
+        var failing = 0  // the file the error belongs to
+        var committed = chain.count
+        do {
+            try executor.run(batch.text)
+        } catch let error as PostgresError {
+            // Statements before the failing one completed: so did the COMMITs among them.
+            let completed = error.failedStatementIndex ?? 0
+            committed = commits.prefix { $0 < completed }.count
+            if executor.transactionStatus != .idle { executor.rollback() }
+            failing = batch.entry(for: error).map { entries[$0.index].runner } ?? min(committed, chain.count - 1)
+            failure = batch.locate(error)
+        }
+        if committed > 0 {
+            let done = chain.prefix(committed)
+            let times = (try? recordedTimes(of: done.count, session: session)) ?? []
+            for (offset, migration) in done.enumerated() {
+                let file = migration.file
+                let milliseconds = offset < times.count ? times[offset] : 0
+                onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
+                onEvent(.applied(script: file.script, version: file.version?.text, description: file.description, milliseconds: milliseconds))
+                applied.append(MigrationSummary(file, executionTime: milliseconds))
+            }
+        }
+        if let failure {
+            // A syntax error: the server parses the whole message before running any of it, so the files
+            // before the broken one never ran. They are applied now, as they would have been one by one.
+            if failing > committed {
+                try applyChain(chain[(chain.startIndex + committed)..<(chain.startIndex + failing)], session: session, reset: reset, into: &applied)
+            }
+            let file = chain[chain.startIndex + failing].file
+            onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
+            throw failure
+        }
+    }
+
+    /// The execution times the server recorded in the last `count` history rows, oldest first.
+    private func recordedTimes(of count: Int, session: Session) throws -> [Int] {
+        var times: [Int] = []
+        try session.connection.forEachRow(
+            "SELECT execution_time FROM \(session.history.quotedName) ORDER BY installed_rank DESC LIMIT \(count)") { row in
+            times.append(row.integer(0) ?? 0)
+        }
+        return times.reversed()
+    }
+}
