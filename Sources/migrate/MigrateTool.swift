@@ -50,7 +50,7 @@ struct MigrateTool: ParsableCommand {
             validateMigrationNaming, cleanDisabled, placeholders.<name>, connectRetries, outputType=json, \
             dryRunOutput=FILE (or - for standard output).
             """,
-        version: "0.2.0"
+        version: version
     )
 
     @Argument(help: ArgumentHelp("The commands to run, in order.", valueName: "command"))
@@ -96,6 +96,9 @@ extension MigrateTool {
     static var commandNames: Set<String> { Set(CommandName.allCases.map(\.rawValue)) }
 
     /// Flyway's spellings of help: `-?`, `help`, `-h`.
+    /// What `--version` prints.
+    static let version = "0.2.0"
+
     static func helpAliases(_ arguments: [String]) -> [String] {
         arguments.map { ["-?", "help", "-h"].contains($0) ? "--help" : $0 }
     }

@@ -83,6 +83,18 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    func testVersionAnsweredEarlyMatchesTheParsersAnswer() throws {
+        let project = try MigrateProject()
+        let early = try project.migrate(["--version"], withURL: false)
+        XCTAssertEqual(early.status, 0, early.output)
+        XCTAssertEqual(early.stdout, MigrateTool.version + "\n")
+        XCTAssertEqual(MigrateTool.configuration.version, MigrateTool.version)
+        // With anything else on the line the argument parser answers: the same text.
+        let parsed = try project.migrate(["-q", "--version"], withURL: false)
+        XCTAssertEqual(parsed.status, 0, parsed.output)
+        XCTAssertEqual(parsed.stdout, early.stdout)
+    }
+
     func testEveryKeySpellingFoldsToTheSameSetting() throws {
         for spelling in [["-baselineVersion=2"], ["--baseline-version", "2"], ["--baseline_version", "2"], ["--BASELINE_VERSION=2"]] {
             let arguments = FlywayArguments.normalize(["baseline"] + spelling, knownKeys: keys)
