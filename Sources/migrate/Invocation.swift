@@ -36,6 +36,20 @@ struct Invocation {
         return invocation.commands.isEmpty ? nil : invocation
     }
 
+    /// `--version` with nothing else but settings (which do not change the answer).
+    static func asksOnlyForVersion(_ arguments: [String]) -> Bool {
+        var index = 0
+        var version = false
+        while index < arguments.count {
+            switch arguments[index] {
+            case "--setting": index += 2
+            case "--version": version = true; index += 1
+            default: return false
+            }
+        }
+        return version
+    }
+
     /// The `--setting key=value` pairs, in order.
     var settingPairs: [(key: String, value: String)] {
         settings.map { setting -> (key: String, value: String) in

@@ -3,13 +3,13 @@ import FoundationEssentials
 import Glibc
 import MigrateCore
 
-let given = Array(CommandLine.arguments.dropFirst())
+let arguments = FlywayArguments.normalize(MigrateTool.helpAliases(Array(CommandLine.arguments.dropFirst())),
+                                          knownKeys: ConfigurationLoader.knownKeyNames)
 // Answered before anything else is set up: the argument parser's first use costs more than the rest of it.
-if given == ["--version"] {
+if Invocation.asksOnlyForVersion(arguments) {
     print(MigrateTool.version)
     exit(0)
 }
-let arguments = FlywayArguments.normalize(MigrateTool.helpAliases(given), knownKeys: ConfigurationLoader.knownKeyNames)
 if let invocation = Invocation.fastParse(arguments) {
     do {
         try invocation.run()

@@ -89,6 +89,9 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(early.status, 0, early.output)
         XCTAssertEqual(early.stdout, MigrateTool.version + "\n")
         XCTAssertEqual(MigrateTool.configuration.version, MigrateTool.version)
+        XCTAssertEqual(try project.migrate(["-url=postgresql:///x", "--version"], withURL: false).stdout, early.stdout)
+        XCTAssertTrue(Invocation.asksOnlyForVersion(FlywayArguments.normalize(["-user=me", "--version"], knownKeys: keys)))
+        XCTAssertFalse(Invocation.asksOnlyForVersion(FlywayArguments.normalize(["migrate", "--version"], knownKeys: keys)))
         // With anything else on the line the argument parser answers: the same text.
         let parsed = try project.migrate(["-q", "--version"], withURL: false)
         XCTAssertEqual(parsed.status, 0, parsed.output)

@@ -30,6 +30,17 @@ final class MigrationVersionTests: XCTestCase {
         XCTAssertTrue(v("99999999999999999999999") < v("100000000000000000000000"))
     }
 
+    func testMoreThanFourPartsAndTrailingZeroParts() {
+        XCTAssertEqual(v("1.2.3.4.0"), v("1.2.3.4"))
+        XCTAssertEqual(v("1.2.3.4.0.0"), v("1.2.3.4"))
+        XCTAssertEqual(Set([v("1.2.3.4.0"), v("1.2.3.4")]).count, 1)
+        XCTAssertEqual(v("1.2.3.4.5"), v("1.2.3.4.05"))
+        XCTAssertNotEqual(v("1.2.3.4.5"), v("1.2.3.4"))
+        XCTAssertEqual(Set([v("1.2.3.4.5"), v("1.2.3.4.05"), v("1.2.3.4")]).count, 2)
+        let sorted = ["1.2.3.5", "1.2.3.4.0.6", "1.2.3.4.5", "1.2.3.4", "1.2.3.4.0.5", "1.2.3.3.9"].map(v).sorted().map(\.text)
+        XCTAssertEqual(sorted, ["1.2.3.3.9", "1.2.3.4", "1.2.3.4.0.5", "1.2.3.4.0.6", "1.2.3.4.5", "1.2.3.5"])
+    }
+
     func testInvalidVersions() {
         for text in ["", "1.x", "1..2", ".1", "1.", "a", "1-2", " 1"] {
             XCTAssertNil(MigrationVersion(text), text)

@@ -5,9 +5,12 @@
 public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The text stored in the history table's `version` column (`_` replaced by `.`, otherwise as written).
     public let text: String
-    /// The parts as numbers, trailing zero parts removed, when every part has at most 18 digits (any real
-    /// version): compared and hashed without looking at text. nil for longer parts, compared as digits.
-    private let numbers: [UInt64]?
+    /// The first four parts as numbers, missing ones 0: the whole version when `isCompact`, so that it is
+    /// compared and hashed without looking at text or allocating.
+    private let key: (UInt64, UInt64, UInt64, UInt64)
+    /// At most four parts (not counting trailing zero parts) of at most 18 digits each: any real version.
+    /// Others are compared as digits.
+    private let isCompact: Bool
 
     /// Parses `1`, `1.2`, `1_2`, `2024.01.15`. Returns nil for anything else (`1.x`, `1..2`, ``).
     public init?(_ raw: String) {
@@ -16,26 +19,38 @@ public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConv
         self = version
     }
 
-    /// The same from UTF-8 bytes (a file name's, a history row's): one pass, no Foundation. It runs for
-    /// every file and every history row on every command.
+    /// The same from UTF-8 bytes (a file name's, a history row's): one pass, no Foundation, no allocation
+    /// but the text's. It runs for every file and every history row on every command.
     init?(bytes: UnsafeBufferPointer<UInt8>) {
-        var numbers: [UInt64] = []
-        numbers.reserveCapacity(4)
+        var key: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var part = 0
         var current: UInt64 = 0
         var digits = 0
-        var small = true
+        var compact = true
+        var hasUnderscore = false
         // Every part non-empty: no separator first, last, or twice in a row.
         var afterSeparator = true
+        func endPart() {
+            switch part {
+            case 0: key.0 = current
+            case 1: key.1 = current
+            case 2: key.2 = current
+            case 3: key.3 = current
+            default: if current != 0 || digits > 0 { compact = false }  // a fifth part that counts
+            }
+        }
         for byte in bytes {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 // Leading zeros don't count: `001` is `1`.
                 if digits > 0 || byte != UInt8(ascii: "0") { digits += 1 }
-                if digits > 18 { small = false } else { current = current &* 10 &+ UInt64(byte &- 0x30) }
+                if digits > 18 { compact = false } else { current = current &* 10 &+ UInt64(byte &- 0x30) }
                 afterSeparator = false
             case UInt8(ascii: "."), UInt8(ascii: "_"):
                 if afterSeparator { return nil }
-                numbers.append(current)
+                if byte == UInt8(ascii: "_") { hasUnderscore = true }
+                endPart()
+                part += 1
                 current = 0
                 digits = 0
                 afterSeparator = true
@@ -44,25 +59,23 @@ public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConv
             }
         }
         if afterSeparator { return nil }
-        numbers.append(current)
-        while numbers.last == 0 { numbers.removeLast() }
-        text = bytes.contains(UInt8(ascii: "_"))
+        endPart()
+        self.key = key
+        self.isCompact = compact
+        text = hasUnderscore
             ? String(unsafeUninitializedCapacity: bytes.count) { buffer in
                 for (index, byte) in bytes.enumerated() { buffer[index] = byte == UInt8(ascii: "_") ? UInt8(ascii: ".") : byte }
                 return bytes.count
             }
             : String(decoding: bytes, as: UTF8.self)
-        self.numbers = small ? numbers : nil
     }
 
     public var description: String { text }
 
-    /// The version as four numbers (missing parts are 0), for versions of at most four parts of at most 18
-    /// digits: sorting these costs no reference counting. nil for any other version.
+    /// The version as four numbers (missing parts are 0) when that is the whole of it: sorting these costs
+    /// no reference counting. nil for any other version.
     var compactKey: (UInt64, UInt64, UInt64, UInt64)? {
-        guard let numbers, numbers.count <= 4 else { return nil }
-        func part(_ index: Int) -> UInt64 { index < numbers.count ? numbers[index] : 0 }
-        return (part(0), part(1), part(2), part(3))
+        isCompact ? key : nil
     }
 
     /// Digits of each part without leading zeros ("" for 0), trailing zero parts removed: the slow path,
@@ -74,25 +87,22 @@ public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConv
     }
 
     public static func == (lhs: MigrationVersion, rhs: MigrationVersion) -> Bool {
-        if let left = lhs.numbers, let right = rhs.numbers { return left == right }
-        // A long part is never equal to a short one, so a small and a large version differ.
-        if (lhs.numbers == nil) != (rhs.numbers == nil) { return false }
+        if lhs.isCompact && rhs.isCompact { return lhs.key == rhs.key }
+        // A long version is never equal to a compact one.
+        if lhs.isCompact != rhs.isCompact { return false }
         return lhs.digitParts == rhs.digitParts
     }
 
     public func hash(into hasher: inout Hasher) {
-        if let numbers { hasher.combine(numbers) } else { hasher.combine(digitParts) }
+        if isCompact {
+            hasher.combine(key.0); hasher.combine(key.1); hasher.combine(key.2); hasher.combine(key.3)
+        } else {
+            hasher.combine(digitParts)
+        }
     }
 
     public static func < (lhs: MigrationVersion, rhs: MigrationVersion) -> Bool {
-        if let left = lhs.numbers, let right = rhs.numbers {
-            for index in 0..<max(left.count, right.count) {
-                let a = index < left.count ? left[index] : 0
-                let b = index < right.count ? right[index] : 0
-                if a != b { return a < b }
-            }
-            return false
-        }
+        if lhs.isCompact && rhs.isCompact { return lhs.key < rhs.key }
         let left = lhs.digitParts, right = rhs.digitParts
         for index in 0..<max(left.count, right.count) {
             let a = index < left.count ? left[index] : ""
