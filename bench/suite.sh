@@ -10,26 +10,29 @@
 #   long ones       1,000 and 10,000 small files (one psql session running `BEGIN; \i file; COMMIT;` per file
 #                   as reference), 200 MB COPY and INSERT files (--quick: 20 MB; `psql -X -1 -f` as reference):
 #                   R paired runs (3; --quick 1), alternating which tool goes first, each into a fresh database,
-#                   under /usr/bin/time -v (measure.sh) for peak RSS; medians.
+#                   under /usr/bin/time -v (measure.sh) for peak RSS; medians. Then a 1 GB COPY file, one
+#                   paired run, for the peak RSS at that size (skipped by --quick unless --big is given).
 #   instructions    callgrind's "Collected" for the no-op `migrate`, `--version` and psql's `select 1`:
 #                   one run each, unaffected by machine noise.
 # Every client connects over TCP to 127.0.0.1. psql is the real binary, not Debian's Perl wrapper.
 #
-# Usage: bash bench/suite.sh [--quick] [--json FILE]
+# Usage: bash bench/suite.sh [--quick] [--big] [--json FILE]
 #   MIGRATE_BIN=path   binary to measure (default: release built into .build-bench, not the .build others use)
 #   BENCH_NO_HYPERFINE=1   time the short commands with the loop here even if hyperfine is there
 set -euo pipefail
-quick=0; json=""
+quick=0; big=""; json=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
+        --big) big=1 ;;
         --json) json="$(realpath -m "${2:?--json needs a file}")"; shift ;;
-        *) echo "usage: bash bench/suite.sh [--quick] [--json FILE]" >&2; exit 2 ;;
+        *) echo "usage: bash bench/suite.sh [--quick] [--big] [--json FILE]" >&2; exit 2 ;;
     esac
     shift
 done
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ "$quick" = 1 ]; then short_runs=5; long_runs=1; size_mb=20; else short_runs=15; long_runs=3; size_mb=200; fi
+big="${big:-$((1 - quick))}"
 started=$SECONDS
 log() { echo "suite [$(( SECONDS - started )) s]: $*" >&2; }
 
@@ -177,6 +180,15 @@ for kind in copy insert; do
     rm -rf "$dir"
 done
 
+if [ "$big" = 1 ]; then # memory must stay flat whatever the size: one run of a 1 GB COPY file
+    dir="$BENCH_DIR/copy1g"; mkdir -p "$dir"
+    log "generating the 1024 MB copy file"
+    rows=$(python3 bench/generate_load.py copy 1024 "$dir/V1__load.sql")
+    log "copy 1 GB"
+    paired_run copy1g 1 "$dir" "$dir/V1__load.sql" "-1" "select count(*) from t" "$rows"
+    rm -rf "$dir"
+fi
+
 # --- table and JSON ---------------------------------------------------------------------------------------------
 sha="$(git rev-parse --short HEAD 2>/dev/null || echo nogit)"
 dirty=false; git diff --quiet HEAD -- 2>/dev/null || dirty=true
@@ -235,6 +247,11 @@ for k, label in (("copy", "COPY"), ("insert", "INSERT")):
     row(f"{k}_rss", f"{size} {label} file, peak RSS", "MB", med("rss_mb", k, "migrate"), med("rss_mb", k, "psql"),
         paired("rss_mb", (k, "migrate"), (k, "psql")), "≤ 64 MB" if k == "copy" else "—",
         64.0 if k == "copy" else None, "migrate")
+if med("wall_ms", "copy1g", "migrate") is not None:
+    row("copy1g_wall", "1 GB COPY file", "ms", w("copy1g", "migrate"), w("copy1g", "psql"),
+        paired("wall_ms", ("copy1g", "migrate"), ("copy1g", "psql")), ref="-1 -f")
+    row("copy1g_rss", "1 GB COPY file, peak RSS", "MB", med("rss_mb", "copy1g", "migrate"), med("rss_mb", "copy1g", "psql"),
+        paired("rss_mb", ("copy1g", "migrate"), ("copy1g", "psql")), "≤ 64 MB", 64.0, "migrate")
 row("binary_size", "binary size", "MB", int(E["BIN_BYTES"]) / 2**20, target="≤ 25 MB", limit=25.0, on="migrate")
 
 def fmt(v, unit):

@@ -34,7 +34,14 @@ extension MigrationStatus {
             ignore.contains { $0.matches(repeatable: info.isRepeatable, status: status) }
         }
         var problems: [ValidationProblem] = []
-        for info in entries {
+        for index in entries.indices {
+            // Most entries are applied and match their file: checked in place, without copying the entry.
+            if entries[index].state == .success || entries[index].state == .outOfOrder,
+               entries[index].applied?.checksum == entries[index].file?.checksum,
+               entries[index].applied?.description == entries[index].file?.description {
+                continue
+            }
+            let info = entries[index]
             let name = info.version ?? info.description
             switch info.state {
             case .failed, .failedMissing, .failedFuture:
