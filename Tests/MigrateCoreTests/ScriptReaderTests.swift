@@ -24,6 +24,29 @@ final class ScriptReaderTests: XCTestCase {
         ])
     }
 
+    func testCopyRowsAppendedToTheCallersBufferThenStatementsGoOn() throws {
+        var reader = SQLScriptReader(text: "COPY t FROM stdin;\r\n1\t${v}\r\n2\tb\n\\.\nSELECT 3;\nCOPY u FROM stdin;\n9\n",
+                                     displayName: "c.sql", placeholders: PlaceholderReplacer(values: ["v": "a"]))
+        var buffer: [UInt8] = []
+        XCTAssertEqual(try reader.appendCopyRow(to: &buffer), false, "no COPY yet")
+        XCTAssertEqual(try reader.next(), statement("COPY t FROM stdin", line: 1, copy: true))
+        while try reader.appendCopyRow(to: &buffer) {}
+        XCTAssertEqual(String(decoding: buffer, as: UTF8.self), "1\ta\n2\tb\n")
+        XCTAssertEqual(try reader.next(), statement("SELECT 3", line: 5))
+        XCTAssertEqual(try reader.next(), statement("COPY u FROM stdin", line: 6, copy: true))
+        buffer.removeAll()
+        while try reader.appendCopyRow(to: &buffer) {}
+        XCTAssertEqual(String(decoding: buffer, as: UTF8.self), "9\n", "data running to the end of the file")
+        XCTAssertNil(try reader.next())
+
+        var broken = SQLScriptReader(text: "COPY t FROM stdin;\n1\n${nope}\n", displayName: "c.sql",
+                                     placeholders: PlaceholderReplacer(values: [:]))
+        _ = try broken.next()
+        XCTAssertThrowsError(try { while try broken.appendCopyRow(to: &buffer) {} }()) { error in
+            XCTAssertEqual((error as? SQLScriptError)?.line, 3)
+        }
+    }
+
     func testCopyDataLineEndingsAreNormalised() throws {
         XCTAssertEqual(try SQLScriptReader.elements(in: "copy t from STDIN with (format csv);\r\n1,\"a\"\r\n\\.\r\nSELECT 1"), [
             statement("copy t from STDIN with (format csv)", line: 1, copy: true),

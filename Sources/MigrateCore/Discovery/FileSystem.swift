@@ -52,6 +52,13 @@ public enum FileSystem {
         }
     }
 
+    /// The size in bytes of the file at `path` (following links); nil when it cannot be read.
+    static func size(of path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_size)
+    }
+
     /// Opens `path` for reading; the descriptor belongs to the caller.
     static func openForReading(_ path: String) throws -> Int32 {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)

@@ -53,7 +53,9 @@ struct ScriptRunner {
                      executeInTransaction: Bool?, cacheBudget: inout Int) throws -> Plan {
         let displayPath = settings.displayPath
         var reader = try settings.reader(file)
-        var cached: [ScriptElement]? = cacheBudget > 0 ? [] : nil
+        // A file bigger on disk than what may be kept is not kept: its rows are not even made into Strings.
+        let keepable = min(Self.cacheBytes, cacheBudget)
+        var cached: [ScriptElement]? = keepable > 0 && (FileSystem.size(of: file.filepath) ?? 0) <= keepable ? [] : nil
         if cached == nil { reader.materializesCopyData = false }
         var cachedBytes = 0
         var firstNonTransactional: SQLStatement?
@@ -158,7 +160,16 @@ struct ScriptRunner {
                 continue // honoured by decoding the file (plan() checked that it names the file's encoding)
             case .statement(let statement) where statement.isCopyFromStdin:
                 try flush()
-                try copy(statement, next: nextElement)
+                if streaming != nil {
+                    try copy(statement) { buffer in try streaming!.appendCopyRow(to: &buffer) }
+                } else {
+                    // A kept file: its rows are Strings already (the file is small).
+                    try copy(statement) { buffer in
+                        guard case .copyData(let row)? = cachedIterator!.next() else { return false }
+                        buffer.append(contentsOf: row.utf8)
+                        return true
+                    }
+                }
             case .statement(let statement):
                 batch.add(statement.text, statement: statement)
                 let endsTransaction = plan.transactional && !progress.transactionEndedByScript
@@ -178,7 +189,8 @@ struct ScriptRunner {
     }
 
     /// Streams the data lines after `COPY … FROM STDIN` to the server.
-    private func copy(_ statement: SQLStatement, next: () throws -> ScriptElement?) throws {
+    /// `appendRow` adds the next row of data to the buffer, or answers false once the data is over.
+    private func copy(_ statement: SQLStatement, appendRow: (inout [UInt8]) throws -> Bool) throws {
         do {
             try executor.beginCopy(statement.text)
         } catch let error as PostgresError {
@@ -186,20 +198,11 @@ struct ScriptRunner {
         }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(Self.copyChunkBytes + 4096)
-        var finished = false
         do {
-            while !finished, let element = try next() {
-                switch element {
-                case .copyData(let line):
-                    buffer.append(contentsOf: line.utf8)
-                    if buffer.count >= Self.copyChunkBytes {
-                        try buffer.withUnsafeBytes { try executor.sendCopyData($0) }
-                        buffer.removeAll(keepingCapacity: true)
-                    }
-                case .copyEnd:
-                    finished = true
-                case .statement:
-                    finished = true // cannot happen: the reader always ends COPY data with .copyEnd
+            while try appendRow(&buffer) {
+                if buffer.count >= Self.copyChunkBytes {
+                    try buffer.withUnsafeBytes { try executor.sendCopyData($0) }
+                    buffer.removeAll(keepingCapacity: true)
                 }
             }
             if !buffer.isEmpty { try buffer.withUnsafeBytes { try executor.sendCopyData($0) } }

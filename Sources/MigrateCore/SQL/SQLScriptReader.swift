@@ -42,6 +42,8 @@ public struct SQLScriptReader {
     /// When false, `.copyData` elements are empty strings (the rows are still read, decoded and checked
     /// for placeholders). For passes that only look at statements.
     public var materializesCopyData = true
+    /// The line that ended the last COPY's data (its `\.`, or the end of the file).
+    private var copyEndLine = 0
 
     public init(url: URL, displayName: String, encoding: String.Encoding = .utf8, placeholders: PlaceholderReplacer? = nil) throws {
         try self.init(path: url.path, displayName: displayName, encoding: encoding, placeholders: placeholders,
@@ -223,18 +225,43 @@ public struct SQLScriptReader {
         deferredLine = LineView(bytes: deferred.bytes, contentCount: contentCount, number: line.number, columnBase: columnBase)
     }
 
-    private mutating func nextCopyElement() throws -> ScriptElement {
+    /// Inside COPY data (after a `COPY … FROM STDIN` statement): appends the next row, with its "\n", to
+    /// `buffer` and returns true; at the `\.` line or the end of the file returns false, and the COPY is
+    /// over (no `.copyEnd` follows). Rows go from the file's buffer to the caller's with no String, no
+    /// allocation per row: what a COPY of millions of rows is sent through.
+    public mutating func appendCopyRow(to buffer: inout [UInt8]) throws -> Bool {
+        guard phase == .copyData else { return false }
+        do {
+            guard let data = try nextCopyRow() else { return false }
+            buffer.append(contentsOf: data)
+            buffer.append(0x0A)
+            return true
+        } catch {
+            phase = .finished
+            throw error
+        }
+    }
+
+    /// The next row of COPY data, checked and with placeholders replaced, valid until the reader moves on;
+    /// nil (and back to statements) at the `\.` line or the end of the file.
+    private mutating func nextCopyRow() throws -> UnsafeBufferPointer<UInt8>? {
         guard let line = try source.nextLine() else {
             phase = .statements
-            return .copyEnd(line: source.lineNumber)
+            copyEndLine = source.lineNumber
+            return nil
         }
         let content = line.content
         if content.count == 2, content[0] == UInt8(ascii: "\\"), content[1] == UInt8(ascii: ".") {
             phase = .statements
-            return .copyEnd(line: line.number)
+            copyEndLine = line.number
+            return nil
         }
         try Self.rejectNUL(in: line, file: file)
-        let data = try replacingPlaceholders(in: line).content
+        return try replacingPlaceholders(in: line).content
+    }
+
+    private mutating func nextCopyElement() throws -> ScriptElement {
+        guard let data = try nextCopyRow() else { return .copyEnd(line: copyEndLine) }
         // A pass that only classifies statements doesn't need the rows: skip building their Strings.
         guard materializesCopyData else { return .copyData("") }
         return .copyData(String(unsafeUninitializedCapacity: data.count + 1) { buffer in
