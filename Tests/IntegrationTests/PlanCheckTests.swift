@@ -53,6 +53,24 @@ final class PlanCheckTests: XCTestCase {
         try assertNothingWritten(project, run, naming: "V3__three.sql:2")
     }
 
+    func testScanErrorsComeFirstEvenWhenTheServerIsUnreachable() throws {
+        // The files are read while connecting: a misnamed file is still the error, not the connection.
+        let project = try MigrateProject()
+        try project.write("sql/V1__one.sql", "CREATE TABLE one (id int);\n")
+        try project.write("sql/V2-two.sql", "CREATE TABLE two (id int);\n")
+        let unreachable = try project.migrate(["-url=postgresql://postgres@127.0.0.1:1/none", "-validateMigrationNaming=true",
+                                               "-outputType=json", "migrate"], withURL: false)
+        XCTAssertEqual(unreachable.status, 1, unreachable.output)
+        let document = try JSONSerialization.jsonObject(with: Data(unreachable.stdout.utf8)) as? [String: Any]
+        let error = try XCTUnwrap(document?["error"] as? [String: Any], unreachable.output)
+        XCTAssertTrue((error["message"] as? String ?? "").contains("V2-two.sql"), "\(error)")
+        // Reachable, the same error, and nothing written.
+        let run = try project.migrate(["-validateMigrationNaming=true", "migrate"])
+        XCTAssertEqual(run.status, 1, run.output)
+        XCTAssertTrue(run.stderr.contains("V2-two.sql"), run.stderr)
+        XCTAssertFalse(try project.tableExists("flyway_schema_history"))
+    }
+
     func testBadSettingsAreRejectedBeforeConnecting() throws {
         let project = try MigrateProject()
         try project.write("sql/V1__one.sql", "CREATE TABLE one (id int);\n")

@@ -148,6 +148,20 @@ final class ScriptReaderTests: XCTestCase {
 
     // MARK: Encodings
 
+    func testValidUTF8SplitAcrossChunksAndLaterBadByteInTheSameChunk() throws {
+        // Checked ahead in one run per buffer: multi-byte characters cut by chunk boundaries are fine, and a bad
+        // byte several lines on is still reported by its own line.
+        let good = Array(String(repeating: "SELECT 'café Дмитрий';\n", count: 20).utf8)
+        for chunkSize in [5, 7, 64, 4096] {
+            XCTAssertEqual(try scriptElements(bytes: good, chunkSize: chunkSize).count, 20, "chunk \(chunkSize)")
+            XCTAssertThrowsError(try scriptElements(bytes: good + Array("SELECT 1;\nSELECT 'x".utf8) + [0xC3, 0x28] + Array("';\n".utf8),
+                                                    chunkSize: chunkSize)) { error in
+                XCTAssertEqual((error as? SQLScriptError)?.line, 22, "chunk \(chunkSize)")
+                XCTAssertEqual((error as? SQLScriptError)?.column, 10, "chunk \(chunkSize)")
+            }
+        }
+    }
+
     func testInvalidUTF8IsReportedWithItsLine() {
         let bytes = Array("SELECT 1;\nSELECT 'caf".utf8) + [0xE9] + Array("';\n".utf8)
         XCTAssertThrowsError(try scriptElements(bytes: bytes, chunkSize: 4096)) { error in

@@ -7,8 +7,10 @@ extension Migrator {
 
     /// The small files at the start of `pending` that can go to the server in one message (one round trip
     /// for all of them), within the bounds above. Live runs only: a dry run writes each file on its own.
+    /// Not before PostgreSQL 13, which applied statement_timeout to a whole message rather than to each of
+    /// its statements.
     func messageChain(_ pending: ArraySlice<PlannedMigration>, session: Session) -> ArraySlice<PlannedMigration> {
-        guard !session.isDryRun else { return pending.prefix(0) }
+        guard !session.isDryRun, session.connection.serverVersion >= 130_000 else { return pending.prefix(0) }
         var bytes = 0
         var statements = 0
         var end = pending.startIndex

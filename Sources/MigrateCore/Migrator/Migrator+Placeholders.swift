@@ -4,9 +4,20 @@ import Glibc
 extension Migrator {
     /// Scans the files (before connecting, so file errors need no database), connects, and finishes the
     /// repeatables' checksums, which depend on placeholder values known only once connected.
+    /// The files are read on a thread of their own while connecting: on a no-op run that is most of the
+    /// work, and the connection mostly waits for the server. A misnamed file or a missing location is still
+    /// the error when the connection fails too, as it was when the files were read first.
     func openSessionWithMigrations() throws -> (Session, [MigrationFile]) {
-        let scanned = try resolveMigrations()
-        let session = try openSession()
+        let scanner = try self.scanner
+        let scan = BackgroundWork { try scanner.scan() }
+        let session: Session
+        do {
+            session = try openSession()
+        } catch {
+            _ = try resolved(try scan.value())
+            throw error
+        }
+        let scanned = try resolved(try scan.value())
         return (session, try withPlaceholderChecksums(scanned, session: session))
     }
 

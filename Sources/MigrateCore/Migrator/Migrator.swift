@@ -49,7 +49,12 @@ public final class Migrator {
 
     /// Finds the migration files; warns about (or, with validateMigrationNaming, rejects) misnamed ones.
     func resolveMigrations() throws -> [MigrationFile] {
-        let result = try scanner.scan()
+        try resolved(try scanner.scan())
+    }
+
+    /// The migrations of a scan, once its missing locations and misnamed files are reported (on the thread
+    /// that reports events).
+    func resolved(_ result: MigrationScanner.Result) throws -> [MigrationFile] {
         for location in result.missingLocations {
             if configuration.failOnMissingLocations { throw MigrationError.missingLocation(location) }
             warn("LOCATION_MISSING", "location '\(location)' does not exist (resolved against \(configuration.workingDirectory.path))")

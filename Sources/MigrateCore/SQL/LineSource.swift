@@ -92,6 +92,9 @@ final class LineSource {
     @exclusivity(unchecked) private var blankScanned = 0
     @exclusivity(unchecked) private var lastBlank = -1
     @exclusivity(unchecked) private var atEnd = false
+    /// raw[start..<utf8ValidUpTo] is known to be valid UTF-8: checked in one run up to the buffer's last line
+    /// break (a break is never inside a sequence) rather than line by line, which cost more than the check.
+    @exclusivity(unchecked) private var utf8ValidUpTo = 0
     /// Number of the last line handed out (0 before the first).
     @exclusivity(unchecked) private(set) var lineNumber = 0
     /// True after handing out a piece of a line that continues.
@@ -168,6 +171,7 @@ final class LineSource {
         if start > 0 {
             raw.removeFirst(start)
             scanFrom -= start
+            utf8ValidUpTo = max(utf8ValidUpTo - start, 0)
             blankScanned = max(blankScanned - start, 0)
             lastBlank = lastBlank >= start ? lastBlank - start : -1
             start = 0
@@ -181,6 +185,19 @@ final class LineSource {
             throw SQLScriptError(file: file, line: 0, message: "could not read the file: \(error.reason)")
         }
         if n == 0 { atEnd = true }
+    }
+
+    /// Checks raw[from...] up to its last line break (or to its end once the file is read) in one run, and
+    /// records how far it is valid. An invalid byte is reported by the line that holds it, with its column.
+    private func validateUTF8Ahead(from: Int) {
+        var end = raw.count
+        if !atEnd {
+            // The last line break is near the end (a line's length away).
+            while end > from && raw.base[end - 1] != 0x0A { end -= 1 }
+            if end == from { return }  // no complete line ahead: the line is checked on its own
+        }
+        let bad = TextDecoding.firstInvalidUTF8(raw.base + from, end - from)
+        utf8ValidUpTo = from + (bad ?? (end - from))
     }
 
     private func makeLine(contentEnd: Int, end: Int, endsLine: Bool) throws -> LineView {
@@ -204,7 +221,10 @@ final class LineSource {
         var line: LineView
         switch decoding {
         case .utf8(let validate):
-            if validate, let bad = TextDecoding.firstInvalidUTF8(base + first, contentCount) {
+            if validate && first + contentCount > utf8ValidUpTo {
+                validateUTF8Ahead(from: first)
+            }
+            if validate && first + contentCount > utf8ValidUpTo, let bad = TextDecoding.firstInvalidUTF8(base + first, contentCount) {
                 let column = columnBase + TextDecoding.scalarCount(base + first, bad) + 1
                 throw SQLScriptError(
                     file: file, line: lineNumber, column: column,
