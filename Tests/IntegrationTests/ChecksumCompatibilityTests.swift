@@ -1,4 +1,5 @@
 import XCTest
+import MigrateCore
 
 final class ChecksumCompatibilityTests: XCTestCase {
     /// The tutorial file from Flyway's documentation, whose published checksum is -722651034.
@@ -50,5 +51,31 @@ final class ChecksumCompatibilityTests: XCTestCase {
             for _ in 0..<8 { crc = (crc & 1) != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
         }
         return Int32(bitPattern: ~crc)
+    }
+
+    func testLargeFileChecksumIsRecordedAndValidated() throws {
+        // Above the scan's in-memory size, a pending file's checksum is computed beside the plan's reading.
+        let project = try MigrateProject()
+        try project.write("sql/V1__small.sql", "CREATE TABLE big (id int, note text);\n")
+        var large = "INSERT INTO big VALUES\n"
+        for row in 1...40_000 { large += "(\(row), 'row number \(row) of the large migration'),\n" }
+        large += "(0, 'last');\n"
+        XCTAssertGreaterThan(large.utf8.count, 1 << 20)
+        let url = try project.write("sql/V2__large.sql", large)
+        try project.migrateOK(["migrate"])
+        let recorded = try XCTUnwrap(project.history().last?[4])
+        XCTAssertEqual(recorded, String(try Checksum.ofFile(at: url)))
+        XCTAssertNotEqual(recorded, "0")
+        try project.migrateOK(["validate"])
+        // Applied and unchanged: migrate validates it against its real checksum, not a placeholder.
+        try project.migrateOK(["migrate"])
+
+        // Changed after it was applied: the next migrate finds the mismatch.
+        try project.write("sql/V2__large.sql", large + "-- edited\n")
+        try project.write("sql/V3__more.sql", "CREATE TABLE more (id int);\n")
+        let run = try project.migrate(["migrate"])
+        XCTAssertEqual(run.status, 1, run.output)
+        XCTAssertTrue(run.stderr.contains("checksum mismatch for migration version 2"), run.stderr)
+        XCTAssertFalse(try project.tableExists("more"))
     }
 }

@@ -6,6 +6,10 @@ public struct MigrationScanner: Sendable {
     public var locations: [String]
     public var naming: MigrationNaming
     public var encoding: String.Encoding
+    /// False: versioned files larger than `inMemoryChecksumBytes` are not checksummed by the scan (their
+    /// checksum is 0 and their paths are in `Result.uncheckedLargeFiles`), for a caller that computes them
+    /// only where they are needed.
+    public var checksumsLargeFiles = true
     public var workingDirectory: URL
 
     public init(locations: [String], naming: MigrationNaming, encoding: String.Encoding = .utf8, workingDirectory: URL) {
@@ -22,12 +26,15 @@ public struct MigrationScanner: Sendable {
         public var misnamed: [(path: String, reason: String)]
         /// Locations that do not exist.
         public var missingLocations: [String]
+        /// Versioned files left without their checksum (see `checksumsLargeFiles`).
+        public var uncheckedLargeFiles: [String] = []
     }
 
     public func scan() throws -> Result {
         var migrations: [MigrationFile] = []
         var misnamed: [(String, String)] = []
         var missing: [String] = []
+        var unchecked: [String] = []
         let buffer = ByteBuffer(capacity: 64 * 1024)
         for location in locations {
             let directory = try resolve(location).path
@@ -43,8 +50,10 @@ public struct MigrationScanner: Sendable {
                 case .invalid(let reason):
                     misnamed.append((displayPath(path), reason))
                 case .versioned(let version, let description):
+                    let skip = !checksumsLargeFiles && (FileSystem.size(of: path) ?? 0) > Self.inMemoryChecksumBytes
+                    if skip { unchecked.append(path) }
                     migrations.append(MigrationFile(kind: .versioned(version), description: description, script: file.relativePath,
-                                                    filepath: path, checksum: try checksum(of: path, buffer: buffer)))
+                                                    filepath: path, checksum: skip ? 0 : try checksum(of: path, buffer: buffer)))
                 case .repeatable(let description):
                     migrations.append(MigrationFile(kind: .repeatable, description: description, script: file.relativePath,
                                                     filepath: path, checksum: try checksum(of: path, buffer: buffer)))
@@ -54,7 +63,7 @@ public struct MigrationScanner: Sendable {
         misnamed.sort { $0.0 < $1.0 }
         try rejectDuplicates(migrations)
         migrations = Self.inExecutionOrder(migrations)
-        return Result(migrations: migrations, misnamed: misnamed, missingLocations: missing)
+        return Result(migrations: migrations, misnamed: misnamed, missingLocations: missing, uncheckedLargeFiles: unchecked)
     }
 
     /// `files` in execution order, sorted through their keys: comparing whole files copies them, which cost
@@ -107,6 +116,11 @@ public struct MigrationScanner: Sendable {
     /// Files up to this size are checksummed from memory (one read into a buffer shared by all files); larger
     /// ones, and other encodings, stream through the script reader.
     static let inMemoryChecksumBytes = 1 << 20
+
+    /// The checksum of one file, as the scan computes it.
+    func checksum(ofFileAt path: String) throws -> Int32 {
+        try checksum(of: path, buffer: ByteBuffer(capacity: 64 * 1024))
+    }
 
     private func checksum(of path: String, buffer: ByteBuffer) throws -> Int32 {
         if encoding == .utf8, let bytes = try? FileSystem.readSmallFile(path, into: buffer, limit: Self.inMemoryChecksumBytes),

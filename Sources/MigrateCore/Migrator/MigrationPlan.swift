@@ -13,7 +13,7 @@ struct PlannedMigration {
         case withoutTransaction
     }
 
-    let file: MigrationFile
+    var file: MigrationFile
     let settings: ScriptSettings
     let script: ScriptRunner.Plan
     let mode: Mode

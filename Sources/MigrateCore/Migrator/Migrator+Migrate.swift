@@ -8,13 +8,15 @@ extension Migrator {
     /// migration with its history row. In a dry run the writes go to the script instead.
     public func migrate() throws -> MigrateResult {
         let target = try target()
-        let (session, resolved) = try openSessionWithMigrations()
-        try checkCherryPick(resolved)  // before validating: a wrong pick is the clearer error
+        let (session, scanned, largeFiles) = try openSessionWithMigrations(largeChecksumsLater: true)
+        try checkCherryPick(scanned)  // before validating: a wrong pick is the clearer error
         session.executor.comment("Executing: migrate")
         return try withLock(session) { history in
             // 1. Read: where the history stands.
             let historyExists = history != nil
             var rows = history ?? []
+            var resolved = scanned
+            if let largeFiles, largeFiles.areNeeded(by: resolved, applied: rows) { resolved = try largeFiles.filled(resolved) }
             var baselineVersion: MigrationVersion?
             if !historyExists {
                 // (A schema that does not exist yet has no objects either.)
@@ -50,7 +52,8 @@ extension Migrator {
             }
 
             // 2. Plan: every pending file read and checked in full before the first write.
-            let planned = try plan(cherryPicked(status.pending), session: session)
+            var planned = try plan(cherryPicked(status.pending), session: session)
+            if let largeFiles { planned = try largeFiles.filled(planned) }
 
             // 3. Write.
             var result = MigrateResult(database: session.databaseName, schemaName: session.defaultSchema,

@@ -8,7 +8,16 @@ extension Migrator {
     /// work, and the connection mostly waits for the server. A misnamed file or a missing location is still
     /// the error when the connection fails too, as it was when the files were read first.
     func openSessionWithMigrations() throws -> (Session, [MigrationFile]) {
-        let scanner = try self.scanner
+        let (session, files, _) = try openSessionWithMigrations(largeChecksumsLater: false)
+        return (session, files)
+    }
+
+    /// With `largeChecksumsLater`, large versioned files come with checksum 0, their checksums being
+    /// computed on a thread of their own (see `LargeFileChecksums`).
+    func openSessionWithMigrations(largeChecksumsLater: Bool) throws -> (Session, [MigrationFile], LargeFileChecksums?) {
+        var configured = try self.scanner
+        configured.checksumsLargeFiles = !largeChecksumsLater
+        let scanner = configured
         let scan = BackgroundWork { try scanner.scan() }
         let session: Session
         do {
@@ -17,8 +26,10 @@ extension Migrator {
             _ = try resolved(try scan.value())
             throw error
         }
-        let scanned = try resolved(try scan.value())
-        return (session, try withPlaceholderChecksums(scanned, session: session))
+        let result = try scan.value()
+        let scanned = try resolved(result)
+        let large = result.uncheckedLargeFiles.isEmpty ? nil : LargeFileChecksums(paths: result.uncheckedLargeFiles, scanner: scanner)
+        return (session, try withPlaceholderChecksums(scanned, session: session), large)
     }
 
     /// Flyway's built-in placeholders (`${flyway:defaultSchema}` …) plus the configured ones; `filename` is per file.
