@@ -62,12 +62,15 @@ extension Migrator {
         var failure: Error?
         var failing = 0  // the file the error belongs to
         var committed = chain.count
+        var nothingRan = false
         do {
             try executor.run(batch.text)
         } catch let error as PostgresError {
             // Statements before the failing one completed: so did the COMMITs among them.
             let completed = error.failedStatementIndex ?? 0
             committed = commits.prefix { $0 < completed }.count
+            // Known to have run nothing (not merely unknown, as when the connection is lost).
+            nothingRan = error.failedStatementIndex == 0
             if executor.transactionStatus != .idle { executor.rollback() }
             failing = batch.entry(for: error).map { entries[$0.index].runner } ?? min(committed, chain.count - 1)
             failure = batch.locate(error)
@@ -86,7 +89,7 @@ extension Migrator {
         if let failure {
             // A syntax error: the server parses the whole message before running any of it, so the files
             // before the broken one never ran. They are applied now, as they would have been one by one.
-            if failing > committed {
+            if nothingRan && failing > 0 {
                 try applyChain(chain[(chain.startIndex + committed)..<(chain.startIndex + failing)], session: session, reset: reset, into: &applied)
             }
             let file = chain[chain.startIndex + failing].file
