@@ -25,6 +25,13 @@ final class BackgroundWork<Value>: @unchecked Sendable {
         }
     }
 
+    /// A thread whose result nobody asked for (the command failed first) is not left behind: waited for, or
+    /// detached when this ends on that very thread (its work holds this object until it is done).
+    deinit {
+        guard let thread else { return }
+        if pthread_equal(thread, pthread_self()) != 0 { pthread_detach(thread) } else { pthread_join(thread, nil) }
+    }
+
     func value() throws -> Value {
         if let thread {
             pthread_join(thread, nil)
