@@ -50,10 +50,15 @@ public struct MigrationScanner: Sendable {
                 case .invalid(let reason):
                     misnamed.append((displayPath(path), reason))
                 case .versioned(let version, let description):
-                    let skip = !checksumsLargeFiles && (FileSystem.size(of: path) ?? 0) > Self.inMemoryChecksumBytes
-                    if skip { unchecked.append(path) }
+                    // The size is looked at only for a file the in-memory checksum did not take (large, or not UTF-8).
+                    var checksum = inMemoryChecksum(of: path, buffer: buffer)
+                    if checksum == nil && !checksumsLargeFiles && (FileSystem.size(of: path) ?? 0) > Self.inMemoryChecksumBytes {
+                        unchecked.append(path)
+                    } else if checksum == nil {
+                        checksum = try streamedChecksum(of: path)
+                    }
                     migrations.append(MigrationFile(kind: .versioned(version), description: description, script: file.relativePath,
-                                                    filepath: path, checksum: skip ? 0 : try checksum(of: path, buffer: buffer)))
+                                                    filepath: path, checksum: checksum ?? 0))
                 case .repeatable(let description):
                     migrations.append(MigrationFile(kind: .repeatable, description: description, script: file.relativePath,
                                                     filepath: path, checksum: try checksum(of: path, buffer: buffer)))
@@ -123,10 +128,18 @@ public struct MigrationScanner: Sendable {
     }
 
     private func checksum(of path: String, buffer: ByteBuffer) throws -> Int32 {
-        if encoding == .utf8, let bytes = try? FileSystem.readSmallFile(path, into: buffer, limit: Self.inMemoryChecksumBytes),
-           let checksum = Checksum.ofUTF8(bytes) {
-            return checksum
+        try inMemoryChecksum(of: path, buffer: buffer) ?? streamedChecksum(of: path)
+    }
+
+    /// The checksum of a UTF-8 file small enough to be read whole into `buffer`; nil for any other.
+    private func inMemoryChecksum(of path: String, buffer: ByteBuffer) -> Int32? {
+        guard encoding == .utf8, let bytes = try? FileSystem.readSmallFile(path, into: buffer, limit: Self.inMemoryChecksumBytes) else {
+            return nil
         }
+        return Checksum.ofUTF8(bytes)
+    }
+
+    private func streamedChecksum(of path: String) throws -> Int32 {
         do {
             return try Checksum.ofFile(atPath: path, encoding: encoding, displayName: "")
         } catch let error as ChecksumError {
