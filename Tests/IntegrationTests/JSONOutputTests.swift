@@ -143,7 +143,7 @@ final class JSONOutputTests: XCTestCase {
         XCTAssertFalse(failed.output.contains(secret), failed.output)
         let jsonFailed = try project.migrate(["-url=postgresql://postgres:\(secret)@127.0.0.1:1/none", "-outputType=json", "info"], withURL: false)
         XCTAssertFalse(jsonFailed.output.contains(secret), jsonFailed.output)
-        XCTAssertEqual(((try JSONSerialization.jsonObject(with: Data(jsonFailed.stdout.utf8)) as? [String: Any])?["error"] as? [String: Any])?["errorCode"] as? String,
+        XCTAssertEqual((try jsonFailed.document()["error"] as? [String: Any])?["errorCode"] as? String,
                        "DB_CONNECTION")
     }
 

@@ -61,8 +61,7 @@ final class PlanCheckTests: XCTestCase {
         let unreachable = try project.migrate(["-url=postgresql://postgres@127.0.0.1:1/none", "-validateMigrationNaming=true",
                                                "-outputType=json", "migrate"], withURL: false)
         XCTAssertEqual(unreachable.status, 1, unreachable.output)
-        let document = try JSONSerialization.jsonObject(with: Data(unreachable.stdout.utf8)) as? [String: Any]
-        let error = try XCTUnwrap(document?["error"] as? [String: Any], unreachable.output)
+        let error = try XCTUnwrap(try unreachable.document()["error"] as? [String: Any], unreachable.output)
         XCTAssertTrue((error["message"] as? String ?? "").contains("V2-two.sql"), "\(error)")
         // Reachable, the same error, and nothing written.
         let run = try project.migrate(["-validateMigrationNaming=true", "migrate"])

@@ -37,7 +37,7 @@ final class RoundTripTests: XCTestCase {
             .map { Int($0 ?? "") ?? -1 }
         XCTAssertEqual(times.count, 3)
         XCTAssertTrue(times[0] >= 0 && times[0] < 300 && times[1] >= 300 && times[2] >= 0 && times[2] < 300, "\(times)")
-        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
+        let result = try run.document()
         let migrations = try XCTUnwrap(result["migrations"] as? [[String: Any]])
         XCTAssertEqual(migrations.map { $0["version"] as? String }, ["1", "2", "3"])
         XCTAssertEqual(migrations.map { $0["executionTime"] as? Int }, times, "\(migrations)")
@@ -48,8 +48,7 @@ final class RoundTripTests: XCTestCase {
         try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
         try project.write("sql/V2__b.sql", "CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\n\nSELECT 1 / (SELECT count(*) - 1 FROM b);\n")
         try project.write("sql/V3__c.sql", "CREATE TABLE c (id int);\n")
-        let failed = try project.json(["migrate"], expectSuccess: false)
-        let error = try XCTUnwrap(failed["error"] as? [String: Any], "\(failed)")
+        let (failed, error) = try project.jsonFailure(["migrate"])
         XCTAssertEqual(error["sqlState"] as? String, "22012")
         XCTAssertEqual(error["lineNumber"] as? Int, 4)
         XCTAssertTrue((error["message"] as? String ?? "").contains("V2__b.sql:4"), "\(error)")
@@ -70,8 +69,7 @@ final class RoundTripTests: XCTestCase {
         try project.write("sql/V1__a.sql", "CREATE TABLE a (id int);\n")
         try project.write("sql/V2__b.sql", "CREATE TABLE b (id int);\n")
         try project.write("sql/V3__c.sql", "CREATE TABLE c (id int);\n-- the next line is wrong\nCREATE TABLE d (id int,,);\n")
-        let failed = try project.json(["migrate"], expectSuccess: false)
-        let error = try XCTUnwrap(failed["error"] as? [String: Any], "\(failed)")
+        let (failed, error) = try project.jsonFailure(["migrate"])
         XCTAssertEqual(error["sqlState"] as? String, "42601")
         XCTAssertTrue((error["message"] as? String ?? "").contains("V3__c.sql:3:24"), "\(error)")
         // The server parses a whole message before running any of it: V1 and V2 are sent again without V3,
@@ -110,8 +108,7 @@ final class RoundTripTests: XCTestCase {
             CREATE TABLE child (parent_id int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);
             INSERT INTO child VALUES (42);
             """)
-        let failed = try project.json(["migrate"], expectSuccess: false)
-        let error = try XCTUnwrap(failed["error"] as? [String: Any], "\(failed)")
+        let (_, error) = try project.jsonFailure(["migrate"])
         XCTAssertEqual(error["sqlState"] as? String, "23503")
         let message = try XCTUnwrap(error["message"] as? String)
         XCTAssertTrue(message.contains("committing") && message.contains("V2__child.sql"), message)
@@ -123,8 +120,7 @@ final class RoundTripTests: XCTestCase {
     func testErrorInTheLastStatementIsStillLocatedInTheFile() throws {
         let project = try MigrateProject()
         try project.write("sql/V1__bad.sql", "CREATE TABLE fine (id int);\n\nSELECT id,\n       nope FROM fine;\n")
-        let failed = try project.json(["migrate"], expectSuccess: false)
-        let error = try XCTUnwrap(failed["error"] as? [String: Any], "\(failed)")
+        let (_, error) = try project.jsonFailure(["migrate"])
         XCTAssertEqual(error["sqlState"] as? String, "42703")
         XCTAssertEqual(error["lineNumber"] as? Int, 4)
         XCTAssertTrue((error["message"] as? String ?? "").contains("V1__bad.sql:4:8"), "\(error)")
@@ -170,7 +166,7 @@ final class RoundTripTests: XCTestCase {
         done.wait()
         let run = try XCTUnwrap(waiting)
         XCTAssertEqual(run.status, 0, run.output)
-        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
+        let result = try run.document()
         XCTAssertEqual(result["migrationsExecuted"] as? Int, 0, run.stdout)
         XCTAssertEqual(try project.history().map { $0[0] }, ["1", "2"])
     }

@@ -48,6 +48,12 @@ final class MigrateProject {
         var stdout: String
         var stderr: String
         var output: String { stdout + stderr }
+
+        /// The one JSON object printed on stdout (`-outputType=json`).
+        func document(file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+            let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8))
+            return try XCTUnwrap(object as? [String: Any], "not a JSON object:\n\(stdout)", file: file, line: line)
+        }
     }
 
     /// Runs the built binary in the project directory with `-url=` pointing at this project's database
@@ -75,8 +81,13 @@ final class MigrateProject {
     func json(_ arguments: [String], expectSuccess: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
         let run = try migrate(["-outputType=json"] + arguments)
         XCTAssertEqual(run.status == 0, expectSuccess, "\(arguments): exit \(run.status)\n\(run.output)", file: file, line: line)
-        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
-        return try XCTUnwrap(object as? [String: Any], "not a JSON object:\n\(run.stdout)", file: file, line: line)
+        return try run.document(file: file, line: line)
+    }
+
+    /// A run that must fail: its JSON document and the document's `error` object.
+    func jsonFailure(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> (document: [String: Any], error: [String: Any]) {
+        let document = try json(arguments, expectSuccess: false, file: file, line: line)
+        return (document, try XCTUnwrap(document["error"] as? [String: Any], "\(document)", file: file, line: line))
     }
 
     /// `info`'s migrations as (version or description, state) pairs, from its JSON output.
