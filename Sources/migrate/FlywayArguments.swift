@@ -21,10 +21,8 @@ enum FlywayArguments {
     /// Splits the arguments into `--setting key=value` pairs and everything else. `knownKeys` are folded
     /// key names; one ending in `.` is a family prefix (`placeholders.`).
     static func separate(_ arguments: [String], knownKeys: @autoclosure () -> Set<String>) -> (settings: [String], rest: [String]) {
-        var known: Set<String>?
         func isKnown(_ folded: String) -> Bool {
-            let keys = known ?? knownKeys()
-            known = keys
+            let keys = knownKeys()
             return keys.contains(folded) || keys.contains { $0.hasSuffix(".") && folded.hasPrefix($0) }
         }
         var result: [String] = []

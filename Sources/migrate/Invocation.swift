@@ -64,27 +64,27 @@ struct Invocation {
     }
 
     func run() throws {
-        let pairs = settingPairs
-        let environment = ProcessInfo.processInfo.environment
         let configuration: Configuration
         do {
             configuration = try loadConfiguration()
         } catch {
             // Which reporter the user asked for is known even when the rest of the configuration is not.
-            let json = ConfigurationLoader.requestsJSON(commandLine: pairs, environment: environment)
-            let reporter: Reporter = json ? JSONReporter(masker: SecretMasker(secrets: []), commandCount: commands.count)
-                                          : TextReporter(masker: SecretMasker(secrets: []), quiet: quiet)
-            try stop(reporter, error)
+            let json = ConfigurationLoader.requestsJSON(commandLine: settingPairs, environment: ProcessInfo.processInfo.environment)
+            try stop(reporter(json: json, masker: SecretMasker(secrets: []), dryRunTarget: nil), error)
         }
         try run(configuration)
+    }
+
+    private func reporter(json: Bool, masker: SecretMasker, dryRunTarget: String?) -> Reporter {
+        json ? JSONReporter(masker: masker, commandCount: commands.count)
+             : TextReporter(masker: masker, quiet: quiet, dryRunTarget: dryRunTarget)
     }
 
     private func run(_ configuration: Configuration) throws {
         let masker = SecretMasker(secrets: configuration.secrets)
         let json = configuration.outputType == "json"
         let dryRunTarget = configuration.dryRunOutput
-        var reporter: Reporter = json ? JSONReporter(masker: masker, commandCount: commands.count)
-                                      : TextReporter(masker: masker, quiet: quiet, dryRunTarget: dryRunTarget)
+        var reporter = reporter(json: json, masker: masker, dryRunTarget: dryRunTarget)
         if let outputFile = configuration.outputFile {
             let path = URL(fileURLWithPath: outputFile, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path
             // Created now, so a path that cannot be written stops the run before it changes anything.
@@ -115,14 +115,10 @@ struct Invocation {
                     break
                 }
                 reporter.result(result)
-            } catch let partial as PartialFailure {
-                try? migrator.finishDryRun()
-                reporter.failure(partial.error, partial: partial.result)
-                failed = true
-                break
             } catch {
                 try? migrator.finishDryRun()
-                reporter.failure(error)
+                let partial = error as? PartialFailure
+                reporter.failure(partial?.error ?? error, partial: partial?.result)
                 failed = true
                 break
             }

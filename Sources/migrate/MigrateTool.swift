@@ -93,12 +93,12 @@ struct ValidationFailed: Error, CustomStringConvertible {
 }
 
 extension MigrateTool {
-    static var commandNames: Set<String> { Set(CommandName.allCases.map(\.rawValue)) }
+    static let commandNames = Set(CommandName.allCases.map(\.rawValue))
 
-    /// Flyway's spellings of help: `-?`, `help`, `-h`.
     /// What `--version` prints.
     static let version = "0.2.0"
 
+    /// Flyway's spellings of help: `-?`, `help`, `-h`.
     static func helpAliases(_ arguments: [String]) -> [String] {
         arguments.map { ["-?", "help", "-h"].contains($0) ? "--help" : $0 }
     }

@@ -52,7 +52,7 @@ final class JSONReporter: Reporter {
         partial?.warnings = warnings
         var report: ErrorReport
         if let validation = error as? ValidationFailed {
-            report = ErrorReport(errorCode: "VALIDATE_ERROR", message: validation.description)
+            report = ErrorReport(errorCode: validation.details?.errorCode ?? "VALIDATE_ERROR", message: validation.description)
         } else {
             report = ErrorReport(error)
         }
