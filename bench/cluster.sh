@@ -18,7 +18,12 @@ stop_cluster() { as_pg "$bindir/pg_ctl" -D "$BENCH_DIR/data" -m immediate stop >
 trap stop_cluster EXIT
 
 export PGHOST="$BENCH_DIR" PGPORT="$port" PGUSER=postgres PGDATABASE=postgres
-bench_db() { psql -q -d postgres -c "CREATE DATABASE $1" >/dev/null; echo "postgresql://postgres@/$1?host=$BENCH_DIR&port=$port"; }
+# Creates database $1 and prints its URL: over TCP when the cluster listens (BENCH_LISTEN), else the socket.
+bench_db() {
+    psql -q -X -d postgres -c "CREATE DATABASE $1" >/dev/null
+    if [ -n "${BENCH_LISTEN:-}" ]; then echo "postgresql://postgres@$BENCH_LISTEN:$port/$1"
+    else echo "postgresql://postgres@/$1?host=$BENCH_DIR&port=$port"; fi
+}
 
 # Milliseconds since the epoch.
 now_ms() { date +%s%3N; }

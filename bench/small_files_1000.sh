@@ -18,26 +18,9 @@ bin="$PWD/.build/release/migrate"
 source bench/cluster.sh
 source bench/measure.sh
 
-sql="$BENCH_DIR/project/sql"; mkdir -p "$sql"
-files=()
-for i in $(seq 1 1000); do
-    f="$sql/V${i}__table_${i}.sql"
-    cat > "$f" <<SQL
--- migration $i
-CREATE TABLE t$i (
-    id int PRIMARY KEY,
-    name text NOT NULL,
-    amount numeric(10,2) NOT NULL DEFAULT 0,
-    created timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX t${i}_name ON t$i (name);
-INSERT INTO t$i (id, name, amount) VALUES (1, 'first of $i', 1.50);
-INSERT INTO t$i (id, name, amount) VALUES (2, 'second of $i', 2.25);
-INSERT INTO t$i (id, name, amount) VALUES (3, 'it''s the third of $i', 3.00);
-COMMENT ON TABLE t$i IS 'table number $i, created by migration $i';
-SQL
-    files+=("$f")
-done
+sql="$BENCH_DIR/project/sql"
+python3 bench/generate_small_files.py 1000 "$sql"
+files=(); for i in $(seq 1 1000); do files+=("$sql/V${i}__table_${i}.sql"); done
 all_f=(); for f in "${files[@]}"; do all_f+=(-f "$f"); done
 
 check() { # db tool

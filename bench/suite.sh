@@ -59,44 +59,16 @@ source bench/measure.sh
 psql_bin="$bindir/psql"
 samples="$BENCH_DIR/samples.tsv"; : >"$samples"
 sample() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$samples"; } # metric name tool run value
-tcp_db() { # name -> URL of a new database over TCP
-    psql -q -X -d postgres -c "CREATE DATABASE $1" >/dev/null
-    echo "postgresql://postgres@127.0.0.1:$PGPORT/$1"
-}
 drop_db() { psql -q -X -d postgres -c "DROP DATABASE $1" >/dev/null; }
 
 # The files of small_files_1000.sh, 10,000 of them (sql1000 holds the first 1,000), and for each set the
 # psql reference script: one session, each file in its own transaction, like migrate.
 proj="$BENCH_DIR/project"
 log "generating 1,000 and 10,000 small files"
-python3 - "$proj" <<'PY'
-import os, sys
-proj = sys.argv[1]
-for n in (1000, 10000):
-    d = f"{proj}/sql{n}"
-    os.makedirs(d)
-    with open(f"{proj}/all{n}.psql", "w") as script:
-        for i in range(1, n + 1):
-            path = f"{d}/V{i}__table_{i}.sql"
-            with open(path, "w") as f:
-                f.write(f"""-- migration {i}
-CREATE TABLE t{i} (
-    id int PRIMARY KEY,
-    name text NOT NULL,
-    amount numeric(10,2) NOT NULL DEFAULT 0,
-    created timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX t{i}_name ON t{i} (name);
-INSERT INTO t{i} (id, name, amount) VALUES (1, 'first of {i}', 1.50);
-INSERT INTO t{i} (id, name, amount) VALUES (2, 'second of {i}', 2.25);
-INSERT INTO t{i} (id, name, amount) VALUES (3, 'it''s the third of {i}', 3.00);
-COMMENT ON TABLE t{i} IS 'table number {i}, created by migration {i}';
-""")
-            script.write(f"BEGIN;\n\\i {path}\nCOMMIT;\n")
-PY
+for n in 1000 10000; do python3 bench/generate_small_files.py "$n" "$proj/sql$n" "$proj/all$n.psql"; done
 
 # --- short commands, on a database with the 1,000 files applied -------------------------------------------
-noop_url="$(tcp_db noop)"
+noop_url="$(bench_db noop)"
 (cd "$proj" && "$bin" -url="$noop_url" -locations="filesystem:$proj/sql1000" migrate -q >/dev/null)
 mig=("$bin" -url="$noop_url" -locations="filesystem:$proj/sql1000")
 declare -A short=(
@@ -151,7 +123,7 @@ migrate_dir() { # label dir url: measure migrate applying everything in dir
 paired_run() {
     local name="$1" run="$2" dir="$3" script="$4" options="$5" count_sql="$6" expected="$7" tool db url got
     for tool in $(pair_order "$run"); do
-        db="${name}_${tool}_$run"; url="$(tcp_db "$db")"; checkpoint
+        db="${name}_${tool}_$run"; url="$(bench_db "$db")"; checkpoint
         if [ "$tool" = migrate ]; then migrate_dir "$db" "$dir" "$url"
         else measure "$db" "$psql_bin" -X -q -v ON_ERROR_STOP=1 $options -h 127.0.0.1 -d "$db" -f "$script"; fi
         got=$(psql -X -tA -d "$db" -c "$count_sql")
