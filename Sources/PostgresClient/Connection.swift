@@ -307,7 +307,6 @@ public final class Connection {
         -> (results: [QueryResult], error: PostgresError?, inCopyIn: Bool)
     {
         var results: [QueryResult] = []
-        var completed = 0
         statementsCompleted = 0
         var firstError: PostgresError?
         var visitError: (any Error)?
@@ -316,11 +315,10 @@ public final class Connection {
             switch PQresultStatus(result) {
             case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
                 if firstError == nil {
-                    completed += 1
-                    statementsCompleted = completed
+                    statementsCompleted += 1
                     if let visit {
                         do {
-                            for row in 0..<PQntuples(result) where visitError == nil { try visit(ResultRow(result: result, index: row, statement: completed - 1)) }
+                            for row in 0..<PQntuples(result) where visitError == nil { try visit(ResultRow(result: result, index: row, statement: statementsCompleted - 1)) }
                         } catch {
                             visitError = error
                         }
@@ -331,7 +329,7 @@ public final class Connection {
             case PGRES_EMPTY_QUERY:
                 break
             case PGRES_COPY_IN:
-                if stopAtCopyIn && completed == 0 && firstError == nil {
+                if stopAtCopyIn && statementsCompleted == 0 && firstError == nil {
                     return ([], nil, true)
                 }
                 // Nobody prepared data for it: abort; the server then answers with an error result.
@@ -354,7 +352,7 @@ public final class Connection {
             case PGRES_FATAL_ERROR, PGRES_BAD_RESPONSE, PGRES_NONFATAL_ERROR:
                 if firstError == nil {
                     firstError = PostgresError(result: result, connection: connection)
-                    firstError?.failedStatementIndex = completed
+                    firstError?.failedStatementIndex = statementsCompleted
                 }
             case let status:
                 // Single-row, chunked and pipeline results: modes this wrapper never turns on.

@@ -198,7 +198,7 @@ public struct Configuration: Sendable, Equatable {
     }
 
     /// The url with every password masked.
-    public var redactedURL: String? { url.map(SecretMasker(secrets: secrets).mask) }
+    public var redactedURL: String? { url.map(SecretMasker(secrets: []).mask) }  // mask finds passwords by shape
 
     /// The url parsed; errors start with where the url was set.
     func parsedURL() throws(ConfigurationError) -> ConnectionURL? {

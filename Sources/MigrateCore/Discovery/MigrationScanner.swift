@@ -108,23 +108,13 @@ public struct MigrationScanner: Sendable {
         return order.map { files[$0] }
     }
 
-    /// Versioned by version, then repeatables by description (Flyway's order).
-    static func executionOrder(_ a: MigrationFile, _ b: MigrationFile) -> Bool {
-        switch (a.version, b.version) {
-        case let (x?, y?): return x < y
-        case (.some, nil): return true
-        case (nil, .some): return false
-        case (nil, nil): return a.description < b.description
-        }
-    }
-
     /// Files up to this size are checksummed from memory (one read into a buffer shared by all files); larger
     /// ones, and other encodings, stream through the script reader.
     static let inMemoryChecksumBytes = 1 << 20
 
-    /// The checksum of one file, as the scan computes it.
-    func checksum(ofFileAt path: String) throws -> Int32 {
-        try checksum(of: path, buffer: ByteBuffer(capacity: 64 * 1024))
+    /// The checksum of a file too large to be read whole (the scan's `uncheckedLargeFiles`).
+    func checksum(ofLargeFileAt path: String) throws -> Int32 {
+        try streamedChecksum(of: path)
     }
 
     private func checksum(of path: String, buffer: ByteBuffer) throws -> Int32 {

@@ -10,7 +10,7 @@ final class LargeFileChecksums {
         self.paths = Set(paths)
         work = BackgroundWork {
             var checksums: [String: Int32] = [:]
-            for path in paths { checksums[path] = try scanner.checksum(ofFileAt: path) }
+            for path in paths { checksums[path] = try scanner.checksum(ofLargeFileAt: path) }
             return checksums
         }
     }

@@ -68,10 +68,14 @@ enum StatementClassifier {
     /// The encoding named by `SET [SESSION | LOCAL] client_encoding {TO | =} x` or `SET NAMES x` (quotes
     /// removed), as pg_dump writes at the top of every dump; nil for `DEFAULT` and for any other statement.
     static func clientEncoding(setBy text: String) -> String? {
-        guard text.utf8.count >= 3, text.utf8.prefix(3).map({ $0 | 0x20 }) == Array("set".utf8) else { return nil }
+        // Asked of every statement: nothing is allocated unless it starts with SET.
+        var head = text.utf8.makeIterator()
+        for expected in "set".utf8 {
+            guard let byte = head.next(), byte | 0x20 == expected else { return nil }
+        }
         let bytes = Array(text.utf8)
         var i = 3
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+        let isSpace = ScriptSplitter.isSpace
         func skipSpaces() -> Bool {
             let start = i
             while i < bytes.count, isSpace(bytes[i]) { i += 1 }
@@ -112,8 +116,7 @@ enum StatementClassifier {
             i = close + 1
         } else {
             let start = i
-            while i < bytes.count, bytes[i] == UInt8(ascii: "_") || (bytes[i] < 0x80 && Character(Unicode.Scalar(bytes[i])).isLetter)
-                    || (bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9")) { i += 1 }
+            while i < bytes.count, ScriptSplitter.isAlphanumeric(bytes[i]) { i += 1 }
             guard i > start else { return nil }
             value = bytes[start..<i]
         }
