@@ -23,7 +23,10 @@ protocol SQLExecutor: AnyObject {
 extension SQLExecutor {
     func begin() throws { try run("BEGIN") }
     func commit() throws { try run("COMMIT") }
-    func rollback() { _ = try? run("ROLLBACK") }
+    /// Rolls back the transaction, if one is open (a failed COMMIT has already ended it).
+    func rollback() {
+        if transactionStatus != .idle { _ = try? run("ROLLBACK") }
+    }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     func inTransaction<T>(_ body: () throws -> T) throws -> T {

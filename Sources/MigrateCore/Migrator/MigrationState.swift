@@ -61,13 +61,11 @@ public struct MigrationStatus: Sendable {
         }
         var baseline: MigrationVersion?
         var current: MigrationVersion?
-        var failedVersions = Set<MigrationVersion>()
         var latestRepeatableRank: [String: Int] = [:]
         for row in rows where !row.isSchemaMarker && !row.isDeleted {
             if let version = row.version {
                 if row.isBaseline, baseline.map({ version > $0 }) ?? true { baseline = version }
                 if row.success, row.isBaseline || !deletedVersions.contains(version), current.map({ version > $0 }) ?? true { current = version }
-                if !row.success { failedVersions.insert(version) }
             } else if row.isRepeatable {
                 latestRepeatableRank[row.description] = max(latestRepeatableRank[row.description] ?? row.installedRank, row.installedRank)
             }
@@ -138,7 +136,6 @@ public struct MigrationStatus: Sendable {
         for file in resolved {
             if let version = file.version {
                 if appliedVersions.contains(version) && !deletedVersions.contains(version) { continue }
-                if failedVersions.contains(version) && !deletedVersions.contains(version) { continue }
                 var state = MigrationState.pending
                 if let baseline, version <= baseline { state = .belowBaseline }
                 else if let targetVersion, version > targetVersion { state = .aboveTarget }

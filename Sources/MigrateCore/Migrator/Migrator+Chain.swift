@@ -71,7 +71,7 @@ extension Migrator {
             committed = commits.prefix { $0 < completed }.count
             // Known to have run nothing (not merely unknown, as when the connection is lost).
             nothingRan = error.failedStatementIndex == 0
-            if executor.transactionStatus != .idle { executor.rollback() }
+            executor.rollback()
             failing = batch.entry(for: error).map { entries[$0.index].runner } ?? min(committed, chain.count - 1)
             failure = batch.locate(error)
         }

@@ -225,7 +225,7 @@ private struct MigrationRun {
                 if executor.transactionStatus != .idle { try executor.commit() }
             }
         } catch {
-            if executor.transactionStatus != .idle { executor.rollback() }
+            executor.rollback()
             if runner.progress.transactionEndedByScript { throw failedOutsideTransaction(error) }
             if let scriptError = error as? SQLScriptError { throw MigrationError.script(scriptError) }
             throw error
@@ -238,7 +238,7 @@ private struct MigrationRun {
             try runner.run(plan: migration.script, prelude: reset("preparing to run"), postlude: { reset("resetting the session after") },
                            batching: false)
         } catch {
-            if executor.transactionStatus != .idle { executor.rollback() }
+            executor.rollback()
             throw failedOutsideTransaction(error)
         }
         try record(success: true)

@@ -39,10 +39,9 @@ extension Migrator {
             if !result.migrationsAligned.isEmpty { result.repairActions.append("ALIGNED_APPLIED_MIGRATION_CHECKSUMS") }
             if !result.migrationsDeleted.isEmpty { result.repairActions.append("MARKED_APPLIED_MIGRATIONS_AS_DELETED") }
             if !statements.isEmpty {
-                try session.executor.inTransaction {
-                    // One at a time: each DELETE-marker insert computes its rank from the rows before it.
-                    for statement in statements { try session.write(statement) }
-                }
+                // One message: the server runs them in order, so each DELETE-marker insert still takes its
+                // rank from the rows before it.
+                try session.executor.inTransaction { try session.write(statements.joined(separator: StatementBatch.separator)) }
             }
             return result
         }

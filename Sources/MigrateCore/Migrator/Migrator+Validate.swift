@@ -43,6 +43,7 @@ extension MigrationStatus {
             }
             let info = entries[index]
             let name = info.version ?? info.description
+            let firstOfThisEntry = problems.count
             switch info.state {
             case .failed, .failedMissing, .failedFuture:
                 if info.state == .failedFuture && ignored(info, "future") { continue }
@@ -85,7 +86,7 @@ extension MigrationStatus {
             case .aboveTarget, .belowBaseline, .baseline, .superseded, .deleted:
                 continue
             }
-            for index in problems.indices where problems[index].description.isEmpty {
+            for index in problems.indices[firstOfThisEntry...] {
                 problems[index].description = info.description
                 problems[index].filepath = info.file?.filepath
             }

@@ -36,24 +36,15 @@ public final class Migrator {
                         suffixes: configuration.sqlMigrationSuffixes)
     }
 
-    var fileEncoding: String.Encoding {
-        get throws { try configuration.fileEncoding }
-    }
-
     var scanner: MigrationScanner {
         get throws {
-            MigrationScanner(locations: configuration.locations, naming: naming, encoding: try fileEncoding,
+            MigrationScanner(locations: configuration.locations, naming: naming, encoding: try configuration.fileEncoding,
                              workingDirectory: configuration.workingDirectory)
         }
     }
 
-    /// Finds the migration files; warns about (or, with validateMigrationNaming, rejects) misnamed ones.
-    func resolveMigrations() throws -> [MigrationFile] {
-        try resolved(try scanner.scan())
-    }
-
     /// The migrations of a scan, once its missing locations and misnamed files are reported (on the thread
-    /// that reports events).
+    /// that reports events): warned about, or with validateMigrationNaming / failOnMissingLocations, rejected.
     func resolved(_ result: MigrationScanner.Result) throws -> [MigrationFile] {
         for location in result.missingLocations {
             if configuration.failOnMissingLocations { throw MigrationError.missingLocation(location) }

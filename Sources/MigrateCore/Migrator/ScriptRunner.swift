@@ -64,7 +64,9 @@ struct ScriptRunner {
         while let element = try reader.next() {
             if case .statement(let statement) = element {
                 let setsEncoding = StatementClassifier.clientEncoding(setBy: statement.text)
-                if setsEncoding != nil || statement.isCopyFromStdin || StatementClassifier.endsTransaction(statement.text) {
+                // Only a kept file can share a message: a big one is spared the test on each statement.
+                if cached != nil, !handledOneByOne,
+                   setsEncoding != nil || statement.isCopyFromStdin || StatementClassifier.endsTransaction(statement.text) {
                     handledOneByOne = true
                 }
                 if let named = setsEncoding, !fileIsRead(as: named, settings.encoding) {
@@ -84,7 +86,7 @@ struct ScriptRunner {
                 cachedBytes += line.utf8.count
             }
             if cached != nil {
-                if cachedBytes > min(Self.cacheBytes, cacheBudget) {
+                if cachedBytes > keepable {
                     // Too big to keep: the run pass reads the file again, so this pass needs no row data.
                     cached = nil
                     reader.materializesCopyData = false
