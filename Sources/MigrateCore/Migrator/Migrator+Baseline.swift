@@ -21,7 +21,7 @@ extension Migrator {
             }
             try session.executor.inTransaction {
                 if !exists { try createHistory(session) }
-                try insertBaseline(session)
+                try insertBaseline(version, session)
             }
             return result
         }

@@ -35,23 +35,16 @@ extension Migrator {
     func applyChain(_ chain: ArraySlice<PlannedMigration>, session: Session, reset: [String],
                     into applied: inout [MigrationSummary]) throws {
         let executor = session.executor
-        let runners = chain.map { ScriptRunner(executor: executor, file: $0.file, settings: $0.settings) }
-        var batch = StatementBatch(runners: runners)
+        let runs = chain.map { MigrationRun(migration: $0, session: session, reset: reset) }
+        var batch = StatementBatch(runners: runs.map(\.runner))
         var commits: [Int] = []  // the entry index of each file's COMMIT
-        for (index, migration) in chain.enumerated() {
-            let path = migration.settings.displayPath
-            for text in reset { batch.add(text, purpose: "preparing to run \(path)", runner: index) }
-            batch.add("BEGIN", purpose: "starting the transaction for \(path)", runner: index)
-            for case .statement(let statement) in migration.script.cached ?? [] {
+        for (index, run) in runs.enumerated() {
+            // Exactly what `apply` sends for the file on its own, around the same statements.
+            for own in run.transactionPrelude { batch.add(own.text, purpose: own.purpose, runner: index) }
+            for case .statement(let statement) in run.migration.script.cached ?? [] {
                 batch.add(statement.text, statement: statement, runner: index)
             }
-            for text in reset { batch.add(text, purpose: "resetting the session after \(path)", runner: index) }
-            let file = migration.file
-            batch.add(session.history.insertStatement(
-                version: file.version?.text, description: file.description, type: .sql, script: file.script,
-                checksum: file.checksum, installedBy: session.installedBy, executionTime: .measuredByServer(earlierRowsInMessage: index), success: true),
-                      purpose: "recording \(path) in the schema history", runner: index)
-            batch.add("COMMIT", purpose: "committing \(path)", runner: index)
+            for own in run.transactionPostlude(earlierRowsInMessage: index) { batch.add(own.text, purpose: own.purpose, runner: index) }
             commits.append(batch.count - 1)
         }
         // Notices name the file of the statement that raised them.

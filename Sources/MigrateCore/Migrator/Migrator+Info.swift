@@ -5,9 +5,10 @@ extension Migrator {
         let exists = history != nil
         let rows = history ?? []
         let status = try status(resolved, rows)
-        let migrations = status.entries.filter { !($0.applied?.isSchemaMarker ?? false) }.map { entry in
+        // (MigrationStatus has no entries for SCHEMA marker rows.)
+        let migrations = status.entries.map { entry in
             InfoMigration(category: entry.isRepeatable ? "Repeatable" : "Versioned", version: entry.version,
-                          rawVersion: entry.applied?.versionText ?? entry.version, description: entry.description,
+                          rawVersion: entry.version, description: entry.description,
                           type: entry.type, script: entry.script, filepath: entry.file?.filepath,
                           installedOnUTC: entry.installedOn, installedBy: entry.installedBy,
                           installedRank: entry.installedRank, executionTime: entry.executionTime, state: entry.state)

@@ -64,7 +64,7 @@ extension Migrator {
                 if !historyExists {
                     try session.executor.inTransaction {
                         try createHistory(session)
-                        if baselineVersion != nil { try insertBaseline(session) }
+                        if let baselineVersion { try insertBaseline(baselineVersion, session) }
                     }
                 }
                 let reset = planned.isEmpty ? [] : try sessionReset(session)
@@ -98,8 +98,7 @@ extension Migrator {
         }
     }
 
-    func insertBaseline(_ session: Session) throws {
-        let version = try configuration.baselineMigrationVersion
+    func insertBaseline(_ version: MigrationVersion, _ session: Session) throws {
         try session.write(session.history.insertStatement(
             version: version.text, description: configuration.baselineDescription, type: .baseline,
             script: configuration.baselineDescription, checksum: nil, installedBy: session.installedBy, success: true))
@@ -154,7 +153,7 @@ extension Migrator {
 }
 
 /// One migration being applied: its script runner, its clock, and how it is recorded.
-private struct MigrationRun {
+struct MigrationRun {
     let migration: PlannedMigration
     let session: Session
     /// The statements that put the session back as it was (see `sessionReset`).
@@ -194,6 +193,21 @@ private struct MigrationRun {
         reset.map { ScriptRunner.OwnStatement(text: $0, purpose: "\(purpose) \(displayPath)") }
     }
 
+    /// What goes before the statements of a file in a transaction of its own: the reset and BEGIN.
+    var transactionPrelude: [ScriptRunner.OwnStatement] {
+        reset("preparing to run") + [.init(text: "BEGIN", purpose: "starting the transaction for \(displayPath)")]
+    }
+
+    /// What goes after them, in the same message: the reset, the history row (its time measured by the
+    /// server, less that of the `earlierRowsInMessage` rows before it), COMMIT.
+    func transactionPostlude(earlierRowsInMessage: Int) -> [ScriptRunner.OwnStatement] {
+        reset("resetting the session after") + [
+            .init(text: recordStatement(success: true, executionTime: .measuredByServer(earlierRowsInMessage: earlierRowsInMessage)),
+                  purpose: "recording \(displayPath) in the schema history"),
+            .init(text: "COMMIT", purpose: "committing \(displayPath)"),
+        ]
+    }
+
     /// group=true: the caller holds one transaction around every file, so no BEGIN/COMMIT here.
     func inGroup() throws {
         try runner.run(plan: migration.script, prelude: reset("preparing to run"), postlude: { reset("resetting the session after") },
@@ -208,16 +222,10 @@ private struct MigrationRun {
     /// COMMIT go in the script's last message, so a small file costs one round trip.
     func inOwnTransaction() throws {
         do {
-            let begin = ScriptRunner.OwnStatement(text: "BEGIN", purpose: "starting the transaction for \(displayPath)")
-            try runner.run(plan: migration.script, prelude: reset("preparing to run") + [begin], postlude: {
-                let after = reset("resetting the session after")
+            try runner.run(plan: migration.script, prelude: transactionPrelude, postlude: {
                 // The script committed migrate's transaction itself: its row is written on its own, below.
-                if runner.progress.transactionEndedByScript { return after }
-                return after + [
-                    .init(text: recordStatement(success: true, executionTime: .measuredByServer(earlierRowsInMessage: 0)),
-                          purpose: "recording \(displayPath) in the schema history"),
-                    .init(text: "COMMIT", purpose: "committing \(displayPath)"),
-                ]
+                runner.progress.transactionEndedByScript
+                    ? reset("resetting the session after") : transactionPostlude(earlierRowsInMessage: 0)
             }, batching: true)
             if runner.progress.transactionEndedByScript {
                 try record(success: true)
