@@ -51,24 +51,23 @@ final class DryRunExecutor: SQLExecutor {
         buffer.reserveCapacity(Self.flushBytes + 4096)
     }
 
-    /// A batch is statements joined by `\n;\n` (see ScriptRunner); each one is ended with `;` on a line of
-    /// its own, so a trailing `--` comment cannot swallow it.
+    /// Each write is ended with `;` on a line of its own, so a trailing `--` comment cannot swallow it.
     func run(_ sql: String) throws {
-        append(sql)
+        try write(sql, statements: CollectionOfOne(sql))
+    }
+
+    func run(_ batch: StatementBatch) throws {
+        try write(batch.text, statements: batch.entries.lazy.map(\.text))
+    }
+
+    /// Writes `text` and follows BEGIN/COMMIT in `statements` as the server would, so the plan ends each
+    /// transaction just as it does live.
+    private func write(_ text: String, statements: some Sequence<String>) throws {
+        append(text)
         append("\n;\n")
-        // Follow BEGIN/COMMIT as the server would, so the plan ends each transaction just as it does live.
-        var rest = Substring(sql)
-        while !rest.isEmpty {
-            let end = rest.firstRange(of: StatementBatch.separator)
-            let statement = rest[..<(end?.lowerBound ?? rest.endIndex)]
-            if let first = statement.utf8.first, "bceasrp".utf8.contains(first | 0x20),
-               StatementClassifier.endsTransaction(String(statement)) {
-                inTransaction = false
-            } else if let first = statement.utf8.first, "bs".utf8.contains(first | 0x20),
-                      StatementClassifier.startsTransaction(String(statement)) {
-                inTransaction = true
-            }
-            rest = end.map { rest[$0.upperBound...] } ?? ""
+        for statement in statements {
+            if StatementClassifier.endsTransaction(statement) { inTransaction = false }
+            else if StatementClassifier.startsTransaction(statement) { inTransaction = true }
         }
         try flushIfFull()
     }

@@ -7,6 +7,9 @@ protocol SQLExecutor: AnyObject {
     /// One statement, or several separated by `;`, in one round trip. Server errors are `PostgresError`s
     /// whose position counts from the start of `sql`.
     func run(_ sql: String) throws
+    /// The statements of a batch, in one round trip (its text): the dry run follows BEGIN/COMMIT statement
+    /// by statement from its entries rather than from the joined text.
+    func run(_ batch: StatementBatch) throws
     /// Starts `COPY … FROM STDIN`; data follows with `sendCopyData`, then `endCopy` or `abortCopy`.
     func beginCopy(_ statement: String) throws
     func sendCopyData(_ bytes: UnsafeRawBufferPointer) throws
@@ -49,6 +52,7 @@ final class LiveExecutor: SQLExecutor {
     init(connection: Connection) { self.connection = connection }
 
     func run(_ sql: String) throws { try connection.run(sql) }
+    func run(_ batch: StatementBatch) throws { try connection.run(batch.text) }
     func beginCopy(_ statement: String) throws { try connection.beginCopy(statement) }
     func sendCopyData(_ bytes: UnsafeRawBufferPointer) throws { try connection.sendCopyData(bytes) }
     func endCopy() throws { try connection.endCopy() }

@@ -57,7 +57,7 @@ extension Migrator {
         var committed = chain.count
         var nothingRan = false
         do {
-            try executor.run(batch.text)
+            try executor.run(batch)
         } catch let error as PostgresError {
             // Statements before the failing one completed: so did the COMMITs among them.
             let completed = error.failedStatementIndex ?? 0

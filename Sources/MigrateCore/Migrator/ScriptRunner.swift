@@ -148,7 +148,7 @@ struct ScriptRunner {
             guard !batch.isEmpty else { return }
             defer { batch.removeAll() }
             do {
-                try executor.run(batch.text)
+                try executor.run(batch)
             } catch let error as PostgresError {
                 throw batch.locate(error)
             }
