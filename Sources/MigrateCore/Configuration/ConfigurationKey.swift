@@ -166,11 +166,15 @@ struct ConfigurationKey: Sendable {
         name.lowercased().hasPrefix("flyway.") ? name.dropFirst("flyway.".count) : name[...]
     }
 
+    /// Every key by its folded name, and by the folded form of its `FLYWAY_*` variable: folded once, not on
+    /// each lookup (the first of two keys folding alike wins, as a search in `all` would find it).
+    private static let byFoldedName = Dictionary(all.map { (folded($0.name), $0) }, uniquingKeysWith: { first, _ in first })
+    private static let byFoldedVariable = Dictionary(all.map { (folded(upperSnake($0.name)), $0) }, uniquingKeysWith: { first, _ in first })
+
     /// The key `name` means (a conf-file key, a command-line option or a `source(of:)` argument), folded;
     /// or a family member, whose own part keeps its spelling.
     static func named(_ name: String) -> ConfigurationKey? {
-        let wanted = folded(name)
-        if let key = all.first(where: { folded($0.name) == wanted }) { return key }
+        if let key = byFoldedName[folded(name)] { return key }
         let bare = withoutFlywayPrefix(name)
         guard let dot = bare.firstIndex(of: "."),
               let family = families.first(where: { folded($0.name) == folded(bare[...dot]) }) else { return nil }
@@ -185,8 +189,7 @@ struct ConfigurationKey: Sendable {
         let prefix = "FLYWAY_"
         guard variable.hasPrefix(prefix) else { return nil }
         let rest = variable.dropFirst(prefix.count)
-        let wanted = folded(rest)
-        if let key = all.first(where: { folded(upperSnake($0.name)) == wanted }) { return key }
+        if let key = byFoldedVariable[folded(rest)] { return key }
         for family in families {
             let head = upperSnake(family.name)
             if rest.hasPrefix(head), rest.count > head.count {

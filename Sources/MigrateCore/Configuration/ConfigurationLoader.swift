@@ -38,6 +38,8 @@ public enum ConfigurationLoader {
 /// One run of the loader: collects raw settings from every source, then checks and applies them.
 private struct Loader {
     let environment: [String: String]
+    /// The `FLYWAY_*` variables that are settings, in name order (the last of two spellings wins).
+    private let environmentSettings: [(variable: String, key: ConfigurationKey, value: String)]
     let workingDirectory: URL
 
     struct Setting {
@@ -55,6 +57,9 @@ private struct Loader {
 
     init(environment: [String: String], workingDirectory: URL) {
         self.environment = environment
+        environmentSettings = environment.sorted { $0.key < $1.key }.compactMap { variable, value in
+            ConfigurationKey.environment(variable).map { (variable, $0, value) }
+        }
         self.workingDirectory = workingDirectory.standardizedFileURL
     }
 
@@ -115,13 +120,6 @@ private struct Loader {
             return (value, .environment(variable: variable))
         }
         return nil
-    }
-
-    /// The `FLYWAY_*` variables that are settings, in name order (the last of two spellings wins).
-    private var environmentSettings: [(variable: String, key: ConfigurationKey, value: String)] {
-        environment.sorted { $0.key < $1.key }.compactMap { variable, value in
-            ConfigurationKey.environment(variable).map { (variable, $0, value) }
-        }
     }
 
     private mutating func readFiles(named setting: (String, ConfigurationSource)?) {

@@ -99,9 +99,15 @@ public struct MigrationNaming: Sendable {
 
     /// The description as Flyway shows it: `_` as a space.
     private static func spacedDescription(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        text(of: bytes, underscoresAs: UInt8(ascii: " "))
+    }
+
+    /// The UTF-8 `bytes` as a String with every `_` replaced by `replacement` (how names show versions and
+    /// descriptions), in one pass.
+    static func text(of bytes: UnsafeBufferPointer<UInt8>, underscoresAs replacement: UInt8) -> String {
         guard bytes.contains(UInt8(ascii: "_")) else { return String(decoding: bytes, as: UTF8.self) }
         return String(unsafeUninitializedCapacity: bytes.count) { buffer in
-            for (index, byte) in bytes.enumerated() { buffer[index] = byte == UInt8(ascii: "_") ? UInt8(ascii: " ") : byte }
+            for (index, byte) in bytes.enumerated() { buffer[index] = byte == UInt8(ascii: "_") ? replacement : byte }
             return bytes.count
         }
     }

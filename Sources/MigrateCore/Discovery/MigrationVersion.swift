@@ -27,7 +27,6 @@ public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConv
         var current: UInt64 = 0
         var digits = 0
         var compact = true
-        var hasUnderscore = false
         // Every part non-empty: no separator first, last, or twice in a row.
         var afterSeparator = true
         func endPart() {
@@ -48,7 +47,6 @@ public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConv
                 afterSeparator = false
             case UInt8(ascii: "."), UInt8(ascii: "_"):
                 if afterSeparator { return nil }
-                if byte == UInt8(ascii: "_") { hasUnderscore = true }
                 endPart()
                 part += 1
                 current = 0
@@ -62,12 +60,7 @@ public struct MigrationVersion: Hashable, Comparable, Sendable, CustomStringConv
         endPart()
         self.key = key
         self.isCompact = compact
-        text = hasUnderscore
-            ? String(unsafeUninitializedCapacity: bytes.count) { buffer in
-                for (index, byte) in bytes.enumerated() { buffer[index] = byte == UInt8(ascii: "_") ? UInt8(ascii: ".") : byte }
-                return bytes.count
-            }
-            : String(decoding: bytes, as: UTF8.self)
+        text = MigrationNaming.text(of: bytes, underscoresAs: UInt8(ascii: "."))
     }
 
     public var description: String { text }
