@@ -16,10 +16,9 @@ extension Migrator {
         var end = pending.startIndex
         for migration in pending {
             guard migration.mode == .inTransaction, migration.script.canShareMessage, let elements = migration.script.cached else { break }
-            for case .statement(let statement) in elements {
-                bytes += statement.text.utf8.count
-                statements += 1
-            }
+            // A file that can share a message holds statements only (no COPY data): counted by the plan.
+            bytes += migration.script.keptBytes
+            statements += elements.count
             if end > pending.startIndex && (bytes > Self.chainBytes || statements > Self.chainStatements) { break }
             end += 1
         }

@@ -37,6 +37,8 @@ struct ScriptRunner {
         var transactional: Bool
         /// The whole script, when it was small enough to keep.
         var cached: [ScriptElement]?
+        /// The UTF-8 size of what `cached` holds.
+        var keptBytes = 0
         /// Whether the file can share a message with the files next to it (see `Migrator.applyChain`): it
         /// runs in a transaction, is kept in memory, has no COPY (whose data is no statement) and nothing
         /// that ends the transaction or sets client_encoding (which the run handles statement by statement).
@@ -96,7 +98,7 @@ struct ScriptRunner {
             }
         }
         if cached != nil { cacheBudget -= cachedBytes }
-        var plan = Plan(transactional: true, cached: cached)
+        var plan = Plan(transactional: true, cached: cached, keptBytes: cached == nil ? 0 : cachedBytes)
         if let explicit = executeInTransaction {
             plan.transactional = explicit
         } else if let nonTransactional = firstNonTransactional {
