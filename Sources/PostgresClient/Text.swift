@@ -52,7 +52,16 @@ public enum PercentEncoding {
 extension StringProtocol {
     /// Without leading and trailing white space (blanks and line breaks).
     public func trimmed() -> String {
-        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        trimming(where: \.isWhitespace)
+    }
+
+    /// Without leading and trailing blanks (spaces and tabs); line breaks stay.
+    public func trimmingBlanks() -> String {
+        trimming { $0 == " " || $0 == "\t" }
+    }
+
+    private func trimming(where isTrimmed: (Character) -> Bool) -> String {
+        guard let first = firstIndex(where: { !isTrimmed($0) }), let last = lastIndex(where: { !isTrimmed($0) }) else { return "" }
         return String(self[first...last])
     }
 }
@@ -64,14 +73,5 @@ public struct Stopwatch: Sendable {
     public var milliseconds: Double {
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing blanks (spaces and tabs); line breaks stay.
-    public func trimmingBlanks() -> String {
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isBlank($0) }), let last = lastIndex(where: { !isBlank($0) }) else { return "" }
-        return String(self[first...last])
     }
 }
