@@ -169,7 +169,7 @@ final class JSONOutputTests: XCTestCase {
     func testKeysThatWouldChangeWhatRunsAreRefusedNotIgnored() throws {
         let project = try MigrateProject()
         try project.write("sql/V1__t.sql", "CREATE TABLE t (id int);\n")
-        for setting in ["-errorOverrides=S0001:0:I-", "-callbacks=com.example.Callback", "-baselineMigrationPrefix=B"] {
+        for setting in ["-errorOverrides=S0001:0:I-", "-callbacks=com.example.Callback", "-resolvers=com.example.Resolver"] {
             let run = try project.migrate([setting, "migrate"])
             XCTAssertNotEqual(run.status, 0, setting)
             XCTAssertTrue(run.stderr.contains("not supported"), "\(setting): \(run.stderr)")

@@ -341,14 +341,13 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
             flyway.conf:4: flyway.postgresql.transactional.lock=true is not supported by migrate: migrate always holds a session-level advisory lock (as with false)
             environment variable FLYWAY_VAULT_TOKEN: flyway.vault.token is not supported by migrate: pass the password with FLYWAY_PASSWORD or ${VAR} in a .conf file
             command line -sqlMigrationSuffix: flyway.sqlMigrationSuffix is not supported by migrate: use sqlMigrationSuffixes
-            command line -callbacks: flyway.callbacks is not supported by migrate: migrate runs no callbacks
+            command line -callbacks: flyway.callbacks is not supported by migrate: migrate runs SQL callbacks only: put <event>.sql files in the locations or callbackLocations
             """)
     }
 
     func testValuesMigrateFollowsAnywayAreAccepted() throws {
         try write("flyway.conf", """
             flyway.postgresql.transactional.lock=false
-            flyway.skipDefaultCallbacks=TRUE
             flyway.detectEncoding=false
             flyway.placeholderSeparator=:
             flyway.environment=default

@@ -25,6 +25,14 @@ public struct Configuration: Sendable, Equatable {
     public var sqlMigrationSeparator: String = "__"
     public var sqlMigrationSuffixes: [String] = [".sql"]
     public var repeatableSqlMigrationPrefix: String = "R"
+    /// `U<version>__<description>.sql`: reverts version V (`migrate undo`).
+    public var undoSqlMigrationPrefix: String = "U"
+    /// `B<version>__<description>.sql`: the whole schema up to V, used instead of the files before it on an empty database.
+    public var baselineMigrationPrefix: String = "B"
+    /// Where SQL callbacks are read besides (or, with skipDefaultCallbacks, instead of) the locations.
+    public var callbackLocations: [String] = []
+    /// Callbacks in `locations` are not run: only those in `callbackLocations`.
+    public var skipDefaultCallbacks: Bool = false
     /// As written; `fileEncoding` is what it names.
     public var encoding: String = "UTF-8"
     /// As written; `baselineMigrationVersion` is the version.

@@ -67,6 +67,10 @@ struct ConfigurationKey: Sendable {
         .init("sqlMigrationSeparator", .text(\.sqlMigrationSeparator, nonEmpty: true)),
         .init("sqlMigrationSuffixes", .list(\.sqlMigrationSuffixes, emptyMeansDefault: true)),
         .init("repeatableSqlMigrationPrefix", .text(\.repeatableSqlMigrationPrefix, nonEmpty: true)),
+        .init("undoSqlMigrationPrefix", .text(\.undoSqlMigrationPrefix, nonEmpty: true)),
+        .init("baselineMigrationPrefix", .text(\.baselineMigrationPrefix, nonEmpty: true)),
+        .init("callbackLocations", .list(\.callbackLocations)),
+        .init("skipDefaultCallbacks", .flag(\.skipDefaultCallbacks)),
         .init("encoding", .text(\.encoding, nonEmpty: true)),
         .init("baselineVersion", .text(\.baselineVersion, nonEmpty: true)),
         .init("baselineDescription", .text(\.baselineDescription, nonEmpty: false)),
@@ -99,15 +103,12 @@ struct ConfigurationKey: Sendable {
     ]
 
     private static let refused: [ConfigurationKey] = {
-        let noCallbacks = "migrate runs no callbacks"
         let errorsFail = "every SQL error fails the migration"
         let keys: [ConfigurationKey] = [
             .init("postgresql.transactional.lock",
                   .refused(reason: "migrate always holds a session-level advisory lock (as with false)", accepted: ["false"])),
             .init("cleanOnValidationError", .refused(reason: "run clean before migrate instead", accepted: ["false"])),
-            .init("callbacks", .refused(reason: noCallbacks)),
-            .init("callbackLocations", .refused(reason: noCallbacks)),
-            .init("skipDefaultCallbacks", .refused(reason: noCallbacks + " (as with true)", accepted: ["true"])),
+            .init("callbacks", .refused(reason: "migrate runs SQL callbacks only: put <event>.sql files in the locations or callbackLocations")),
             .init("resolvers", .refused(reason: "migrate runs SQL migrations only")),
             .init("skipDefaultResolvers", .refused(reason: "migrate always runs SQL migrations", accepted: ["false"])),
             .init("errorOverrides", .refused(reason: errorsFail)),
@@ -116,8 +117,6 @@ struct ConfigurationKey: Sendable {
             .init("placeholderSeparator", .refused(reason: "built-in placeholders are written ${flyway:name}", accepted: [":"])),
             .init("environment", .refused(reason: "TOML environments are not supported", accepted: ["default"])),
             .init("configFileEncoding", .refused(reason: "configuration files are read as UTF-8", accepted: ["UTF-8", "UTF8"])),
-            .init("undoSqlMigrationPrefix", .refused(reason: "migrate does not undo migrations")),
-            .init("baselineMigrationPrefix", .refused(reason: "baseline migrations are not supported")),
             .init("workingDirectory", .refused(reason: "run migrate from that directory instead")),
             .init("configurations", .refused(reason: nil)),
             .init("skipVersions", .refused(reason: nil)),
