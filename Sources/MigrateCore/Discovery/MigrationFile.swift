@@ -1,10 +1,15 @@
 import FoundationEssentials
 import Glibc
 
-/// Whether a migration runs once at its version, or again whenever its content changes.
+/// Whether a migration runs once at its version, or again whenever its content changes; or what else a
+/// script in the locations is.
 public enum MigrationKind: Sendable, Equatable {
     case versioned(MigrationVersion)
     case repeatable
+    /// `B<version>__…`: the whole schema up to that version, run instead of the files before it on an empty database.
+    case baseline(MigrationVersion)
+    /// `<event>.sql` or `<event>__<description>.sql`: run at that event, never recorded in the history.
+    case callback(CallbackEvent)
 }
 
 /// A migration script found on disk.
@@ -20,23 +25,37 @@ public struct MigrationFile: Sendable, Equatable {
     /// Flyway-compatible checksum of the file (see `Checksum`).
     public var checksum: Int32
 
+    /// The version of a versioned or baseline migration.
     public var version: MigrationVersion? {
-        if case .versioned(let version) = kind { return version }
-        return nil
+        switch kind {
+        case .versioned(let version), .baseline(let version): return version
+        case .repeatable, .callback: return nil
+        }
     }
     public var isRepeatable: Bool { kind == .repeatable }
+    public var isBaselineMigration: Bool {
+        if case .baseline = kind { return true }
+        return false
+    }
+    public var callbackEvent: CallbackEvent? {
+        if case .callback(let event) = kind { return event }
+        return nil
+    }
 }
 
 /// How migration file names are spelled: prefix + version + separator + description + suffix.
 public struct MigrationNaming: Sendable {
     public var versionedPrefix = "V"
     public var repeatablePrefix = "R"
+    public var baselinePrefix = "B"
     public var separator = "__"
     public var suffixes = [".sql"]
 
-    public init(versionedPrefix: String = "V", repeatablePrefix: String = "R", separator: String = "__", suffixes: [String] = [".sql"]) {
+    public init(versionedPrefix: String = "V", repeatablePrefix: String = "R", baselinePrefix: String = "B",
+                separator: String = "__", suffixes: [String] = [".sql"]) {
         self.versionedPrefix = versionedPrefix
         self.repeatablePrefix = repeatablePrefix
+        self.baselinePrefix = baselinePrefix
         self.separator = separator
         self.suffixes = suffixes
     }
@@ -44,6 +63,12 @@ public struct MigrationNaming: Sendable {
     public enum Parsed: Sendable, Equatable {
         case versioned(MigrationVersion, description: String)
         case repeatable(description: String)
+        case baseline(MigrationVersion, description: String)
+        /// A callback; the description is "" when the name has none.
+        case callback(CallbackEvent, description: String)
+        /// Looks like a callback but names no event: an error whatever validateMigrationNaming says (a
+        /// callback silently not run is a grant or a check silently skipped). The text says why.
+        case misnamedCallback(String)
         /// Has a migration suffix but is not a valid name; the text says why.
         case invalid(String)
         /// Not a migration file at all (other suffix).
@@ -70,31 +95,55 @@ public struct MigrationNaming: Sendable {
         let stem = UnsafeBufferPointer(rebasing: name[..<(name.count - suffixLength)])
         // Only built for misnamed files.
         var expected: String { "expected \(versionedPrefix)<version>\(separator)<description>\(matchedSuffix) (e.g. \(versionedPrefix)1.2\(separator)add_orders\(matchedSuffix)) or \(repeatablePrefix)\(separator)<description>\(matchedSuffix)" }
+        if let callback = parseCallback(stem, suffix: matchedSuffix) { return callback }
         // Longest prefix first, so a prefix that starts with another one wins.
-        let versionedFirst = versionedPrefix.utf8.count >= repeatablePrefix.utf8.count
-        for versioned in [versionedFirst, !versionedFirst] {
-            let prefix = versioned ? versionedPrefix : repeatablePrefix
-            guard !prefix.isEmpty, stem.starts(with: prefix.utf8) else { continue }
+        let prefixes: [(prefix: String, kind: PrefixKind)] = [(versionedPrefix, .versioned), (repeatablePrefix, .repeatable), (baselinePrefix, .baseline)]
+            .filter { !$0.0.isEmpty }.sorted { $0.0.utf8.count > $1.0.utf8.count }
+        for (prefix, kind) in prefixes where stem.starts(with: prefix.utf8) {
             let rest = UnsafeBufferPointer(rebasing: stem[prefix.utf8.count...])
             guard let separatorAt = Self.firstIndex(of: separator.utf8, in: rest) else {
                 return .invalid("no '\(separator)' separator between version and description; \(expected)")
             }
             let versionBytes = UnsafeBufferPointer(rebasing: rest[..<separatorAt])
             let description = Self.spacedDescription(UnsafeBufferPointer(rebasing: rest[(separatorAt + separator.utf8.count)...]))
-            if versioned {
-                guard !versionBytes.isEmpty else { return .invalid("missing version after '\(prefix)'; \(expected)") }
-                guard let version = MigrationVersion(bytes: versionBytes) else {
-                    return .invalid("'\(String(decoding: versionBytes, as: UTF8.self))' is not a version (digits separated by '.' or '_'); \(expected)")
-                }
-                return .versioned(version, description: description)
-            } else {
+            if kind == .repeatable {
                 guard versionBytes.isEmpty else {
                     return .invalid("repeatable migrations have no version ('\(String(decoding: versionBytes, as: UTF8.self))'); \(expected)")
                 }
                 return .repeatable(description: description)
             }
+            guard !versionBytes.isEmpty else { return .invalid("missing version after '\(prefix)'; \(expected)") }
+            guard let version = MigrationVersion(bytes: versionBytes) else {
+                return .invalid("'\(String(decoding: versionBytes, as: UTF8.self))' is not a version (digits separated by '.' or '_'); \(expected)")
+            }
+            return kind == .versioned ? .versioned(version, description: description) : .baseline(version, description: description)
         }
         return .invalid("does not start with '\(versionedPrefix)' or '\(repeatablePrefix)' (prefixes are case-sensitive); \(expected)")
+    }
+
+    private enum PrefixKind { case versioned, repeatable, baseline }
+
+    /// `<event>` or `<event><separator><description>`, the longest event first, as Flyway matches them; a
+    /// name that only looks like one (`afterMigrat.sql`, `AfterMigrate.sql`, `afterMigrateX__y.sql`) is
+    /// `.misnamedCallback`. nil for every other name, which goes on to the migration prefixes.
+    private func parseCallback(_ stem: UnsafeBufferPointer<UInt8>, suffix: String) -> Parsed? {
+        // Cheap test first: every event starts with `before`, `after` or `create`, in some case.
+        guard let first = stem.first, [UInt8(ascii: "b"), UInt8(ascii: "a"), UInt8(ascii: "c"), UInt8(ascii: "B"), UInt8(ascii: "A"), UInt8(ascii: "C")].contains(first) else {
+            return nil
+        }
+        let separatorAt = Self.firstIndex(of: separator.utf8, in: stem)
+        let namePart = UnsafeBufferPointer(rebasing: stem[..<(separatorAt ?? stem.count)])
+        let description = separatorAt.map { Self.spacedDescription(UnsafeBufferPointer(rebasing: stem[($0 + separator.utf8.count)...])) } ?? ""
+        for event in CallbackEvent.longestFirst where namePart.elementsEqual(event.rawValue.utf8) {
+            return .callback(event, description: description)
+        }
+        let name = String(decoding: namePart, as: UTF8.self)
+        guard CallbackEvent.looksLikeCallback(name) else { return nil }
+        let closest = CallbackEvent.closest(to: name)
+        if let event = CallbackEvent.longestFirst.first(where: { name.hasPrefix($0.rawValue) }) {
+            return .misnamedCallback("'\(name)' is not a callback event: text after '\(event.rawValue)' must follow the '\(separator)' separator (\(event.rawValue)\(separator)<description>\(suffix))")
+        }
+        return .misnamedCallback("'\(name)' is not a callback event; did you mean \(closest.rawValue) (\(closest.rawValue)\(suffix) or \(closest.rawValue)\(separator)<description>\(suffix))? Event names are case-sensitive")
     }
 
     /// The description as Flyway shows it: `_` as a space.

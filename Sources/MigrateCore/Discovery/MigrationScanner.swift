@@ -11,6 +11,12 @@ public struct MigrationScanner: Sendable {
     /// only where they are needed.
     public var checksumsLargeFiles = true
     public var workingDirectory: URL
+    /// Where SQL callbacks are also read (only callbacks: other files there are not looked at).
+    public var callbackLocations: [String] = []
+    /// skipDefaultCallbacks: callbacks in `locations` are left out (they are still not migrations).
+    public var skipsCallbacksInLocations = false
+    /// Only callbacks are looked for (commands that run no migration).
+    public var callbacksOnly = false
 
     public init(locations: [String], naming: MigrationNaming, encoding: String.Encoding = .utf8, workingDirectory: URL) {
         self.locations = locations
@@ -28,6 +34,10 @@ public struct MigrationScanner: Sendable {
         public var missingLocations: [String]
         /// Versioned files left without their checksum (see `checksumsLargeFiles`).
         public var uncheckedLargeFiles: [String] = []
+        /// SQL callbacks, by event (in Flyway's order of the event list), then description (none first).
+        public var callbacks: [MigrationFile] = []
+        /// Files named like callbacks that name no event, with the reason: errors.
+        public var misnamedCallbacks: [(path: String, reason: String)] = []
     }
 
     public func scan() throws -> Result {
@@ -35,8 +45,14 @@ public struct MigrationScanner: Sendable {
         var misnamed: [(String, String)] = []
         var missing: [String] = []
         var unchecked: [String] = []
+        var callbacks: [MigrationFile] = []
+        var misnamedCallbacks: [(String, String)] = []
+        var callbackPaths = Set<String>()
         let buffer = ByteBuffer(capacity: 64 * 1024)
-        for location in locations {
+        let callbackOnly = callbackLocations.filter { !locations.contains($0) }
+        for (index, location) in (locations + callbackOnly).enumerated() {
+            let onlyCallbacks = callbacksOnly || index >= locations.count
+            let takesCallbacks = onlyCallbacks || !skipsCallbacksInLocations || callbackLocations.contains(location)
             let directory = try resolve(location).path
             guard FileSystem.kind(of: directory) == .directory else {
                 missing.append(location)
@@ -44,8 +60,22 @@ public struct MigrationScanner: Sendable {
             }
             for file in try filesBelow(directory) {
                 let path = directory + "/" + file.relativePath
-                switch naming.parse(file.name) {
-                case .notAMigration:
+                let parsed = naming.parse(file.name)
+                switch parsed {
+                case .callback(let event, let description):
+                    if takesCallbacks && callbackPaths.insert(path).inserted {
+                        callbacks.append(MigrationFile(kind: .callback(event), description: description, script: file.relativePath,
+                                                       filepath: path, checksum: 0))
+                    }
+                    continue
+                case .misnamedCallback(let reason):
+                    misnamedCallbacks.append((displayPath(path), reason))
+                    continue
+                default:
+                    if onlyCallbacks { continue }
+                }
+                switch parsed {
+                case .notAMigration, .callback, .misnamedCallback:
                     continue
                 case .invalid(let reason):
                     misnamed.append((displayPath(path), reason))
@@ -59,6 +89,9 @@ public struct MigrationScanner: Sendable {
                     }
                     migrations.append(MigrationFile(kind: .versioned(version), description: description, script: file.relativePath,
                                                     filepath: path, checksum: checksum ?? 0))
+                case .baseline(let version, let description):
+                    migrations.append(MigrationFile(kind: .baseline(version), description: description, script: file.relativePath,
+                                                    filepath: path, checksum: try checksum(of: path, buffer: buffer)))
                 case .repeatable(let description):
                     migrations.append(MigrationFile(kind: .repeatable, description: description, script: file.relativePath,
                                                     filepath: path, checksum: try checksum(of: path, buffer: buffer)))
@@ -66,9 +99,32 @@ public struct MigrationScanner: Sendable {
             }
         }
         misnamed.sort { $0.0 < $1.0 }
+        misnamedCallbacks.sort { $0.0 < $1.0 }
         try rejectDuplicates(migrations)
+        try rejectDuplicateCallbacks(callbacks)
         migrations = Self.inExecutionOrder(migrations)
-        return Result(migrations: migrations, misnamed: misnamed, missingLocations: missing, uncheckedLargeFiles: unchecked)
+        return Result(migrations: migrations, misnamed: misnamed, missingLocations: missing, uncheckedLargeFiles: unchecked,
+                      callbacks: Self.inCallbackOrder(callbacks), misnamedCallbacks: misnamedCallbacks)
+    }
+
+    /// By event, then by description, the one without a description first (Flyway's order).
+    static func inCallbackOrder(_ callbacks: [MigrationFile]) -> [MigrationFile] {
+        let rank = Dictionary(uniqueKeysWithValues: CallbackEvent.allCases.enumerated().map { ($1, $0) })
+        return callbacks.sorted { a, b in
+            let (rankA, rankB) = (rank[a.callbackEvent!]!, rank[b.callbackEvent!]!)
+            return rankA != rankB ? rankA < rankB : a.description < b.description
+        }
+    }
+
+    /// Two callbacks with the same name (in two locations, or differing only in suffix) would run twice.
+    private func rejectDuplicateCallbacks(_ callbacks: [MigrationFile]) throws {
+        var byName: [String: [MigrationFile]] = [:]
+        for callback in callbacks {
+            byName["\(callback.callbackEvent!.rawValue)|\(callback.description)", default: []].append(callback)
+        }
+        if let (_, files) = byName.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
+            throw MigrationError.duplicateCallback(files: files.map { displayPath($0.filepath) }.sorted())
+        }
     }
 
     /// `files` in execution order, sorted through their keys: comparing whole files copies them, which cost
@@ -139,19 +195,29 @@ public struct MigrationScanner: Sendable {
 
     private func rejectDuplicates(_ migrations: [MigrationFile]) throws {
         // Sets first: duplicates are rare, so the files of each are only gathered once one is found.
+        // A B file may share its version with a V file (it stands for that file and those before it).
         var versions = Set<MigrationVersion>(minimumCapacity: migrations.count)
+        var baselineVersions = Set<MigrationVersion>()
         var descriptions = Set<String>()
         var clash = false
         for migration in migrations {
-            if let version = migration.version { clash = !versions.insert(version).inserted || clash }
-            else { clash = !descriptions.insert(migration.description).inserted || clash }
+            if let version = migration.version {
+                clash = !(migration.isBaselineMigration ? baselineVersions.insert(version) : versions.insert(version)).inserted || clash
+            } else {
+                clash = !descriptions.insert(migration.description).inserted || clash
+            }
         }
         guard clash else { return }
         var byVersion: [MigrationVersion: [MigrationFile]] = [:]
+        var byBaselineVersion: [MigrationVersion: [MigrationFile]] = [:]
         var byDescription: [String: [MigrationFile]] = [:]
         for migration in migrations {
-            if let version = migration.version { byVersion[version, default: []].append(migration) }
+            if let version = migration.version, migration.isBaselineMigration { byBaselineVersion[version, default: []].append(migration) }
+            else if let version = migration.version { byVersion[version, default: []].append(migration) }
             else { byDescription[migration.description, default: []].append(migration) }
+        }
+        if let (version, files) = byBaselineVersion.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
+            throw MigrationError.duplicateVersion(version.text, files: files.map { displayPath($0.filepath) }.sorted())
         }
         if let (version, files) = byVersion.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
             throw MigrationError.duplicateVersion(version.text, files: files.map { displayPath($0.filepath) }.sorted())

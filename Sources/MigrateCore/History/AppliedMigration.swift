@@ -6,6 +6,8 @@ public struct AppliedMigration: Sendable, Equatable {
     /// Row types Flyway writes; migrate writes SQL, BASELINE, SCHEMA and DELETE.
     public enum RowType: String, Sendable {
         case sql = "SQL", baseline = "BASELINE", schema = "SCHEMA", delete = "DELETE"
+        /// A `B` file applied to an empty database (Flyway Teams' name).
+        case sqlBaseline = "SQL_BASELINE"
     }
 
     public var installedRank: Int
@@ -21,7 +23,7 @@ public struct AppliedMigration: Sendable, Equatable {
     public var executionTime: Int
     public var success: Bool
 
-    public var isBaseline: Bool { type == RowType.baseline.rawValue || type == "SQL_BASELINE" }
+    public var isBaseline: Bool { type == RowType.baseline.rawValue || type == RowType.sqlBaseline.rawValue }
     public var isSchemaMarker: Bool { type == RowType.schema.rawValue }
     public var isDeleted: Bool { type == RowType.delete.rawValue }
     public var isRepeatable: Bool { versionText == nil && !isSchemaMarker }

@@ -23,6 +23,12 @@ public enum MigrationError: Error, Sendable {
     case noDefaultSchema
     case missingSchemas([String])
     case database(PostgresError, while: String)
+    /// Two callback files of the same event and description.
+    case duplicateCallback(files: [String])
+    /// Files named like callbacks that name no event.
+    case misnamedCallbacks([MisnamedFile])
+    /// A callback failed: the event, and what went wrong in its script.
+    indirect case callbackFailed(CallbackEvent, MigrationError)
 }
 
 public struct MisnamedFile: Sendable, Equatable {
@@ -41,6 +47,8 @@ public struct StatementFailure: Sendable {
     public var error: PostgresError
     /// False when the file ran outside a transaction, so earlier statements stay applied.
     public var rolledBack: Bool
+    /// A callback's statement: nothing is recorded in the history for it.
+    public var inCallback = false
 }
 
 extension MigrationError: CustomStringConvertible {
@@ -95,6 +103,13 @@ extension MigrationError: CustomStringConvertible {
             return "cherryPick: no migration has version or description '\(pick)'"
         case .database(let error, let context):
             return "\(context): \(error)"
+        case .duplicateCallback(let files):
+            return "Found more than one SQL callback script with the same event and description:\n" + files.map { "  -> \($0)" }.joined(separator: "\n")
+        case .misnamedCallbacks(let files):
+            return "\(files.count) file(s) look like SQL callbacks but name no callback event (they would never run):\n"
+                + files.map { "  \($0.path): \($0.reason)" }.joined(separator: "\n")
+        case .callbackFailed(let event, let error):
+            return "Error while executing \(event.rawValue) callback: \(error)"
         }
     }
 }
@@ -107,9 +122,13 @@ extension StatementFailure: CustomStringConvertible {
         if let hint = error.hint { text += "\n  HINT: \(hint.replacing("\n", with: "\n    "))" }
         if let context = error.context, !context.isEmpty { text += "\n  CONTEXT: \(context.replacing("\n", with: "\n    "))" }
         text += "\n  statement starting at line \(statementLine): \(statementStart)"
-        text += rolledBack
-            ? "\n  The migration was rolled back; nothing of it was applied."
-            : "\n  The migration ran outside a transaction: statements before this one stay applied. It is recorded as failed; fix the database by hand, then run 'repair'."
+        if inCallback {
+            text += rolledBack ? "\n  The callback was rolled back." : "\n  The callback ran outside a transaction: statements before this one stay applied."
+        } else {
+            text += rolledBack
+                ? "\n  The migration was rolled back; nothing of it was applied."
+                : "\n  The migration ran outside a transaction: statements before this one stay applied. It is recorded as failed; fix the database by hand, then run 'repair'."
+        }
         return text
     }
 }

@@ -13,6 +13,9 @@ public enum MigrationEvent: Sendable {
     case createdHistoryTable(String)
     case applying(script: String, version: String?, description: String)
     case applied(script: String, version: String?, description: String, milliseconds: Int)
+    /// A SQL callback starts (`description` is "" when its name has none).
+    case callbackRunning(event: CallbackEvent, description: String, script: String)
+    case callbackExecuted(event: CallbackEvent, description: String, script: String, milliseconds: Int)
     /// A statement (or batch) migrate sent, with the server's time: shown with `-X`.
     case statementSent(sql: String, milliseconds: Double)
 }

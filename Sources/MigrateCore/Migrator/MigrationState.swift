@@ -28,7 +28,7 @@ public struct MigrationInfo: Sendable {
 
     public var version: String? { applied.map(\.versionText) ?? file?.version?.text }
     public var description: String { applied?.description ?? file?.description ?? "" }
-    public var type: String { applied?.type ?? "SQL" }
+    public var type: String { applied?.type ?? (file?.isBaselineMigration == true ? AppliedMigration.RowType.sqlBaseline.rawValue : "SQL") }
     public var script: String { applied?.script ?? file?.script ?? "" }
     public var installedOn: String? { applied?.installedOn }
     public var installedBy: String? { applied?.installedBy }
@@ -52,6 +52,13 @@ public struct MigrationStatus: Sendable {
     }
 
     public init(resolved: [MigrationFile], applied rows: [AppliedMigration], target: MigrationTarget = .latest, outOfOrder: Bool = false) {
+        // B files stand apart from the versioned files that share their versions.
+        var resolved = resolved
+        var baselineFiles: [MigrationFile] = []
+        if resolved.contains(where: \.isBaselineMigration) {
+            baselineFiles = resolved.filter(\.isBaselineMigration)
+            resolved.removeAll(where: \.isBaselineMigration)
+        }
         // One pass over the rows for every fact the states depend on (this runs on every command, for every
         // row: no filtered copies of the rows).
         var deletedVersions = Set<MigrationVersion>()
@@ -70,6 +77,17 @@ public struct MigrationStatus: Sendable {
                 latestRepeatableRank[row.description] = max(latestRepeatableRank[row.description] ?? row.installedRank, row.installedRank)
             }
         }
+        // On a database where nothing was applied yet, the newest B file at or below the target stands for the
+        // versioned files up to its version, which are then below its baseline; elsewhere B files are ignored.
+        var baselineMigration: MigrationFile?
+        if !baselineFiles.isEmpty, !rows.contains(where: { !$0.isSchemaMarker }) {
+            switch target {
+            case .latest: baselineMigration = baselineFiles.max { $0.version! < $1.version! }
+            case .version(let limit): baselineMigration = baselineFiles.filter { $0.version! <= limit }.max { $0.version! < $1.version! }
+            case .current: baselineMigration = nil
+            }
+        }
+        let baselineFileByVersion = Dictionary(baselineFiles.map { ($0.version!, $0) }, uniquingKeysWith: { first, _ in first })
         baselineVersion = baseline
         currentVersion = current
         var resolvedByVersion: [MigrationVersion: Int] = [:]
@@ -96,7 +114,8 @@ public struct MigrationStatus: Sendable {
                 info.state = .deleted
             } else if let version = row.version {
                 appliedVersions.insert(version)
-                let file = resolvedByVersion[version].map { resolved[$0] }
+                let file = row.type == AppliedMigration.RowType.sqlBaseline.rawValue
+                    ? baselineFileByVersion[version] : resolvedByVersion[version].map { resolved[$0] }
                 info.file = file
                 if row.isBaseline {
                     info.state = .baseline
@@ -133,11 +152,13 @@ public struct MigrationStatus: Sendable {
             case .version(let version): return version
             }
         }()
+        if let baselineMigration { entries.append(MigrationInfo(state: .pending, file: baselineMigration)) }
+        let effectiveBaseline = baseline ?? baselineMigration?.version
         for file in resolved {
             if let version = file.version {
                 if appliedVersions.contains(version) && !deletedVersions.contains(version) { continue }
                 var state = MigrationState.pending
-                if let baseline, version <= baseline { state = .belowBaseline }
+                if let effectiveBaseline, version <= effectiveBaseline { state = .belowBaseline }
                 else if let targetVersion, version > targetVersion { state = .aboveTarget }
                 else if let current, version < current { state = outOfOrder ? .pending : .ignored }
                 entries.append(MigrationInfo(state: state, file: file))

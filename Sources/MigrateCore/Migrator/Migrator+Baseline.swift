@@ -2,9 +2,9 @@ extension Migrator {
     /// Records `baselineVersion` so that only later migrations apply to an existing database.
     public func baseline() throws -> BaselineResult {
         let version = try configuration.baselineMigrationVersion
-        let session = try openSession()
+        let session = try openSessionWithCallbacks()
         session.executor.comment("Executing: baseline")
-        return try withLock(session) { history in
+        return try withLock(session) { history in try withCallbacks(.baseline, session) {
             let exists = history != nil
             let rows = (history ?? []).filter { !$0.isSchemaMarker }
             var result = BaselineResult(database: session.databaseName, schemaName: session.defaultSchema,
@@ -24,6 +24,6 @@ extension Migrator {
                 try insertBaseline(version, session)
             }
             return result
-        }
+        } }
     }
 }

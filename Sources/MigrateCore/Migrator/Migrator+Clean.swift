@@ -4,10 +4,10 @@ extension Migrator {
     /// Drops every object in the configured schemas, the history table included. Refused unless cleanDisabled=false.
     public func clean() throws -> CleanResult {
         guard !configuration.cleanDisabled else { throw MigrationError.cleanDisabled }
-        let session = try openSession()
+        let session = try openSessionWithCallbacks()
         session.executor.comment("Executing: clean")
         return try withLock(session) { history in
-            try session.executor.inTransaction {
+            try withCallbacks(.clean, session) { try session.executor.inTransaction {
                 // Schemas the history says we created are dropped whole, as Flyway does.
                 var created: [String] = []
                 for row in history ?? [] where row.isSchemaMarker {
@@ -28,7 +28,7 @@ extension Migrator {
                 }
                 return CleanResult(database: session.databaseName, schemasCleaned: cleaned, schemasDropped: dropped,
                                    objectsDropped: count, dryRun: session.isDryRun)
-            }
+            } }
         }
     }
 

@@ -1,6 +1,10 @@
 extension Migrator {
     public func info() throws -> InfoResult {
         let (session, resolved) = try openSessionWithMigrations()
+        return try withCallbacks(.info, session) { try info(session, resolved) }
+    }
+
+    private func info(_ session: Session, _ resolved: [MigrationFile]) throws -> InfoResult {
         let history = try readHistory(session)
         let exists = history != nil
         let rows = history ?? []

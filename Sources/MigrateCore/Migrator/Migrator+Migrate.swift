@@ -46,9 +46,16 @@ extension Migrator {
                !resolved.contains(where: { $0.version == version }), !rows.contains(where: { $0.version == version }) {
                 throw MigrationError.targetNotFound(version.text)
             }
+            var validated = false
             if configuration.validateOnMigrate {
                 let problems = try validationProblems(status, allowPending: true)
-                if !problems.isEmpty { throw MigrationError.validationFailed(problems) }
+                if !problems.isEmpty {
+                    // Flyway validates with its callbacks: they run, and the error one, before the failure.
+                    try runCallbacks(.beforeValidate, session)
+                    runErrorCallbacks(.afterValidateError, session)
+                    throw MigrationError.validationFailed(problems)
+                }
+                validated = true
             }
 
             // 2. Plan: every pending file read and checked in full before the first write.
@@ -60,34 +67,56 @@ extension Migrator {
                                        initialSchemaVersion: status.currentVersion?.text, targetSchemaVersion: status.currentVersion?.text,
                                        migrations: [], success: false, baselined: baselineVersion != nil,
                                        baselineVersion: baselineVersion?.text, dryRun: session.isDryRun)
+            var beforeMigrateRan = false
             do {
+                if validated {
+                    try runCallbacks(.beforeValidate, session)
+                    try runCallbacks(.afterValidate, session)
+                }
+                if configuration.createSchemas {
+                    try runCallbacks(.createSchema, session)
+                    try runCallbacks(.beforeCreateSchema, session)
+                }
                 if !historyExists {
                     try session.executor.inTransaction {
                         try createHistory(session)
                         if let baselineVersion { try insertBaseline(baselineVersion, session) }
                     }
                 }
-                let reset = planned.isEmpty ? [] : try sessionReset(session)
+                beforeMigrateRan = true
+                try runCallbacks(.beforeMigrate, session)
+                let reset = planned.isEmpty ? [] : try session.resetStatements(self)
+                // afterVersioned and beforeRepeatables run between the versioned files and the repeatables.
+                let firstRepeatable = planned.firstIndex { $0.file.isRepeatable } ?? planned.endIndex
                 if configuration.group && planned.count > 1 {
                     // group=true: every pending migration in one transaction; any failure undoes them all.
                     var applied: [MigrationSummary] = []
                     try session.executor.inTransaction {
-                        for migration in planned { applied.append(try apply(migration, session: session, reset: reset)) }
+                        for (index, migration) in planned.enumerated() {
+                            if index == firstRepeatable {
+                                try runCallbacksInline(.afterVersioned, session)
+                                try runCallbacksInline(.beforeRepeatables, session)
+                            }
+                            applied.append(try apply(migration, session: session, reset: reset))
+                        }
+                        if firstRepeatable == planned.endIndex { try runCallbacksInline(.afterVersioned, session) }
                     }
                     result.migrations = applied
                 } else {
-                    var next = planned.startIndex
-                    while next < planned.endIndex {
-                        let chain = messageChain(planned[next...], session: session)
-                        if chain.count > 1 {
-                            try applyChain(chain, session: session, reset: reset, into: &result.migrations)
-                            next += chain.count
-                        } else {
-                            result.migrations.append(try apply(planned[next], session: session, reset: reset))
-                            next += 1
-                        }
+                    try apply(planned[..<firstRepeatable], session: session, reset: reset, into: &result.migrations)
+                    try runCallbacks(.afterVersioned, session)
+                    if firstRepeatable < planned.endIndex {
+                        try runCallbacks(.beforeRepeatables, session)
+                        try apply(planned[firstRepeatable...], session: session, reset: reset, into: &result.migrations)
                     }
                 }
+            } catch {
+                if beforeMigrateRan { runErrorCallbacks(.afterMigrateError, session) }
+                throw PartialFailure(result: result, error: error)
+            }
+            do {
+                if !result.migrations.isEmpty { try runCallbacks(.afterMigrateApplied, session) }
+                try runCallbacks(.afterMigrate, session)
             } catch {
                 throw PartialFailure(result: result, error: error)
             }
@@ -95,6 +124,22 @@ extension Migrator {
             // Every planned file is now applied: the highest version is known without reading the history again.
             result.targetSchemaVersion = ([status.currentVersion] + planned.map(\.file.version)).compactMap { $0 }.max()?.text
             return result
+        }
+    }
+
+    /// Applies `planned` in order: small files several to a message where they can, others one by one.
+    private func apply(_ planned: ArraySlice<PlannedMigration>, session: Session, reset: [String],
+                       into applied: inout [MigrationSummary]) throws {
+        var next = planned.startIndex
+        while next < planned.endIndex {
+            let chain = messageChain(planned[next...], session: session)
+            if chain.count > 1 {
+                try applyChain(chain, session: session, reset: reset, into: &applied)
+                next += chain.count
+            } else {
+                applied.append(try apply(planned[next], session: session, reset: reset))
+                next += 1
+            }
         }
     }
 
@@ -129,22 +174,28 @@ extension Migrator {
     func apply(_ migration: PlannedMigration, session: Session, reset: [String]) throws -> MigrationSummary {
         let file = migration.file
         let executor = session.executor
-        let run = MigrationRun(migration: migration, session: session, reset: reset)
+        let run = MigrationRun(migration: migration, session: session, reset: reset, hooks: scriptHooks(session))
         onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
         executor.comment("\nMigration \(file.version.map { "version \($0.text)" } ?? "repeatable") - \(file.description)\n"
                          + "Source: \(migration.settings.displayPath)" + (migration.mode == .withoutTransaction ? " [non-transactional]" : ""))
         session.currentScript = file.script
         defer { session.currentScript = nil }
 
-        switch migration.mode {
-        case .recordOnly:
-            try run.record(success: true)
-        case .inGroup:
-            try run.inGroup()
-        case .inTransaction:
-            try run.inOwnTransaction()
-        case .withoutTransaction:
-            try run.withoutTransaction()
+        do {
+            switch migration.mode {
+            case .recordOnly:
+                try run.record(success: true)
+            case .inGroup:
+                try run.inGroup()
+            case .inTransaction:
+                try run.inOwnTransaction()
+            case .withoutTransaction:
+                try run.withoutTransaction()
+            }
+        } catch {
+            if case MigrationError.statementFailed = error { runErrorCallbacks(.afterEachMigrateStatementError, session) }
+            runErrorCallbacks(.afterEachMigrateError, session)
+            throw error
         }
         let milliseconds = run.elapsed()
         onEvent(.applied(script: file.script, version: file.version?.text, description: file.description, milliseconds: milliseconds))
@@ -161,11 +212,11 @@ struct MigrationRun {
     let runner: ScriptRunner
     let stopwatch = Stopwatch()
 
-    init(migration: PlannedMigration, session: Session, reset: [String]) {
+    init(migration: PlannedMigration, session: Session, reset: [String], hooks: ScriptRunner.Hooks? = nil) {
         self.migration = migration
         self.session = session
         self.reset = reset
-        runner = ScriptRunner(executor: session.executor, file: migration.file, settings: migration.settings)
+        runner = ScriptRunner(executor: session.executor, file: migration.file, settings: migration.settings, hooks: hooks)
     }
 
     var executor: SQLExecutor { session.executor }
@@ -180,7 +231,7 @@ struct MigrationRun {
     func recordStatement(success: Bool, executionTime: SchemaHistoryTable.Duration) -> String {
         let file = migration.file
         return session.history.insertStatement(
-            version: file.version?.text, description: file.description, type: .sql, script: file.script,
+            version: file.version?.text, description: file.description, type: file.isBaselineMigration ? .sqlBaseline : .sql, script: file.script,
             checksum: file.checksum, installedBy: session.installedBy, executionTime: executionTime, success: success)
     }
 

@@ -29,7 +29,29 @@ extension Migrator {
         let result = try scan.value()
         let scanned = try resolved(result)
         let large = result.uncheckedLargeFiles.isEmpty ? nil : LargeFileChecksums(paths: result.uncheckedLargeFiles, scanner: scanner)
-        return (session, try withPlaceholderChecksums(scanned, session: session), large)
+        let files = try withPlaceholderChecksums(scanned, session: session)
+        try startCallbacks(result.callbacks, session)
+        return (session, files, large)
+    }
+
+    /// For commands that run no migration (clean, baseline): a session with its callbacks only.
+    func openSessionWithCallbacks() throws -> Session {
+        var configured = try self.scanner
+        configured.callbacksOnly = true
+        let scanner = configured
+        let scan = BackgroundWork { try scanner.scan() }
+        let session = try openSession()
+        let result = try scan.value()
+        try rejectMisnamedCallbacks(result)
+        try startCallbacks(result.callbacks, session)
+        return session
+    }
+
+    /// Plans every callback of the session, then runs afterConnect's.
+    private func startCallbacks(_ files: [MigrationFile], _ session: Session) throws {
+        guard !files.isEmpty else { return }
+        session.callbacks = try planCallbacks(files, session: session)
+        try runCallbacks(.afterConnect, session)
     }
 
     /// Flyway's built-in placeholders (`${flyway:defaultSchema}` …) plus the configured ones; `filename` is per file.

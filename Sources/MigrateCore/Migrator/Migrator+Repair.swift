@@ -3,7 +3,7 @@ extension Migrator {
     public func repair() throws -> RepairResult {
         let (session, resolved) = try openSessionWithMigrations()
         session.executor.comment("Executing: repair")
-        return try withLock(session) { history in
+        return try withLock(session) { history in try withCallbacks(.repair, session) {
             var result = RepairResult(database: session.databaseName, schemaName: session.defaultSchema, repairActions: [],
                                       migrationsRemoved: [], migrationsDeleted: [], migrationsAligned: [], dryRun: session.isDryRun)
             guard let allRows = history else { return result }
@@ -44,6 +44,6 @@ extension Migrator {
                 try session.executor.inTransaction { try session.write(statements.joined(separator: StatementBatch.separator)) }
             }
             return result
-        }
+        } }
     }
 }

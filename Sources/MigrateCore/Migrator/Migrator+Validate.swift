@@ -83,7 +83,12 @@ extension MigrationStatus {
                     problems.append(ValidationProblem(kind: .descriptionMismatch, version: info.version,
                         message: "Migration description mismatch for migration \(info.version.map { "version \($0)" } ?? info.script)\n-> Applied to database : \(applied.description)\n-> Resolved locally    : \(file.description)\nEither revert the changes to the migration, or run repair to update the schema history."))
                 }
-            case .aboveTarget, .belowBaseline, .baseline, .superseded, .deleted:
+            case .baseline:
+                // A B file applied: its checksum is checked like a versioned file's (Flyway does not: flyway#4106).
+                guard let file = info.file, let applied = info.applied, file.isBaselineMigration, applied.checksum != file.checksum else { continue }
+                problems.append(ValidationProblem(kind: .checksumMismatch, version: info.version,
+                    message: "Migration checksum mismatch for baseline migration version \(name)\n-> Applied to database : \(applied.checksum.map(String.init) ?? "null")\n-> Resolved locally    : \(file.checksum)\nEither revert the changes to the migration, or run repair to update the schema history."))
+            case .aboveTarget, .belowBaseline, .superseded, .deleted:
                 continue
             }
             for index in problems.indices[firstOfThisEntry...] {
@@ -98,8 +103,17 @@ extension MigrationStatus {
 extension Migrator {
     public func validate() throws -> ValidateResult {
         let (session, resolved) = try openSessionWithMigrations()
-        let rows = try readHistory(session) ?? []
-        let problems = try validationProblems(try status(resolved, rows), allowPending: false)
+        let problems: [ValidationProblem]
+        do {
+            try runCallbacks(.beforeValidate, session)
+            let rows = try readHistory(session) ?? []
+            problems = try validationProblems(try status(resolved, rows), allowPending: false)
+        } catch {
+            runErrorCallbacks(.afterValidateError, session)
+            throw error
+        }
+        // Problems found are a failed validation too: its error callbacks run.
+        if problems.isEmpty { try runCallbacks(.afterValidate, session) } else { runErrorCallbacks(.afterValidateError, session) }
         let invalid = problems.map {
             ValidateResult.InvalidMigration(version: $0.version, description: $0.description, filepath: $0.filepath,
                                             errorDetails: ErrorDetails(errorCode: $0.errorCode, errorMessage: $0.message))

@@ -32,20 +32,25 @@ public final class Migrator {
     var naming: MigrationNaming {
         MigrationNaming(versionedPrefix: configuration.sqlMigrationPrefix,
                         repeatablePrefix: configuration.repeatableSqlMigrationPrefix,
+                        baselinePrefix: configuration.baselineMigrationPrefix,
                         separator: configuration.sqlMigrationSeparator,
                         suffixes: configuration.sqlMigrationSuffixes)
     }
 
     var scanner: MigrationScanner {
         get throws {
-            MigrationScanner(locations: configuration.locations, naming: naming, encoding: try configuration.fileEncoding,
-                             workingDirectory: configuration.workingDirectory)
+            var scanner = MigrationScanner(locations: configuration.locations, naming: naming, encoding: try configuration.fileEncoding,
+                                           workingDirectory: configuration.workingDirectory)
+            scanner.callbackLocations = configuration.callbackLocations
+            scanner.skipsCallbacksInLocations = configuration.skipDefaultCallbacks
+            return scanner
         }
     }
 
     /// The migrations of a scan, once its missing locations and misnamed files are reported (on the thread
     /// that reports events): warned about, or with validateMigrationNaming / failOnMissingLocations, rejected.
     func resolved(_ result: MigrationScanner.Result) throws -> [MigrationFile] {
+        try rejectMisnamedCallbacks(result)
         for location in result.missingLocations {
             if configuration.failOnMissingLocations { throw MigrationError.missingLocation(location) }
             warn("LOCATION_MISSING", "location '\(location)' does not exist (resolved against \(configuration.workingDirectory.path))")
@@ -59,5 +64,11 @@ public final class Migrator {
             }
         }
         return result.migrations
+    }
+
+    func rejectMisnamedCallbacks(_ result: MigrationScanner.Result) throws {
+        if !result.misnamedCallbacks.isEmpty {
+            throw MigrationError.misnamedCallbacks(result.misnamedCallbacks.map { MisnamedFile(path: $0.path, reason: $0.reason) })
+        }
     }
 }

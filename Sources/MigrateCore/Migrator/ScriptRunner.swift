@@ -9,6 +9,8 @@ struct ScriptRunner {
     let executor: SQLExecutor
     let file: MigrationFile
     let settings: ScriptSettings
+    /// Callbacks to run around the file and its statements (nil: none, the common case).
+    var hooks: Hooks? = nil
     var displayPath: String { settings.displayPath }
     var encoding: String.Encoding { settings.encoding }
     var placeholders: PlaceholderReplacer? { settings.placeholders }
@@ -124,6 +126,16 @@ struct ScriptRunner {
         }
     }
 
+    /// What runs around a file's statements (SQL callbacks such as beforeEachMigrate), on the same session
+    /// and in the same transaction. With per-statement hooks each statement is sent on its own.
+    struct Hooks {
+        var beforeFile: () throws -> Void
+        var afterFile: () throws -> Void
+        var beforeStatement: (() throws -> Void)?
+        var afterStatement: (() throws -> Void)?
+        var aroundStatements: Bool { beforeStatement != nil || afterStatement != nil }
+    }
+
     /// A statement of migrate's own sent along with the script's (the session reset, BEGIN, the history row,
     /// COMMIT), with what it is for: an error in it is reported as "… while <purpose>".
     struct OwnStatement {
@@ -157,6 +169,11 @@ struct ScriptRunner {
         }
         for own in prelude { batch.add(own.text, purpose: own.purpose) }
         if !batching { try flush() }
+        if let hooks {
+            try flush()
+            try hooks.beforeFile()
+        }
+        let aroundStatements = hooks?.aroundStatements ?? false
 
         while let element = try nextElement() {
             switch element {
@@ -164,6 +181,7 @@ struct ScriptRunner {
                 continue // honoured by decoding the file (plan() checked that it names the file's encoding)
             case .statement(let statement) where statement.isCopyFromStdin:
                 try flush()
+                try hooks?.beforeStatement?()
                 if streaming != nil {
                     try copy(statement) { buffer in try streaming!.appendCopyRow(to: &buffer) }
                 } else {
@@ -174,6 +192,17 @@ struct ScriptRunner {
                         return true
                     }
                 }
+                try hooks?.afterStatement?()
+            case .statement(let statement) where aroundStatements:
+                try flush()
+                try hooks!.beforeStatement?()
+                batch.add(statement.text, statement: statement)
+                try flush()
+                if plan.transactional && !progress.transactionEndedByScript && StatementClassifier.endsTransaction(statement.text) {
+                    progress.transactionEndedByScript = true
+                    batching = false
+                }
+                try hooks!.afterStatement?()
             case .statement(let statement):
                 batch.add(statement.text, statement: statement)
                 let endsTransaction = plan.transactional && !progress.transactionEndedByScript
@@ -187,6 +216,10 @@ struct ScriptRunner {
             case .copyData, .copyEnd:
                 break // only after a COPY statement, handled in copy()
             }
+        }
+        if let hooks {
+            try flush()
+            try hooks.afterFile()
         }
         for own in postlude() { batch.add(own.text, purpose: own.purpose) }
         try flush()

@@ -34,6 +34,10 @@ final class Session {
     var placeholderValues: [String: String] = [:]
     /// How each file is read, by path: resolved once per run (see `Migrator.scriptSettings`).
     var scriptSettings: [String: ScriptSettings] = [:]
+    /// The SQL callbacks this run may fire, read and checked when the session opened.
+    var callbacks = PlannedCallbacks()
+    /// See `resetStatements`.
+    var reset: [String]?
 
     var isDryRun: Bool { !executor.isLive }
 

@@ -23,6 +23,8 @@ public struct ErrorReport: Sendable, Encodable {
             self = ErrorReport(failure.error)
         case let error as MigrationError:
             errorCode = error.errorCode
+            var error = error
+            while case .callbackFailed(_, let inner) = error { error = inner }
             switch error {
             case .statementFailed(let failure):
                 sqlState = failure.error.sqlState?.rawValue
@@ -70,6 +72,9 @@ extension MigrationError {
         case .baselineOnNonEmptyHistory: return "BASELINE_ON_NON_EMPTY_HISTORY"
         case .targetNotFound: return "TARGET_NOT_FOUND"
         case .statementFailed, .database: return "ERROR"
+        case .duplicateCallback: return "DUPLICATE_CALLBACK"
+        case .misnamedCallbacks: return "INVALID_CALLBACK_NAME"
+        case .callbackFailed(_, let inner): return inner.errorCode == "ERROR" ? "CALLBACK_ERROR" : inner.errorCode
         }
     }
 }

@@ -14,6 +14,8 @@ final class JSONReporter: Reporter {
     /// Warnings of the command running, after those given before any command (configuration).
     private var warnings: [String] = []
     private var invocationWarnings: [String] = []
+    /// The SQL callbacks the running command executed.
+    private var callbacks: [CallbackRun] = []
     private var started = false
     /// Several commands asked for: their documents go in `individualResults`, even when the first one fails.
     private let wrapsResults: Bool
@@ -30,12 +32,16 @@ final class JSONReporter: Reporter {
         self.command = command
         started = true
         warnings = invocationWarnings
+        callbacks = []
     }
 
     func event(_ event: MigrationEvent) {
         if case .warning(let diagnostic) = event {
             let text = terminal.masker.mask(diagnostic.message)
             started ? warnings.append(text) : invocationWarnings.append(text)
+        }
+        if case .callbackExecuted(let event, let description, let script, let milliseconds) = event {
+            callbacks.append(CallbackRun(event: event.rawValue, description: description, script: script, executionTime: milliseconds))
         }
         // Logs go to stderr; progress is in the result.
         if file == nil, let text = logLine(for: event) { terminal.err(text) }
@@ -44,7 +50,7 @@ final class JSONReporter: Reporter {
     func result(_ result: any CommandResult) {
         var result = result
         result.warnings = warnings
-        documents.append(Document(operation: command.rawValue, result: result, error: nil))
+        documents.append(Document(operation: command.rawValue, result: result, error: nil, callbacks: callbacks))
     }
 
     func failure(_ error: any Error, partial: (any CommandResult)?) {
@@ -57,7 +63,7 @@ final class JSONReporter: Reporter {
             report = ErrorReport(error)
         }
         report.message = terminal.masker.mask(report.message)
-        documents.append(Document(operation: command.rawValue, result: partial, error: report))
+        documents.append(Document(operation: command.rawValue, result: partial, error: report, callbacks: callbacks))
         if file == nil { terminal.err("ERROR: \(report.message)") }
     }
 
@@ -90,14 +96,25 @@ final class JSONReporter: Reporter {
         var operation: String
         var result: (any CommandResult)?
         var error: ErrorReport?
+        /// Present when the command ran callbacks.
+        var callbacks: [CallbackRun]
 
-        enum Keys: String, CodingKey { case operation, error }
+        enum Keys: String, CodingKey { case operation, error, callbacks }
 
         func encode(to encoder: Encoder) throws {
             if let result { try result.encode(to: encoder) }
             var container = encoder.container(keyedBy: Keys.self)
             if result == nil { try container.encode(operation, forKey: .operation) }
             try container.encodeIfPresent(error, forKey: .error)
+            if !callbacks.isEmpty { try container.encode(callbacks, forKey: .callbacks) }
         }
+    }
+
+    /// One SQL callback that ran: its event, description ("" when none), script and time.
+    struct CallbackRun: Encodable {
+        var event: String
+        var description: String
+        var script: String
+        var executionTime: Int
     }
 }

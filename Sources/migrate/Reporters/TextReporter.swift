@@ -37,8 +37,13 @@ final class TextReporter: Reporter {
             line("\(dryRunTarget == nil ? "Created" : "Would create") schema \"\(name)\"")
         case .createdHistoryTable(let name):
             line("\(dryRunTarget == nil ? "Created" : "Would create") schema history table \(name)")
-        case .applying:
+        case .applying, .callbackExecuted:
             break
+        case .callbackRunning(let event, let description, let script):
+            // Statement-level callbacks run for every statement: -X shows them.
+            guard event != .beforeEachMigrateStatement, event != .afterEachMigrateStatement,
+                  event != .beforeEachUndoStatement, event != .afterEachUndoStatement else { break }
+            line("\(dryRunTarget == nil ? "Executing" : "Would execute") SQL callback: \(event.rawValue)\(description.isEmpty ? "" : " - \(description)") (\(script))")
         case .applied(let script, let version, let description, let milliseconds):
             let what = version.map { "version \($0) - \(description)" } ?? "repeatable \(description)"
             line(dryRunTarget == nil ? "Applied \(what) (\(script)) in \(formatDuration(milliseconds))" : "Would apply \(what) (\(script))")
