@@ -77,6 +77,39 @@ final class MigrationNamingTests: XCTestCase {
         XCTAssertEqual(custom.parse("RR-views.sql"), .repeatable(description: "views"))
     }
 
+    func testBaselineMigrations() {
+        XCTAssertEqual(naming.parse("B3__create_table.sql"), .baseline(MigrationVersion("3")!, description: "create table"))
+        XCTAssertEqual(MigrationNaming(baselinePrefix: "IB").parse("IB1_2__x.sql"), .baseline(MigrationVersion("1.2")!, description: "x"))
+        guard case .invalid(let reason) = naming.parse("B__x.sql") else { return XCTFail("B without a version is invalid") }
+        XCTAssertTrue(reason.contains("missing version after 'B'"), reason)
+    }
+
+    func testCallbacksLongestEventFirst() {
+        XCTAssertEqual(naming.parse("afterMigrate.sql"), .callback(.afterMigrate, description: ""))
+        XCTAssertEqual(naming.parse("afterMigrate__grants_for_app.sql"), .callback(.afterMigrate, description: "grants for app"))
+        XCTAssertEqual(naming.parse("afterMigrateApplied.sql"), .callback(.afterMigrateApplied, description: ""))
+        XCTAssertEqual(naming.parse("beforeEachMigrateStatement__log.SQL"), .callback(.beforeEachMigrateStatement, description: "log"))
+        XCTAssertEqual(naming.parse("beforeEachMigrate.sql"), .callback(.beforeEachMigrate, description: ""))
+        XCTAssertEqual(naming.parse("createSchema.sql"), .callback(.createSchema, description: ""))
+        XCTAssertEqual(MigrationNaming(separator: "-").parse("afterClean-vacuum.sql"), .callback(.afterClean, description: "vacuum"))
+        // Every event is a callback name.
+        for event in CallbackEvent.allCases {
+            XCTAssertEqual(naming.parse("\(event.rawValue).sql"), .callback(event, description: ""), event.rawValue)
+        }
+    }
+
+    func testNamesThatOnlyLookLikeCallbacksSayWhichEventWasMeant() {
+        let cases = ["afterMigrat.sql": "did you mean afterMigrate", "AfterMigrate.sql": "did you mean afterMigrate",
+                     "beforeMigration.sql": "did you mean beforeMigrate", "afterMigrateX__y.sql": "text after 'afterMigrate' must follow the '__' separator",
+                     "beforeeachmigrate.sql": "did you mean beforeEachMigrate"]
+        for (name, expected) in cases {
+            guard case .misnamedCallback(let reason) = naming.parse(name) else { return XCTFail("\(name): \(naming.parse(name))") }
+            XCTAssertTrue(reason.contains(expected), "\(name): \(reason)")
+        }
+        // Not callbacks at all: still the migration naming error.
+        guard case .invalid = naming.parse("add_orders.sql") else { return XCTFail("a plain name is a misnamed migration") }
+    }
+
     /// Execution order: the fast path (four plain numbers) and the general one (longer versions) agree.
     func testExecutionOrderWithCompactAndLongVersions() {
         func file(_ version: String?, _ description: String) -> MigrationFile {
