@@ -43,6 +43,12 @@ struct MigrateTool: ParsableCommand {
             Commands: \(CommandName.allCases.map { "\n  \($0.rawValue.padded(to: 9)) \($0.abstract)" }.joined())
             Several commands run in order and stop at the first failure: migrate -cleanDisabled=false clean migrate validate
 
+            Files in the locations: V<version>__<desc>.sql (versioned), R__<desc>.sql (repeatable), \
+            B<version>__<desc>.sql (baseline migration: used instead of the versioned files up to its version on an \
+            empty database), and SQL callbacks <event>.sql or <event>__<desc>.sql for Flyway's events (beforeMigrate, \
+            beforeEachMigrate, afterEachMigrate, afterMigrate, afterMigrateError, beforeClean, afterInfo, afterConnect, …; \
+            also read from callbackLocations).
+
             Settings use Flyway's names and come from, highest first: the command line (-key=value or --key value, \
             before or after the commands), FLYWAY_* environment variables, then .conf files (-configFiles=a.conf,b.conf; \
             by default conf/flyway.conf and ./flyway.conf). Common keys: url, user, password, schemas, defaultSchema, \

@@ -101,7 +101,8 @@ final class MigrationNamingTests: XCTestCase {
     func testNamesThatOnlyLookLikeCallbacksSayWhichEventWasMeant() {
         let cases = ["afterMigrat.sql": "did you mean afterMigrate", "AfterMigrate.sql": "did you mean afterMigrate",
                      "beforeMigration.sql": "did you mean beforeMigrate", "afterMigrateX__y.sql": "text after 'afterMigrate' must follow the '__' separator",
-                     "beforeeachmigrate.sql": "did you mean beforeEachMigrate"]
+                     "beforeeachmigrate.sql": "did you mean beforeEachMigrate",
+                     "beforeConnect.sql": "only as a script", "afterDeploy__x.sql": "deploy command, which migrate does not have"]
         for (name, expected) in cases {
             guard case .misnamedCallback(let reason) = naming.parse(name) else { return XCTFail("\(name): \(naming.parse(name))") }
             XCTAssertTrue(reason.contains(expected), "\(name): \(reason)")

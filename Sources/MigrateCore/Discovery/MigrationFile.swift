@@ -139,6 +139,14 @@ public struct MigrationNaming: Sendable {
         }
         let name = String(decoding: namePart, as: UTF8.self)
         guard CallbackEvent.looksLikeCallback(name) else { return nil }
+        switch name {
+        case "beforeConnect":
+            return .misnamedCallback("beforeConnect runs before there is a connection, so Flyway runs it only as a script (.sh, .ps1), never as SQL; use afterConnect for SQL run on every connection")
+        case "beforeDeploy", "afterDeploy", "afterDeployError":
+            return .misnamedCallback("\(name) belongs to Flyway's deploy command, which migrate does not have: use the migrate events (beforeMigrate, afterMigrate, afterMigrateError)")
+        default:
+            break
+        }
         let closest = CallbackEvent.closest(to: name)
         if let event = CallbackEvent.longestFirst.first(where: { name.hasPrefix($0.rawValue) }) {
             return .misnamedCallback("'\(name)' is not a callback event: text after '\(event.rawValue)' must follow the '\(separator)' separator (\(event.rawValue)\(separator)<description>\(suffix))")
