@@ -10,6 +10,11 @@ if Invocation.asksOnlyForVersion(arguments) {
     print(MigrateTool.version)
     exit(0)
 }
+// `migrate <command> --help`, `migrate help <command>`: that command's own help.
+if arguments.contains("--help"), let command = CommandHelp.command(asked: arguments) {
+    print(CommandHelp.text(for: command))
+    exit(0)
+}
 if let invocation = Invocation.fastParse(arguments) {
     do {
         try invocation.run()

@@ -1,0 +1,84 @@
+import MigrateCore
+
+/// `migrate <command> --help` (or `migrate help <command>`): what one command does, the settings it reads
+/// and the callbacks it runs.
+enum CommandHelp {
+    /// The one command named next to `--help`, if exactly one is.
+    static func command(asked arguments: [String]) -> CommandName? {
+        let named = arguments.compactMap(CommandName.init(rawValue:))
+        return named.count == 1 ? named[0] : nil
+    }
+
+    static func text(for command: CommandName) -> String {
+        var lines = ["USAGE: migrate \(command.rawValue) \(usage(command))", "", "\(command.rawValue): \(command.abstract).", ""]
+        lines += details(command).map { "  " + $0 }
+        let events = callbackEvents(command)
+        if !events.isEmpty {
+            lines += ["", "SQL callbacks it runs (<event>.sql or <event>__<description>.sql in the locations or callbackLocations):"]
+            lines += wrapped(events.map(\.rawValue).joined(separator: ", "), width: 100).map { "  " + $0 }
+        }
+        lines += ["", "Settings: -key=value on the command line, FLYWAY_* variables, or conf/TOML files (see migrate --help)."]
+        return lines.joined(separator: "\n")
+    }
+
+    /// Every callback event the command fires, in the order Flyway lists them (afterConnect for all).
+    static func callbackEvents(_ command: CommandName) -> [CallbackEvent] {
+        let all = CallbackEvent.allCases
+        switch command {
+        case .migrate:
+            return [.afterConnect, .beforeValidate, .afterValidate, .afterValidateError, .createSchema, .beforeCreateSchema]
+                + all.filter { $0.rawValue.contains("Migrate") || $0 == .afterVersioned || $0 == .beforeRepeatables }
+        case .info: return [.afterConnect, .beforeInfo, .afterInfo, .afterInfoError]
+        case .validate: return [.afterConnect, .beforeValidate, .afterValidate, .afterValidateError]
+        case .clean: return [.afterConnect, .beforeClean, .afterClean, .afterCleanError]
+        case .baseline: return [.afterConnect, .beforeBaseline, .afterBaseline, .afterBaselineError]
+        case .repair: return [.afterConnect, .beforeRepair, .afterRepair, .afterRepairError]
+        }
+    }
+
+    private static func usage(_ command: CommandName) -> String {
+        switch command {
+        default: return "[-key=value ...] [-X] [-q]"
+        }
+    }
+
+    private static func details(_ command: CommandName) -> [String] {
+        switch command {
+        case .migrate:
+            return ["Reads and checks everything first (history, validation, every pending file in full), then applies",
+                    "each pending file in a transaction with its history row. On an empty database the newest",
+                    "B<version>__ file at or below the target replaces the versioned files up to its version.",
+                    "Settings: target, cherryPick, outOfOrder, validateOnMigrate, baselineOnMigrate, group, mixed,",
+                    "executeInTransaction, skipExecutingMigrations, placeholders.<name>, dryRunOutput, outputType."]
+        case .info:
+            return ["Lists every migration (files and history rows) with its state, as Flyway names them.",
+                    "Settings: target, outOfOrder, outputType=json."]
+        case .validate:
+            return ["Checks applied migrations against the files: checksums, descriptions, failed, missing and",
+                    "pending migrations. Exits 1 when validation fails. Settings: ignoreMigrationPatterns, target."]
+        case .clean:
+            return ["Drops every object in the configured schemas, the history table included; schemas migrate",
+                    "created are dropped whole. Refused unless cleanDisabled=false (dev and CI only)."]
+        case .baseline:
+            return ["Records baselineVersion (baselineDescription) so that only later migrations apply to an existing",
+                    "database. Settings: baselineVersion, baselineDescription."]
+        case .repair:
+            return ["Removes failed rows, realigns checksums and descriptions with the files, and marks migrations",
+                    "whose files are gone as deleted."]
+        }
+    }
+
+    private static func wrapped(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            if !current.isEmpty && current.count + word.count + 1 > width {
+                lines.append(current)
+                current = ""
+            }
+            current += current.isEmpty ? String(word) : " " + word
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+}
