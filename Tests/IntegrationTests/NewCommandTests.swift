@@ -8,6 +8,7 @@ final class NewCommandTests: XCTestCase {
     private let unreachableURL = "-url=postgresql://nobody@/nowhere?host=/nonexistent-socket-dir"
 
     /// Runs `new` with JSON output and no reachable database; returns the document.
+    @discardableResult
     private func new(_ project: MigrateProject, _ arguments: [String], expectSuccess: Bool = true,
                      file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
         let run = try project.migrate(["-outputType=json", unreachableURL, "new"] + arguments, withURL: false)
@@ -149,6 +150,15 @@ final class NewCommandTests: XCTestCase {
             ["3", "ajouter élève  café", "V3__ajouter_élève__café.sql", "true"],
         ])
         XCTAssertTrue(try project.tableExists("orders"))
+    }
+
+    func testTheHeaderIsWrittenInTheConfiguredEncoding() throws {
+        let project = try MigrateProject()
+        try new(project, ["-encoding=ISO-8859-1", "élève"])
+        let bytes = try Data(contentsOf: project.directory.appendingPathComponent("sql/V1__élève.sql"))
+        XCTAssertEqual(Array(bytes), Array("-- Migration 1: ".utf8) + [0xE9, 0x6C, 0xE8, 0x76, 0x65, 0x0A])
+        try project.migrateOK(["migrate", "-encoding=ISO-8859-1"])
+        XCTAssertEqual(try project.history().map { $0[1] }, ["élève"])
     }
 
     func testMissingDescriptionIsAUsageError() throws {

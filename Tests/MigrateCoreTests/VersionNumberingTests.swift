@@ -6,43 +6,33 @@ final class VersionNumberingTests: XCTestCase {
     /// 2026-11-30 08:44:21 UTC.
     let now = 1_796_028_261
 
-    func next(_ highest: String?) -> String { VersionNumbering.next(after: highest, now: now) }
+    /// Each highest version and the one `new` gives after it.
+    func assertNext(_ cases: KeyValuePairs<String, String>, file: StaticString = #filePath, line: UInt = #line) {
+        for (highest, expected) in cases {
+            XCTAssertEqual(VersionNumbering.next(after: highest, now: now), expected, "after \(highest)", file: file, line: line)
+        }
+    }
 
     func testCountsUpTheLastPartKeepingPaddingAndSeparators() {
-        XCTAssertEqual(next(nil), "1")
-        XCTAssertEqual(next("1"), "2")
-        XCTAssertEqual(next("9"), "10")
-        XCTAssertEqual(next("001"), "002")
-        XCTAssertEqual(next("009"), "010")
-        XCTAssertEqual(next("099"), "100")
-        XCTAssertEqual(next("999"), "1000")
-        XCTAssertEqual(next("1_2"), "1_3")
-        XCTAssertEqual(next("1.2"), "1.3")
-        XCTAssertEqual(next("1.9"), "1.10")
-        XCTAssertEqual(next("1_2.09"), "1_2.10")
-        XCTAssertEqual(next("0"), "1")
-        XCTAssertEqual(next("123456789012345678901234567899"), "123456789012345678901234567900")
+        XCTAssertEqual(VersionNumbering.next(after: nil, now: now), "1")
+        assertNext(["1": "2", "9": "10", "001": "002", "009": "010", "099": "100", "999": "1000", "0": "1",
+                    "1_2": "1_3", "1.2": "1.3", "1.9": "1.10", "1_2.09": "1_2.10",
+                    "123456789012345678901234567899": "123456789012345678901234567900"])
     }
 
     func testTimestampsBecomeTheCurrentTimeAboveTheHighest() {
-        XCTAssertEqual(next("20240829162505"), "20261130084421")
-        XCTAssertEqual(next("202408291625"), "202611300844")
+        assertNext(["20240829162505": "20261130084421", "202408291625": "202611300844"])
         // Ahead of the clock: one unit past it, rolling over as time does.
-        XCTAssertEqual(next("20261130084421"), "20261130084422")
-        XCTAssertEqual(next("20991231235959"), "21000101000000")
-        XCTAssertEqual(next("202611300844"), "202611300845")
-        XCTAssertEqual(next("202611302359"), "202612010000")
+        assertNext(["20261130084421": "20261130084422", "20991231235959": "21000101000000",
+                    "202611300844": "202611300845", "202611302359": "202612010000"])
         // Flyway add's counter-then-timestamp versions.
-        XCTAssertEqual(next("002_20240829162505"), "003_20261130084421")
-        XCTAssertEqual(next("1.20240829162505"), "2.20261130084421")
+        assertNext(["002_20240829162505": "003_20261130084421", "1.20240829162505": "2.20261130084421"])
     }
 
     func testNumbersThatAreNoDatesCountUp() {
-        XCTAssertEqual(next("000000000042"), "000000000043")
-        XCTAssertEqual(next("20241332000000"), "20241332000001")  // month 13
-        XCTAssertEqual(next("20240230000000"), "20240230000001")  // 30 February
-        XCTAssertEqual(next("20240101246000"), "20240101246001")  // hour 24
-        XCTAssertEqual(next("2024082916250"), "2024082916251")    // 13 digits
+        // Year 0000, month 13, 30 February, hour 24, 13 digits.
+        assertNext(["000000000042": "000000000043", "20241332000000": "20241332000001", "20240230000000": "20240230000001",
+                    "20240101246000": "20240101246001", "2024082916250": "2024082916251"])
     }
 
     func testDescriptionsBecomeNamesThatReadBackAsTyped() throws {
