@@ -33,11 +33,13 @@ enum CommandHelp {
         case .clean: return [.afterConnect, .beforeClean, .afterClean, .afterCleanError]
         case .baseline: return [.afterConnect, .beforeBaseline, .afterBaseline, .afterBaselineError]
         case .repair: return [.afterConnect, .beforeRepair, .afterRepair, .afterRepairError]
+        case .new: return []
         }
     }
 
     private static func usage(_ command: CommandName) -> String {
         switch command {
+        case .new: return "<description words> [-undo] [-key=value ...] [-q]"
         default: return "[-key=value ...] [-X] [-q]"
         }
     }
@@ -65,6 +67,12 @@ enum CommandHelp {
         case .repair:
             return ["Removes failed rows, realigns checksums and descriptions with the files, and marks migrations",
                     "whose files are gone as deleted."]
+        case .new:
+            return ["Writes the next versioned file into the first location, numbered like the files already there",
+                    "(V001__ -> V002__, V1_2__ -> V1_3__, timestamps -> the current UTC time), and prints its path.",
+                    "-undo also writes the matching U file. Never overwrites a file; never connects.",
+                    "Settings: locations, sqlMigrationPrefix, sqlMigrationSeparator, sqlMigrationSuffixes,",
+                    "undoSqlMigrationPrefix, encoding."]
         }
     }
 

@@ -19,7 +19,9 @@ enum FlywayArguments {
     }
 
     /// Splits the arguments into `--setting key=value` pairs and everything else. `knownKeys` are folded
-    /// key names; one ending in `.` is a family prefix (`placeholders.`).
+    /// key names; one ending in `.` is a family prefix (`placeholders.`). The words after `new` that are not
+    /// an option's value are its description, one `--description` right after `new` (`new add orders -undo`
+    /// → `new --description "add orders" --undo`); Flyway's `-description=…` is the same.
     static func separate(_ arguments: [String], knownKeys: @autoclosure () -> Set<String>) -> (settings: [String], rest: [String]) {
         func isKnown(_ folded: String) -> Bool {
             let keys = knownKeys()
@@ -29,24 +31,34 @@ enum FlywayArguments {
         var settings: [String] = []
         var index = 0
         var afterTerminator = false
+        /// Where `new` stands in `result`, and the words of its description.
+        var newCommand: Int?
+        var descriptionWords: [String] = []
         while index < arguments.count {
             let argument = arguments[index]
             index += 1
             if afterTerminator || !argument.hasPrefix("-") || argument == "-" || argument == "--" {
                 if argument == "--" { afterTerminator = true }
+                if newCommand != nil && argument != "--" { descriptionWords.append(argument); continue }
+                if argument == "new" { newCommand = result.count }
                 result.append(argument)
                 continue
             }
             let body = argument.drop(while: { $0 == "-" })
+            if ConfigurationLoader.foldedKey(String(body)) == "undo" { result.append("--undo"); continue }
             if let equals = body.firstIndex(of: "=") {
                 let key = String(body[..<equals])
+                if ConfigurationLoader.foldedKey(key) == "description" { result += ["--description", String(body[body.index(after: equals)...])]; continue }
                 if toolOptions.contains(ConfigurationLoader.foldedKey(key)) && key.count > 1 { result.append(argument); continue }
                 settings.append(contentsOf: ["--setting", "\(key)=\(body[body.index(after: equals)...])"])
                 continue
             }
             let key = String(body)
             let folded = ConfigurationLoader.foldedKey(key)
-            if toolOptions.contains(folded) || (key.count == 1) {
+            if folded == "description", index < arguments.count {
+                result += ["--description", arguments[index]]
+                index += 1
+            } else if toolOptions.contains(folded) || (key.count == 1) {
                 result.append(argument)
             } else if booleanKeys.contains(folded) && (index >= arguments.count || arguments[index].hasPrefix("-") || !["true", "false"].contains(arguments[index].lowercased())) {
                 settings.append(contentsOf: ["--setting", "\(key)=true"])
@@ -62,6 +74,9 @@ enum FlywayArguments {
                 }
                 settings.append(contentsOf: ["--setting", "\(key)=\(value)"])
             }
+        }
+        if let newCommand, !descriptionWords.isEmpty {
+            result.insert(contentsOf: ["--description", descriptionWords.joined(separator: " ")], at: newCommand + 1)
         }
         return (settings, result)
     }

@@ -4,7 +4,8 @@ import Glibc
 import MigrateCore
 import PostgresClient
 
-/// One run of the tool: the commands in order, the settings given on the command line, `-q` and `-X`.
+/// One run of the tool: the commands in order, the settings given on the command line, `-q`, `-X`, and
+/// `new`'s description and `-undo`.
 /// Built by swift-argument-parser (`MigrateTool`), or directly from the arguments on the common path
 /// (`fastParse`), which then skips the parser's reflection over the command's properties.
 struct Invocation {
@@ -12,6 +13,10 @@ struct Invocation {
     var settings: [String]
     var quiet: Bool
     var debug: Bool
+    /// `new`'s description (one; more is a usage problem).
+    var descriptions: [String] = []
+    /// `new -undo`: write the U file too.
+    var undo = false
 
     /// Parses the normalized arguments (see FlywayArguments) when they hold only commands, settings, `-q`
     /// and `-X`; nil for anything else (help, version, a mistake), which the full parser then handles.
@@ -28,12 +33,33 @@ struct Invocation {
                 index += 1
             case "-q", "--quiet": invocation.quiet = true
             case "-X", "--debug": invocation.debug = true
+            case "--undo": invocation.undo = true
+            case "--description":
+                guard index < arguments.count else { return nil }
+                invocation.descriptions.append(arguments[index])
+                index += 1
             default:
                 guard let command = CommandName(rawValue: argument) else { return nil }
                 invocation.commands.append(command)
             }
         }
-        return invocation.commands.isEmpty ? nil : invocation
+        return invocation.commands.isEmpty || invocation.usageProblem != nil ? nil : invocation
+    }
+
+    /// What is wrong with how `new` and its options were combined, for the argument parser to report; nil
+    /// when nothing is.
+    var usageProblem: String? {
+        guard commands.contains(.new) else {
+            return descriptions.isEmpty && !undo ? nil : "a description and -undo are options of the new command (migrate new <description> [-undo])"
+        }
+        if commands.count > 1 {
+            return "new runs on its own (got \(commands.map(\.rawValue).joined(separator: " "))): it writes a file, the other commands read them"
+        }
+        if descriptions.count > 1 { return "new takes one description (got \(descriptions.map { "\"\($0)\"" }.joined(separator: " and ")))" }
+        if descriptions.first?.trimmed().isEmpty ?? true {
+            return NewMigrationError.noDescription.description
+        }
+        return nil
     }
 
     /// `--version` with nothing else but settings (which do not change the answer).
@@ -107,7 +133,7 @@ struct Invocation {
             let migrator = Migrator(configuration: configuration, dryRun: sink, traceStatements: debug,
                                     onEvent: { [reporter] event in reporter.event(event) })
             do {
-                let result = try command.run(migrator)
+                let result = try command.run(migrator, self)
                 try migrator.finishDryRun()
                 if let validation = result as? ValidateResult, !validation.validationSuccessful {
                     reporter.failure(ValidationFailed(details: validation.errorDetails), partial: result)

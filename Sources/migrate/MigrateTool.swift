@@ -6,7 +6,7 @@ import PostgresClient
 
 /// The commands, written once: their names on the command line and what each one calls.
 enum CommandName: String, CaseIterable, ExpressibleByArgument {
-    case migrate, info, validate, clean, baseline, repair
+    case migrate, info, validate, clean, baseline, repair, new
 
     var abstract: String {
         switch self {
@@ -16,14 +16,15 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .clean: return "drop every object in the schemas (needs cleanDisabled=false)"
         case .baseline: return "mark an existing database as being at baselineVersion"
         case .repair: return "remove failed rows and realign the history with the files"
+        case .new: return "write the next versioned migration file (-undo: its U file too)"
         }
     }
 
     /// Whether the command changes the database (and so has a dry run).
-    var writes: Bool { self != .info && self != .validate }
+    var writes: Bool { self != .info && self != .validate && self != .new }
 
     /// Runs the command. `validate` finding problems is a failure too (after its result is reported).
-    func run(_ migrator: Migrator) throws -> any CommandResult {
+    func run(_ migrator: Migrator, _ invocation: Invocation) throws -> any CommandResult {
         switch self {
         case .migrate: return try migrator.migrate()
         case .info: return try migrator.info()
@@ -31,6 +32,7 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .clean: return try migrator.clean()
         case .baseline: return try migrator.baseline()
         case .repair: return try migrator.repair()
+        case .new: return try migrator.newMigration(description: invocation.descriptions.first ?? "", undo: invocation.undo)
         }
     }
 }
@@ -42,6 +44,9 @@ struct MigrateTool: ParsableCommand {
         discussion: """
             Commands: \(CommandName.allCases.map { "\n  \($0.rawValue.padded(to: 9)) \($0.abstract)" }.joined())
             Several commands run in order and stop at the first failure: migrate -cleanDisabled=false clean migrate validate
+            new runs alone and needs no database: migrate new add orders [-undo] writes V<next>__add_orders.sql (the words \
+            after new, options aside, are the description) into the first location, numbered after the highest version in \
+            the locations in the same style (V009 → V010, V1_2 → V1_3, a yyyyMMddHHmmss timestamp → the current UTC time).
 
             Files in the locations: V<version>__<desc>.sql (versioned), R__<desc>.sql (repeatable), \
             B<version>__<desc>.sql (baseline migration: used instead of the versioned files up to its version on an \
@@ -72,14 +77,24 @@ struct MigrateTool: ParsableCommand {
     @Flag(name: [.customShort("X"), .long], help: "Debug: show every statement migrate sends, with its time.")
     var debug = false
 
+    /// `new`'s description, from the words after it (see FlywayArguments) or `-description=…`.
+    @Option(name: .customLong("description"), help: ArgumentHelp("new: the migration's description (the words after new).", valueName: "text"))
+    var descriptions: [String] = []
+
+    @Flag(name: .customLong("undo"), help: "new: also write the undo migration (U file) of the same version.")
+    var undo = false
+
     mutating func validate() throws {
         if commands.isEmpty {
             throw ValidationError("no command given; expected one or more of: \(CommandName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if let problem = invocation.usageProblem { throw ValidationError(problem) }
     }
 
     /// What to do, as parsed.
-    var invocation: Invocation { Invocation(commands: commands, settings: settings, quiet: quiet, debug: debug) }
+    var invocation: Invocation {
+        Invocation(commands: commands, settings: settings, quiet: quiet, debug: debug, descriptions: descriptions, undo: undo)
+    }
 
     func loadConfiguration() throws -> Configuration { try invocation.loadConfiguration() }
 

@@ -239,7 +239,7 @@ public struct MigrationScanner: Sendable {
     }
 
     /// Regular files below `directory`, recursively, skipping hidden entries, in no particular order.
-    private func filesBelow(_ directory: String) throws -> [(relativePath: String, name: String)] {
+    func filesBelow(_ directory: String) throws -> [(relativePath: String, name: String)] {
         var result: [(relativePath: String, name: String)] = []
         func walk(_ relative: String) throws {
             let absolute = relative.isEmpty ? directory : directory + "/" + relative

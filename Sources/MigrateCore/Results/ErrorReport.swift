@@ -44,6 +44,9 @@ public struct ErrorReport: Sendable, Encodable {
             path = script.file; lineNumber = script.line > 0 ? script.line : nil; column = script.column
         case is ConfigurationError:
             errorCode = "CONFIGURATION"
+        case let error as NewMigrationError:
+            errorCode = error.errorCode
+            path = error.path
         case is LockTimeout:
             errorCode = "LOCK_TIMEOUT"
         case let server as PostgresError:

@@ -61,6 +61,7 @@ final class TextReporter: Reporter {
         case let clean as CleanResult: report(clean)
         case let baseline as BaselineResult: report(baseline)
         case let repair as RepairResult: report(repair)
+        case let new as NewMigrationResult: report(new)
         default: break
         }
     }
@@ -126,6 +127,16 @@ final class TextReporter: Reporter {
         for item in result.migrationsAligned { line("\(result.dryRun ? "Would realign" : "Realigned") checksum/description of \(item.version ?? item.description)") }
         for item in result.migrationsDeleted { line("\(result.dryRun ? "Would mark" : "Marked") missing migration \(item.version ?? item.description) as deleted") }
         line(result.dryRun ? "Repair dry run complete\(dryRunNote(true))" : "Successfully repaired the schema history table")
+    }
+
+    /// `Created <path>` for each file, paths relative to the current directory when below it; with `-q` the
+    /// bare paths (as Flyway's `add` does), for scripts: `$(migrate -q new add orders)`.
+    private func report(_ result: NewMigrationResult) {
+        let directory = FileManager.default.currentDirectoryPath + "/"
+        for path in [result.filepath, result.undoFilepath].compactMap({ $0 }) {
+            let shown = path.hasPrefix(directory) ? String(path.dropFirst(directory.count)) : path
+            quiet ? terminal.out(shown) : line("Created \(shown)")
+        }
     }
 
     private func plural(_ count: Int) -> String { count == 1 ? "" : "s" }
