@@ -6,13 +6,14 @@ import PostgresClient
 
 /// The commands, written once: their names on the command line and what each one calls.
 enum CommandName: String, CaseIterable, ExpressibleByArgument {
-    case migrate, info, validate, clean, baseline, repair
+    case migrate, info, validate, undo, clean, baseline, repair
 
     var abstract: String {
         switch self {
         case .migrate: return "apply pending migrations, each file with its history row"
         case .info: return "list every migration with its state"
         case .validate: return "check applied migrations against the files (exit 1 on drift)"
+        case .undo: return "revert the latest migration with its U file (-target=V: all above V)"
         case .clean: return "drop every object in the schemas (needs cleanDisabled=false)"
         case .baseline: return "mark an existing database as being at baselineVersion"
         case .repair: return "remove failed rows and realign the history with the files"
@@ -28,6 +29,7 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .migrate: return try migrator.migrate()
         case .info: return try migrator.info()
         case .validate: return try migrator.validate()
+        case .undo: return try migrator.undo()
         case .clean: return try migrator.clean()
         case .baseline: return try migrator.baseline()
         case .repair: return try migrator.repair()

@@ -5,6 +5,8 @@ import Glibc
 public enum MigrationKind: Sendable, Equatable {
     case versioned(MigrationVersion)
     case repeatable
+    /// `U<version>__…`: reverts the versioned migration of that version (`migrate undo`).
+    case undo(MigrationVersion)
 }
 
 /// A migration script found on disk.
@@ -21,22 +23,31 @@ public struct MigrationFile: Sendable, Equatable {
     public var checksum: Int32
 
     public var version: MigrationVersion? {
-        if case .versioned(let version) = kind { return version }
-        return nil
+        switch kind {
+        case .versioned(let version), .undo(let version): return version
+        case .repeatable: return nil
+        }
     }
     public var isRepeatable: Bool { kind == .repeatable }
+    public var isUndo: Bool {
+        if case .undo = kind { return true }
+        return false
+    }
 }
 
 /// How migration file names are spelled: prefix + version + separator + description + suffix.
 public struct MigrationNaming: Sendable {
     public var versionedPrefix = "V"
     public var repeatablePrefix = "R"
+    public var undoPrefix = "U"
     public var separator = "__"
     public var suffixes = [".sql"]
 
-    public init(versionedPrefix: String = "V", repeatablePrefix: String = "R", separator: String = "__", suffixes: [String] = [".sql"]) {
+    public init(versionedPrefix: String = "V", repeatablePrefix: String = "R", undoPrefix: String = "U", separator: String = "__",
+                suffixes: [String] = [".sql"]) {
         self.versionedPrefix = versionedPrefix
         self.repeatablePrefix = repeatablePrefix
+        self.undoPrefix = undoPrefix
         self.separator = separator
         self.suffixes = suffixes
     }
@@ -44,6 +55,7 @@ public struct MigrationNaming: Sendable {
     public enum Parsed: Sendable, Equatable {
         case versioned(MigrationVersion, description: String)
         case repeatable(description: String)
+        case undo(MigrationVersion, description: String)
         /// Has a migration suffix but is not a valid name; the text says why.
         case invalid(String)
         /// Not a migration file at all (other suffix).
@@ -69,11 +81,11 @@ public struct MigrationNaming: Sendable {
         guard suffixLength >= 0 else { return .notAMigration }
         let stem = UnsafeBufferPointer(rebasing: name[..<(name.count - suffixLength)])
         // Only built for misnamed files.
-        var expected: String { "expected \(versionedPrefix)<version>\(separator)<description>\(matchedSuffix) (e.g. \(versionedPrefix)1.2\(separator)add_orders\(matchedSuffix)) or \(repeatablePrefix)\(separator)<description>\(matchedSuffix)" }
+        var expected: String { "expected \(versionedPrefix)<version>\(separator)<description>\(matchedSuffix) (e.g. \(versionedPrefix)1.2\(separator)add_orders\(matchedSuffix)), \(repeatablePrefix)\(separator)<description>\(matchedSuffix) or \(undoPrefix)<version>\(separator)<description>\(matchedSuffix)" }
         // Longest prefix first, so a prefix that starts with another one wins.
-        let versionedFirst = versionedPrefix.utf8.count >= repeatablePrefix.utf8.count
-        for versioned in [versionedFirst, !versionedFirst] {
-            let prefix = versioned ? versionedPrefix : repeatablePrefix
+        let prefixes = [(versionedPrefix, Prefixed.versioned), (repeatablePrefix, .repeatable), (undoPrefix, .undo)]
+            .sorted { $0.0.utf8.count > $1.0.utf8.count }
+        for (prefix, prefixed) in prefixes {
             guard !prefix.isEmpty, stem.starts(with: prefix.utf8) else { continue }
             let rest = UnsafeBufferPointer(rebasing: stem[prefix.utf8.count...])
             guard let separatorAt = Self.firstIndex(of: separator.utf8, in: rest) else {
@@ -81,21 +93,23 @@ public struct MigrationNaming: Sendable {
             }
             let versionBytes = UnsafeBufferPointer(rebasing: rest[..<separatorAt])
             let description = Self.spacedDescription(UnsafeBufferPointer(rebasing: rest[(separatorAt + separator.utf8.count)...]))
-            if versioned {
-                guard !versionBytes.isEmpty else { return .invalid("missing version after '\(prefix)'; \(expected)") }
-                guard let version = MigrationVersion(bytes: versionBytes) else {
-                    return .invalid("'\(String(decoding: versionBytes, as: UTF8.self))' is not a version (digits separated by '.' or '_'); \(expected)")
-                }
-                return .versioned(version, description: description)
-            } else {
+            if prefixed == .repeatable {
                 guard versionBytes.isEmpty else {
                     return .invalid("repeatable migrations have no version ('\(String(decoding: versionBytes, as: UTF8.self))'); \(expected)")
                 }
                 return .repeatable(description: description)
             }
+            guard !versionBytes.isEmpty else { return .invalid("missing version after '\(prefix)'; \(expected)") }
+            guard let version = MigrationVersion(bytes: versionBytes) else {
+                return .invalid("'\(String(decoding: versionBytes, as: UTF8.self))' is not a version (digits separated by '.' or '_'); \(expected)")
+            }
+            return prefixed == .undo ? .undo(version, description: description) : .versioned(version, description: description)
         }
-        return .invalid("does not start with '\(versionedPrefix)' or '\(repeatablePrefix)' (prefixes are case-sensitive); \(expected)")
+        return .invalid("does not start with '\(versionedPrefix)', '\(repeatablePrefix)' or '\(undoPrefix)' (prefixes are case-sensitive); \(expected)")
     }
+
+    /// The kinds of file a name's prefix announces.
+    private enum Prefixed { case versioned, repeatable, undo }
 
     /// The description as Flyway shows it: `_` as a space.
     private static func spacedDescription(_ bytes: UnsafeBufferPointer<UInt8>) -> String {

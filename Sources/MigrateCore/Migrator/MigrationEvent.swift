@@ -13,6 +13,9 @@ public enum MigrationEvent: Sendable {
     case createdHistoryTable(String)
     case applying(script: String, version: String?, description: String)
     case applied(script: String, version: String?, description: String, milliseconds: Int)
+    /// `undo` runs the U file `script` to revert `version`.
+    case undoing(script: String, version: String, description: String)
+    case undone(script: String, version: String, description: String, milliseconds: Int)
     /// A statement (or batch) migrate sent, with the server's time: shown with `-X`.
     case statementSent(sql: String, milliseconds: Double)
 }

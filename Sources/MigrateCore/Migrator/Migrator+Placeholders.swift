@@ -29,6 +29,7 @@ extension Migrator {
         let result = try scan.value()
         let scanned = try resolved(result)
         let large = result.uncheckedLargeFiles.isEmpty ? nil : LargeFileChecksums(paths: result.uncheckedLargeFiles, scanner: scanner)
+        session.undoFiles = result.undoFiles
         return (session, try withPlaceholderChecksums(scanned, session: session), large)
     }
 

@@ -77,13 +77,13 @@ extension MigrationStatus {
                 if let baseline = baselineVersion, let version = file.version, version <= baseline { continue }
                 if file.version != nil, applied.checksum != file.checksum {
                     problems.append(ValidationProblem(kind: .checksumMismatch, version: info.version,
-                        message: "Migration checksum mismatch for migration version \(name)\n-> Applied to database : \(applied.checksum.map(String.init) ?? "null")\n-> Resolved locally    : \(file.checksum)\nEither revert the changes to the migration, or run repair to update the schema history."))
+                        message: "Migration checksum mismatch for \(applied.isUndo ? "undo " : "")migration version \(name)\n-> Applied to database : \(applied.checksum.map(String.init) ?? "null")\n-> Resolved locally    : \(file.checksum)\nEither revert the changes to the migration, or run repair to update the schema history."))
                 }
                 if applied.description != file.description {
                     problems.append(ValidationProblem(kind: .descriptionMismatch, version: info.version,
                         message: "Migration description mismatch for migration \(info.version.map { "version \($0)" } ?? info.script)\n-> Applied to database : \(applied.description)\n-> Resolved locally    : \(file.description)\nEither revert the changes to the migration, or run repair to update the schema history."))
                 }
-            case .aboveTarget, .belowBaseline, .baseline, .superseded, .deleted:
+            case .aboveTarget, .belowBaseline, .baseline, .superseded, .deleted, .undone:
                 continue
             }
             for index in problems.indices[firstOfThisEntry...] {
@@ -99,7 +99,7 @@ extension Migrator {
     public func validate() throws -> ValidateResult {
         let (session, resolved) = try openSessionWithMigrations()
         let rows = try readHistory(session) ?? []
-        let problems = try validationProblems(try status(resolved, rows), allowPending: false)
+        let problems = try validationProblems(try status(resolved, rows, session), allowPending: false)
         let invalid = problems.map {
             ValidateResult.InvalidMigration(version: $0.version, description: $0.description, filepath: $0.filepath,
                                             errorDetails: ErrorDetails(errorCode: $0.errorCode, errorMessage: $0.message))
@@ -112,8 +112,26 @@ extension Migrator {
     }
 
     /// The files and history rows matched up under this configuration's target and outOfOrder.
-    func status(_ resolved: [MigrationFile], _ rows: [AppliedMigration]) throws -> MigrationStatus {
-        MigrationStatus(resolved: resolved, applied: rows, target: try target(), outOfOrder: configuration.outOfOrder)
+    func status(_ resolved: [MigrationFile], _ rows: [AppliedMigration], _ session: Session) throws -> MigrationStatus {
+        MigrationStatus(resolved: resolved, applied: rows, undoFiles: session.undoFiles, target: try target(),
+                        outOfOrder: configuration.outOfOrder)
+    }
+
+    /// What must hold before a command writes migrations (migrate, undo): no failed migration in the
+    /// history, a version target that exists (unless `target=<version>?`), and, with validateOnMigrate,
+    /// applied migrations that match their files.
+    func checkBeforeWriting(_ status: MigrationStatus, target: MigrationTarget, resolved: [MigrationFile], rows: [AppliedMigration]) throws {
+        if let failed = status.entries.first(where: { $0.state.isFailed }) {
+            throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description)
+        }
+        if case .version(let version) = target, !configuration.targetMayBeMissing,
+           !resolved.contains(where: { $0.version == version }), !rows.contains(where: { $0.version == version }) {
+            throw MigrationError.targetNotFound(version.text)
+        }
+        if configuration.validateOnMigrate {
+            let problems = try validationProblems(status, allowPending: true)
+            if !problems.isEmpty { throw MigrationError.validationFailed(problems) }
+        }
     }
 
     func validationProblems(_ status: MigrationStatus, allowPending: Bool) throws -> [ValidationProblem] {

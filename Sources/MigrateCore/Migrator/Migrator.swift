@@ -32,6 +32,7 @@ public final class Migrator {
     var naming: MigrationNaming {
         MigrationNaming(versionedPrefix: configuration.sqlMigrationPrefix,
                         repeatablePrefix: configuration.repeatableSqlMigrationPrefix,
+                        undoPrefix: configuration.undoSqlMigrationPrefix,
                         separator: configuration.sqlMigrationSeparator,
                         suffixes: configuration.sqlMigrationSuffixes)
     }

@@ -34,6 +34,8 @@ final class Session {
     var placeholderValues: [String: String] = [:]
     /// How each file is read, by path: resolved once per run (see `Migrator.scriptSettings`).
     var scriptSettings: [String: ScriptSettings] = [:]
+    /// The undo files the scan found (see `MigrationScanner.Result.undoFiles`).
+    var undoFiles: [MigrationFile] = []
 
     var isDryRun: Bool { !executor.isLive }
 
