@@ -258,7 +258,7 @@ final class UndoTests: XCTestCase {
                       "\(notApplied.error)")
 
         let help = try project.migrateOK(["--help"], withURL: false).stdout
-        XCTAssertTrue(help.contains("undo      revert the latest migration with its U file"), help)
+        XCTAssertTrue(help.contains("undo      revert the latest migration by its U file (-target=V: all above V)"), help)
         let clash = try project.migrate(["-undoSqlMigrationPrefix=V", "info"])
         XCTAssertNotEqual(clash.status, 0)
         XCTAssertTrue(clash.stderr.contains("'V' is also sqlMigrationPrefix"), clash.stderr)
