@@ -257,6 +257,17 @@ final class UndoTests: XCTestCase {
         XCTAssertTrue((notApplied.error["message"] as? String ?? "").contains("version 3: cherryPick names a version that is not applied"),
                       "\(notApplied.error)")
 
+        // skipExecutingMigrations: the undo is recorded, its U file not run (it was undone by hand).
+        try project.migrateOK(["migrate"])
+        try project.migrateOK(["undo", "-skipExecutingMigrations=true"])
+        XCTAssertTrue(try project.tableExists("c"))
+        XCTAssertEqual(try project.history().last?.prefix(3).map { $0 ?? "null" }, ["3", "c", "UNDO_SQL"])
+
+        try project.write("sql/more/U2__again.sql", "SELECT 1;\n")
+        let duplicate = try project.jsonFailure(["info"])
+        XCTAssertEqual(duplicate.error["errorCode"] as? String, "DUPLICATE_UNDO_MIGRATION")
+        XCTAssertTrue((duplicate.error["message"] as? String ?? "").hasPrefix("Found more than one undo migration with version 2:"), "\(duplicate.error)")
+
         let help = try project.migrateOK(["--help"], withURL: false).stdout
         XCTAssertTrue(help.contains("undo      revert the latest migration by its U file (-target=V: all above V)"), help)
         let clash = try project.migrate(["-undoSqlMigrationPrefix=V", "info"])

@@ -33,11 +33,7 @@ extension Migrator {
                 let reset = planned.isEmpty ? [] : try sessionReset(session)
                 if configuration.group && planned.count > 1 {
                     // group=true: every undo in one transaction; any failure leaves them all in place.
-                    var undone: [MigrationSummary] = []
-                    try session.executor.inTransaction {
-                        for migration in planned { undone.append(try undo(migration, session: session, reset: reset)) }
-                    }
-                    result.undoneMigrations = undone
+                    result.undoneMigrations = try session.executor.inTransaction { try planned.map { try undo($0, session: session, reset: reset) } }
                 } else {
                     for migration in planned { result.undoneMigrations.append(try undo(migration, session: session, reset: reset)) }
                 }
