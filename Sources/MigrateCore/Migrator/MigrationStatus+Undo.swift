@@ -20,7 +20,7 @@ struct UndoneRows {
     }
 
     func contains(_ row: AppliedMigration) -> Bool {
-        undoneBy[row.installedRank] != nil
+        !undoneBy.isEmpty && undoneBy[row.installedRank] != nil
     }
 
     /// The highest version in effect just after `undo` ran: what later rows are in order against.
@@ -42,6 +42,11 @@ public enum Undoability: Sendable, Equatable {
     case no
     /// This U file reverts it.
     case yes(MigrationFile)
+
+    public var file: MigrationFile? {
+        if case .yes(let file) = self { return file }
+        return nil
+    }
 }
 
 extension MigrationStatus {

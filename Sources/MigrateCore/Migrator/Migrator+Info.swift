@@ -8,14 +8,12 @@ extension Migrator {
         // (MigrationStatus has no entries for SCHEMA marker rows.)
         let migrations = status.entries.map { entry in
             let undo = status.undoability(of: entry)
-            var undoFile: MigrationFile?
-            if case .yes(let file) = undo { undoFile = file }
             return InfoMigration(category: entry.category, version: entry.version,
                                  rawVersion: entry.version, description: entry.description,
                                  type: entry.type, script: entry.script, filepath: entry.file?.filepath,
                                  installedOnUTC: entry.installedOn, installedBy: entry.installedBy,
                                  installedRank: entry.installedRank, executionTime: entry.executionTime, state: entry.state,
-                                 undoable: undo == .notApplicable ? "" : undoFile == nil ? "No" : "Yes", undoFilepath: undoFile?.filepath)
+                                 undoable: undo == .notApplicable ? "" : undo.file == nil ? "No" : "Yes", undoFilepath: undo.file?.filepath)
         }
         // Only asked when there is no history: a schema with a history table is not empty.
         let empty = try !exists && session.schemas.allSatisfy { try session.schemaObjects($0, limit: 1).isEmpty }

@@ -38,8 +38,7 @@ extension Migrator {
                     }
                 }
             }
-            let status = MigrationStatus(resolved: resolved, applied: rows, undoFiles: session.undoFiles, target: target,
-                                         outOfOrder: configuration.outOfOrder)
+            let status = try status(resolved, rows, session)
             try checkBeforeWriting(status, target: target, resolved: resolved, rows: rows)
 
             // 2. Plan: every pending file read and checked in full before the first write.
