@@ -28,6 +28,8 @@ enum CommandHelp {
         case .migrate:
             return [.afterConnect, .beforeValidate, .afterValidate, .afterValidateError, .createSchema, .beforeCreateSchema]
                 + all.filter { $0.rawValue.contains("Migrate") || $0 == .afterVersioned || $0 == .beforeRepeatables }
+        case .undo:
+            return [.afterConnect, .beforeValidate, .afterValidateError] + all.filter { $0.rawValue.contains("Undo") }
         case .info: return [.afterConnect, .beforeInfo, .afterInfo, .afterInfoError]
         case .validate: return [.afterConnect, .beforeValidate, .afterValidate, .afterValidateError]
         case .clean: return [.afterConnect, .beforeClean, .afterClean, .afterCleanError]
@@ -67,6 +69,12 @@ enum CommandHelp {
         case .repair:
             return ["Removes failed rows, realigns checksums and descriptions with the files, and marks migrations",
                     "whose files are gone as deleted."]
+        case .undo:
+            return ["Reverts the most recently applied versioned migration with its U<version>__<description>.sql file,",
+                    "or with -target=V every applied migration above V, newest first, each in a transaction with an",
+                    "UNDO_SQL history row (as Flyway Teams writes it); the version is pending again afterwards.",
+                    "Every U file is checked first: one missing stops the run before anything is undone.",
+                    "Settings: target, cherryPick, group, undoSqlMigrationPrefix, dryRunOutput, outputType."]
         case .new:
             return ["Writes the next versioned file into the first location, numbered like the files already there",
                     "(V001__ -> V002__, V1_2__ -> V1_3__, timestamps -> the current UTC time), and prints its path.",

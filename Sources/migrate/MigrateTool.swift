@@ -6,13 +6,14 @@ import PostgresClient
 
 /// The commands, written once: their names on the command line and what each one calls.
 enum CommandName: String, CaseIterable, ExpressibleByArgument {
-    case migrate, info, validate, clean, baseline, repair, new
+    case migrate, info, validate, undo, clean, baseline, repair, new
 
     var abstract: String {
         switch self {
         case .migrate: return "apply pending migrations, each file with its history row"
         case .info: return "list every migration with its state"
         case .validate: return "check applied migrations against the files (exit 1 on drift)"
+        case .undo: return "revert the latest migration by its U file (-target=V: all above V)"
         case .clean: return "drop every object in the schemas (needs cleanDisabled=false)"
         case .baseline: return "mark an existing database as being at baselineVersion"
         case .repair: return "remove failed rows and realign the history with the files"
@@ -29,6 +30,7 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .migrate: return try migrator.migrate()
         case .info: return try migrator.info()
         case .validate: return try migrator.validate()
+        case .undo: return try migrator.undo()
         case .clean: return try migrator.clean()
         case .baseline: return try migrator.baseline()
         case .repair: return try migrator.repair()
@@ -54,10 +56,15 @@ struct MigrateTool: ParsableCommand {
             beforeEachMigrate, afterEachMigrate, afterMigrate, afterMigrateError, beforeClean, afterInfo, afterConnect, …; \
             also read from callbackLocations).
 
+            Undo: U<version>__<description>.sql reverts V<version>__<description>.sql. undo runs the U file of the most \
+            recently applied migration (with -target=V, of every applied one above V, newest first; with -cherryPick, of \
+            the listed versions), each in its own transaction with an UNDO_SQL history row; every U file is checked \
+            before the first one runs. info then shows the migration Undone and pending again; migrate re-applies it.
+
             Settings use Flyway's names and come from, highest first: the command line (-key=value or --key value, \
             before or after the commands), FLYWAY_* environment variables, then .conf files (-configFiles=a.conf,b.conf; \
             by default conf/flyway.conf and ./flyway.conf). Common keys: url, user, password, schemas, defaultSchema, \
-            table, locations, target, cherryPick, baselineVersion, baselineOnMigrate, outOfOrder, validateOnMigrate, \
+            table, locations, target, cherryPick, undoSqlMigrationPrefix, baselineVersion, baselineOnMigrate, outOfOrder, validateOnMigrate, \
             validateMigrationNaming, cleanDisabled, placeholders.<name>, connectRetries, outputType=json, \
             dryRunOutput=FILE (or - for standard output).
             """,

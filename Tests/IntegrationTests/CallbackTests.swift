@@ -119,6 +119,24 @@ final class CallbackTests: XCTestCase {
         XCTAssertEqual(try log(project), [])
     }
 
+    func testUndoRunsItsCallbacks() throws {
+        let project = try MigrateProject()
+        for event in ["beforeUndo", "beforeEachUndo", "afterEachUndo", "afterUndo", "afterUndoError", "beforeEachUndoStatement"] {
+            try project.write("sql/\(event).sql", Self.logging(event))
+        }
+        try project.write("sql/V1__one.sql", "CREATE TABLE one (id int);\n")
+        try project.write("sql/V2__two.sql", "CREATE TABLE two (id int);\n")
+        try project.write("sql/U2__two.sql", "DROP TABLE two;\n")
+        try project.migrateOK(["migrate"])
+        XCTAssertFalse(try project.tableExists("callback_log"), "undo callbacks do not run during migrate")
+        let document = try project.json(["undo"])
+        XCTAssertEqual(document["migrationsUndone"] as? Int, 1)
+        XCTAssertEqual(try log(project), ["beforeUndo", "beforeEachUndo", "beforeEachUndoStatement", "afterEachUndo", "afterUndo"])
+        XCTAssertFalse(try project.tableExists("two"))
+        XCTAssertEqual((document["callbacks"] as? [[String: Any]])?.map { $0["event"] as? String },
+                       ["beforeUndo", "beforeEachUndo", "beforeEachUndoStatement", "afterEachUndo", "afterUndo"])
+    }
+
     func testAfterEachMigrateErrorRunsAfterTheRollbackAndStays() throws {
         let project = try MigrateProject()
         try project.write("sql/afterEachMigrateError.sql", Self.logging("afterEachMigrateError"))

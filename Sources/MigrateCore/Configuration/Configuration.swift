@@ -173,6 +173,11 @@ public struct Configuration: Sendable, Equatable {
         check { () throws(ConfigurationError) in _ = try migrationTarget }
         check { () throws(ConfigurationError) in _ = try baselineMigrationVersion }
         check { () throws(ConfigurationError) in _ = try fileEncoding }
+        // One prefix for two kinds of file would make a U file a migration, or the other way round.
+        for (key, other) in [("sqlMigrationPrefix", sqlMigrationPrefix), ("repeatableSqlMigrationPrefix", repeatableSqlMigrationPrefix)]
+        where undoSqlMigrationPrefix == other {
+            problems.append("\(label(of: "undoSqlMigrationPrefix")): '\(other)' is also \(key); undo files need a prefix of their own")
+        }
         return problems
     }
 
@@ -248,6 +253,7 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "sqlMigrationPrefix": sqlMigrationPrefix, "sqlMigrationSeparator": sqlMigrationSeparator,
             "sqlMigrationSuffixes": sqlMigrationSuffixes.joined(separator: ","),
             "repeatableSqlMigrationPrefix": repeatableSqlMigrationPrefix, "encoding": encoding,
+            "undoSqlMigrationPrefix": undoSqlMigrationPrefix,
             "baselineVersion": baselineVersion, "baselineDescription": baselineDescription,
             "baselineOnMigrate": baselineOnMigrate, "target": target ?? "latest",
             "cherryPick": cherryPick.joined(separator: ","), "outOfOrder": outOfOrder,

@@ -10,6 +10,8 @@ public enum MigrationKind: Sendable, Equatable {
     case baseline(MigrationVersion)
     /// `<event>.sql` or `<event>__<description>.sql`: run at that event, never recorded in the history.
     case callback(CallbackEvent)
+    /// `U<version>__…`: reverts the versioned migration of that version (`migrate undo`).
+    case undo(MigrationVersion)
 }
 
 /// A migration script found on disk.
@@ -28,13 +30,17 @@ public struct MigrationFile: Sendable, Equatable {
     /// The version of a versioned or baseline migration.
     public var version: MigrationVersion? {
         switch kind {
-        case .versioned(let version), .baseline(let version): return version
+        case .versioned(let version), .baseline(let version), .undo(let version): return version
         case .repeatable, .callback: return nil
         }
     }
     public var isRepeatable: Bool { kind == .repeatable }
     public var isBaselineMigration: Bool {
         if case .baseline = kind { return true }
+        return false
+    }
+    public var isUndo: Bool {
+        if case .undo = kind { return true }
         return false
     }
     public var callbackEvent: CallbackEvent? {
@@ -48,14 +54,16 @@ public struct MigrationNaming: Sendable {
     public var versionedPrefix = "V"
     public var repeatablePrefix = "R"
     public var baselinePrefix = "B"
+    public var undoPrefix = "U"
     public var separator = "__"
     public var suffixes = [".sql"]
 
-    public init(versionedPrefix: String = "V", repeatablePrefix: String = "R", baselinePrefix: String = "B",
+    public init(versionedPrefix: String = "V", repeatablePrefix: String = "R", baselinePrefix: String = "B", undoPrefix: String = "U",
                 separator: String = "__", suffixes: [String] = [".sql"]) {
         self.versionedPrefix = versionedPrefix
         self.repeatablePrefix = repeatablePrefix
         self.baselinePrefix = baselinePrefix
+        self.undoPrefix = undoPrefix
         self.separator = separator
         self.suffixes = suffixes
     }
@@ -69,6 +77,7 @@ public struct MigrationNaming: Sendable {
         /// Looks like a callback but names no event: an error whatever validateMigrationNaming says (a
         /// callback silently not run is a grant or a check silently skipped). The text says why.
         case misnamedCallback(String)
+        case undo(MigrationVersion, description: String)
         /// Has a migration suffix but is not a valid name; the text says why.
         case invalid(String)
         /// Not a migration file at all (other suffix).
@@ -94,19 +103,20 @@ public struct MigrationNaming: Sendable {
         guard suffixLength >= 0 else { return .notAMigration }
         let stem = UnsafeBufferPointer(rebasing: name[..<(name.count - suffixLength)])
         // Only built for misnamed files.
-        var expected: String { "expected \(versionedPrefix)<version>\(separator)<description>\(matchedSuffix) (e.g. \(versionedPrefix)1.2\(separator)add_orders\(matchedSuffix)) or \(repeatablePrefix)\(separator)<description>\(matchedSuffix)" }
+        var expected: String { "expected \(versionedPrefix)<version>\(separator)<description>\(matchedSuffix) (e.g. \(versionedPrefix)1.2\(separator)add_orders\(matchedSuffix)), \(repeatablePrefix)\(separator)<description>\(matchedSuffix) or \(undoPrefix)<version>\(separator)<description>\(matchedSuffix)" }
         if let callback = parseCallback(stem, suffix: matchedSuffix) { return callback }
         // Longest prefix first, so a prefix that starts with another one wins.
-        let prefixes: [(prefix: String, kind: PrefixKind)] = [(versionedPrefix, .versioned), (repeatablePrefix, .repeatable), (baselinePrefix, .baseline)]
-            .filter { !$0.0.isEmpty }.sorted { $0.0.utf8.count > $1.0.utf8.count }
-        for (prefix, kind) in prefixes where stem.starts(with: prefix.utf8) {
+        let prefixes = [(versionedPrefix, Prefixed.versioned), (repeatablePrefix, .repeatable), (baselinePrefix, .baseline), (undoPrefix, .undo)]
+            .sorted { $0.0.utf8.count > $1.0.utf8.count }
+        for (prefix, prefixed) in prefixes {
+            guard !prefix.isEmpty, stem.starts(with: prefix.utf8) else { continue }
             let rest = UnsafeBufferPointer(rebasing: stem[prefix.utf8.count...])
             guard let separatorAt = Self.firstIndex(of: separator.utf8, in: rest) else {
                 return .invalid("no '\(separator)' separator between version and description; \(expected)")
             }
             let versionBytes = UnsafeBufferPointer(rebasing: rest[..<separatorAt])
             let description = Self.spacedDescription(UnsafeBufferPointer(rebasing: rest[(separatorAt + separator.utf8.count)...]))
-            if kind == .repeatable {
+            if prefixed == .repeatable {
                 guard versionBytes.isEmpty else {
                     return .invalid("repeatable migrations have no version ('\(String(decoding: versionBytes, as: UTF8.self))'); \(expected)")
                 }
@@ -116,12 +126,17 @@ public struct MigrationNaming: Sendable {
             guard let version = MigrationVersion(bytes: versionBytes) else {
                 return .invalid("'\(String(decoding: versionBytes, as: UTF8.self))' is not a version (digits separated by '.' or '_'); \(expected)")
             }
-            return kind == .versioned ? .versioned(version, description: description) : .baseline(version, description: description)
+            switch prefixed {
+            case .undo: return .undo(version, description: description)
+            case .baseline: return .baseline(version, description: description)
+            case .versioned, .repeatable: return .versioned(version, description: description)
+            }
         }
-        return .invalid("does not start with '\(versionedPrefix)' or '\(repeatablePrefix)' (prefixes are case-sensitive); \(expected)")
+        return .invalid("does not start with '\(versionedPrefix)', '\(repeatablePrefix)' or '\(undoPrefix)' (prefixes are case-sensitive); \(expected)")
     }
 
-    private enum PrefixKind { case versioned, repeatable, baseline }
+    /// The kinds of file a name's prefix announces.
+    private enum Prefixed { case versioned, repeatable, baseline, undo }
 
     /// `<event>` or `<event><separator><description>`, the longest event first, as Flyway matches them; a
     /// name that only looks like one (`afterMigrat.sql`, `AfterMigrate.sql`, `afterMigrateX__y.sql`) is

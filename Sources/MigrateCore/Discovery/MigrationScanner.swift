@@ -28,6 +28,9 @@ public struct MigrationScanner: Sendable {
     public struct Result: Sendable {
         /// Versioned migrations sorted by version, then repeatables sorted by description.
         public var migrations: [MigrationFile]
+        /// Undo files (`U<version>__…`), sorted by version: apart from `migrations`, so that nothing that
+        /// runs migrations ever sees them.
+        public var undoFiles: [MigrationFile] = []
         /// Files with a migration suffix whose names are not valid migration names, with the reason.
         public var misnamed: [(path: String, reason: String)]
         /// Locations that do not exist.
@@ -42,6 +45,7 @@ public struct MigrationScanner: Sendable {
 
     public func scan() throws -> Result {
         var migrations: [MigrationFile] = []
+        var undoFiles: [MigrationFile] = []
         var misnamed: [(String, String)] = []
         var missing: [String] = []
         var unchecked: [String] = []
@@ -95,15 +99,20 @@ public struct MigrationScanner: Sendable {
                 case .repeatable(let description):
                     migrations.append(MigrationFile(kind: .repeatable, description: description, script: file.relativePath,
                                                     filepath: path, checksum: try checksum(of: path, buffer: buffer)))
+                case .undo(let version, let description):
+                    undoFiles.append(MigrationFile(kind: .undo(version), description: description, script: file.relativePath,
+                                                   filepath: path, checksum: try checksum(of: path, buffer: buffer)))
                 }
             }
         }
         misnamed.sort { $0.0 < $1.0 }
         misnamedCallbacks.sort { $0.0 < $1.0 }
         try rejectDuplicates(migrations)
+        try rejectDuplicates(undoFiles)
         try rejectDuplicateCallbacks(callbacks)
         migrations = Self.inExecutionOrder(migrations)
-        return Result(migrations: migrations, misnamed: misnamed, missingLocations: missing, uncheckedLargeFiles: unchecked,
+        return Result(migrations: migrations, undoFiles: Self.inExecutionOrder(undoFiles), misnamed: misnamed,
+                      missingLocations: missing, uncheckedLargeFiles: unchecked,
                       callbacks: Self.inCallbackOrder(callbacks), misnamedCallbacks: misnamedCallbacks)
     }
 
@@ -217,10 +226,10 @@ public struct MigrationScanner: Sendable {
             else { byDescription[migration.description, default: []].append(migration) }
         }
         if let (version, files) = byBaselineVersion.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
-            throw MigrationError.duplicateVersion(version.text, files: files.map { displayPath($0.filepath) }.sorted())
+            throw MigrationError.duplicateVersion(version.text, undo: false, files: files.map { displayPath($0.filepath) }.sorted())
         }
         if let (version, files) = byVersion.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
-            throw MigrationError.duplicateVersion(version.text, files: files.map { displayPath($0.filepath) }.sorted())
+            throw MigrationError.duplicateVersion(version.text, undo: files[0].isUndo, files: files.map { displayPath($0.filepath) }.sorted())
         }
         if let (description, files) = byDescription.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
             throw MigrationError.duplicateRepeatable(description, files: files.map { displayPath($0.filepath) }.sorted())

@@ -3,9 +3,10 @@ import Glibc
 
 /// One row of the schema history table.
 public struct AppliedMigration: Sendable, Equatable {
-    /// Row types Flyway writes; migrate writes SQL, BASELINE, SCHEMA and DELETE.
+    /// Row types Flyway writes; migrate writes SQL, BASELINE, SCHEMA, DELETE and UNDO_SQL (Flyway Teams'
+    /// row for an undo: the U file's description, script and checksum, at the version it reverted).
     public enum RowType: String, Sendable {
-        case sql = "SQL", baseline = "BASELINE", schema = "SCHEMA", delete = "DELETE"
+        case sql = "SQL", baseline = "BASELINE", schema = "SCHEMA", delete = "DELETE", undoSQL = "UNDO_SQL"
         /// A `B` file applied to an empty database (Flyway Teams' name).
         case sqlBaseline = "SQL_BASELINE"
     }
@@ -26,5 +27,13 @@ public struct AppliedMigration: Sendable, Equatable {
     public var isBaseline: Bool { type == RowType.baseline.rawValue || type == RowType.sqlBaseline.rawValue }
     public var isSchemaMarker: Bool { type == RowType.schema.rawValue }
     public var isDeleted: Bool { type == RowType.delete.rawValue }
+    public var isUndo: Bool { type == RowType.undoSQL.rawValue }
     public var isRepeatable: Bool { versionText == nil && !isSchemaMarker }
+}
+
+extension AppliedMigration.RowType {
+    /// The type of the row that records a run of `file`.
+    init(recording file: MigrationFile) {
+        self = file.isUndo ? .undoSQL : file.isBaselineMigration ? .sqlBaseline : .sql
+    }
 }

@@ -3,7 +3,7 @@ import PostgresClient
 /// Why a command could not do its job. Every case says what is wrong and where.
 public enum MigrationError: Error, Sendable {
     case unreadableFile(path: String, reason: String)
-    case duplicateVersion(String, files: [String])
+    case duplicateVersion(String, undo: Bool, files: [String])
     case duplicateRepeatable(String, files: [String])
     case unsupportedLocation(String)
     case missingLocation(String)
@@ -20,6 +20,9 @@ public enum MigrationError: Error, Sendable {
     case baselineOnNonEmptyHistory(schema: String, table: String)
     case targetNotFound(String)
     case cherryPickNotFound(String)
+    /// `undo` would revert this version, but no U file of it was found.
+    case undoFileMissing(version: String, description: String, locations: [String])
+    case notUndoable(String, reason: String)
     case noDefaultSchema
     case missingSchemas([String])
     case database(PostgresError, while: String)
@@ -56,8 +59,8 @@ extension MigrationError: CustomStringConvertible {
         switch self {
         case .unreadableFile(let path, let reason):
             return "\(path): \(reason)"
-        case .duplicateVersion(let version, let files):
-            return "Found more than one migration with version \(version):\n" + files.map { "  -> \($0)" }.joined(separator: "\n")
+        case .duplicateVersion(let version, let undo, let files):
+            return "Found more than one \(undo ? "undo " : "")migration with version \(version):\n" + files.map { "  -> \($0)" }.joined(separator: "\n")
         case .duplicateRepeatable(let description, let files):
             return "Found more than one repeatable migration with description '\(description)':\n" + files.map { "  -> \($0)" }.joined(separator: "\n")
         case .unsupportedLocation(let location):
@@ -101,6 +104,10 @@ extension MigrationError: CustomStringConvertible {
             return "schema\(names.count == 1 ? "" : "s") \(names.map { "\"\($0)\"" }.joined(separator: ", ")) do\(names.count == 1 ? "es" : "") not exist and createSchemas=false"
         case .cherryPickNotFound(let pick):
             return "cherryPick: no migration has version or description '\(pick)'"
+        case .undoFileMissing(let version, let description, let locations):
+            return "Unable to undo migration to version \(version) (\(description)): no undo migration of version \(version) was found in \(locations.joined(separator: ", ")). Nothing was undone."
+        case .notUndoable(let what, let reason):
+            return "Unable to undo \(what): \(reason). Nothing was undone."
         case .database(let error, let context):
             return "\(context): \(error)"
         case .duplicateCallback(let files):

@@ -16,6 +16,9 @@ public enum MigrationEvent: Sendable {
     /// A SQL callback starts (`description` is "" when its name has none).
     case callbackRunning(event: CallbackEvent, description: String, script: String)
     case callbackExecuted(event: CallbackEvent, description: String, script: String, milliseconds: Int)
+    /// `undo` runs the U file `script` to revert `version`.
+    case undoing(script: String, version: String, description: String)
+    case undone(script: String, version: String, description: String, milliseconds: Int)
     /// A statement (or batch) migrate sent, with the server's time: shown with `-X`.
     case statementSent(sql: String, milliseconds: Double)
 }

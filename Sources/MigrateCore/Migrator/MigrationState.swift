@@ -8,6 +8,8 @@ public enum MigrationState: String, Sendable, Encodable {
     case missing = "Missing"
     case failedMissing = "Failed (Missing)"
     case success = "Success"
+    /// Applied, then reverted by an undo (its UNDO_SQL row follows); the file is listed again as pending.
+    case undone = "Undone"
     case failed = "Failed"
     case outOfOrder = "Out of Order"
     case future = "Future"
@@ -35,6 +37,10 @@ public struct MigrationInfo: Sendable {
     public var executionTime: Int? { applied?.executionTime }
     public var installedRank: Int? { applied?.installedRank }
     public var isRepeatable: Bool { applied.map { $0.versionText == nil } ?? file?.isRepeatable ?? true }
+    /// An UNDO_SQL row (its file, when there is one, is the U file).
+    public var isUndo: Bool { applied?.isUndo ?? false }
+    /// Flyway's category: `Versioned`, `Repeatable` or `Undo`.
+    public var category: String { isUndo ? "Undo" : isRepeatable ? "Repeatable" : "Versioned" }
 }
 
 /// The resolved files and the history rows, matched up. Pure: no database, no disk.
@@ -43,6 +49,8 @@ public struct MigrationStatus: Sendable {
     /// Highest successfully applied version (baseline included).
     public var currentVersion: MigrationVersion?
     public var baselineVersion: MigrationVersion?
+    /// The undo files (`U<version>__…`) by version: never pending, only run by `undo`.
+    public var undoFiles: [MigrationVersion: MigrationFile] = [:]
 
     /// Migrations to run now, in order (versioned first, then repeatables).
     public var pending: [MigrationFile] {
@@ -51,7 +59,10 @@ public struct MigrationStatus: Sendable {
             + files.filter(\.isRepeatable).sorted { $0.description < $1.description }
     }
 
-    public init(resolved: [MigrationFile], applied rows: [AppliedMigration], target: MigrationTarget = .latest, outOfOrder: Bool = false) {
+    public init(resolved: [MigrationFile], applied rows: [AppliedMigration], undoFiles: [MigrationFile] = [],
+                target: MigrationTarget = .latest, outOfOrder: Bool = false) {
+        let undone = UndoneRows(rows)
+        for file in undoFiles { if let version = file.version { self.undoFiles[version] = file } }
         // B files stand apart from the versioned files that share their versions.
         var resolved = resolved
         var baselineFiles: [MigrationFile] = []
@@ -69,8 +80,9 @@ public struct MigrationStatus: Sendable {
         var baseline: MigrationVersion?
         var current: MigrationVersion?
         var latestRepeatableRank: [String: Int] = [:]
-        for row in rows where !row.isSchemaMarker && !row.isDeleted {
+        for row in rows where !row.isSchemaMarker && !row.isDeleted && !row.isUndo {
             if let version = row.version {
+                if undone.contains(row) { continue }
                 if row.isBaseline, baseline.map({ version > $0 }) ?? true { baseline = version }
                 if row.success, row.isBaseline || !deletedVersions.contains(version), current.map({ version > $0 }) ?? true { current = version }
             } else if row.isRepeatable {
@@ -112,6 +124,15 @@ public struct MigrationStatus: Sendable {
             var info = MigrationInfo(state: .success, file: nil, applied: row)
             if row.isDeleted {
                 info.state = .deleted
+            } else if row.isUndo, let version = row.version {
+                // An undo: what it reverted is effective no more, so later rows are in order against the rest.
+                info.file = self.undoFiles[version]
+                info.state = row.success ? .success : .failed
+                if row.success { highestSoFar = undone.highestEffectiveVersion(in: rows, atUndo: row) }
+            } else if let version = row.version, undone.contains(row) {
+                info.file = resolvedByVersion[version].map { resolved[$0] }
+                info.state = .undone
+                if highestSoFar.map({ version > $0 }) ?? true { highestSoFar = version }
             } else if let version = row.version {
                 appliedVersions.insert(version)
                 let file = row.type == AppliedMigration.RowType.sqlBaseline.rawValue

@@ -8,14 +8,16 @@ extension Migrator {
         let history = try readHistory(session)
         let exists = history != nil
         let rows = history ?? []
-        let status = try status(resolved, rows)
+        let status = try status(resolved, rows, session)
         // (MigrationStatus has no entries for SCHEMA marker rows.)
         let migrations = status.entries.map { entry in
-            InfoMigration(category: entry.isRepeatable ? "Repeatable" : "Versioned", version: entry.version,
-                          rawVersion: entry.version, description: entry.description,
-                          type: entry.type, script: entry.script, filepath: entry.file?.filepath,
-                          installedOnUTC: entry.installedOn, installedBy: entry.installedBy,
-                          installedRank: entry.installedRank, executionTime: entry.executionTime, state: entry.state)
+            let undo = status.undoability(of: entry)
+            return InfoMigration(category: entry.category, version: entry.version,
+                                 rawVersion: entry.version, description: entry.description,
+                                 type: entry.type, script: entry.script, filepath: entry.file?.filepath,
+                                 installedOnUTC: entry.installedOn, installedBy: entry.installedBy,
+                                 installedRank: entry.installedRank, executionTime: entry.executionTime, state: entry.state,
+                                 undoable: undo == .notApplicable ? "" : undo.file == nil ? "No" : "Yes", undoFilepath: undo.file?.filepath)
         }
         // Only asked when there is no history: a schema with a history table is not empty.
         let empty = try !exists && session.schemas.allSatisfy { try session.schemaObjects($0, limit: 1).isEmpty }

@@ -38,25 +38,8 @@ extension Migrator {
                     }
                 }
             }
-            let status = MigrationStatus(resolved: resolved, applied: rows, target: target, outOfOrder: configuration.outOfOrder)
-            if let failed = status.entries.first(where: { $0.state.isFailed }) {
-                throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description)
-            }
-            if case .version(let version) = target, !configuration.targetMayBeMissing,
-               !resolved.contains(where: { $0.version == version }), !rows.contains(where: { $0.version == version }) {
-                throw MigrationError.targetNotFound(version.text)
-            }
-            var validated = false
-            if configuration.validateOnMigrate {
-                let problems = try validationProblems(status, allowPending: true)
-                if !problems.isEmpty {
-                    // Flyway validates with its callbacks: they run, and the error one, before the failure.
-                    try runCallbacks(.beforeValidate, session)
-                    runErrorCallbacks(.afterValidateError, session)
-                    throw MigrationError.validationFailed(problems)
-                }
-                validated = true
-            }
+            let status = try status(resolved, rows, session)
+            let validated = try checkBeforeWriting(status, target: target, resolved: resolved, rows: rows, session: session)
 
             // 2. Plan: every pending file read and checked in full before the first write.
             var planned = try plan(cherryPicked(status.pending), session: session)
@@ -173,25 +156,10 @@ extension Migrator {
     /// one). Returns what ran, with its time.
     func apply(_ migration: PlannedMigration, session: Session, reset: [String]) throws -> MigrationSummary {
         let file = migration.file
-        let executor = session.executor
         let run = MigrationRun(migration: migration, session: session, reset: reset, hooks: scriptHooks(session))
         onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
-        executor.comment("\nMigration \(file.version.map { "version \($0.text)" } ?? "repeatable") - \(file.description)\n"
-                         + "Source: \(migration.settings.displayPath)" + (migration.mode == .withoutTransaction ? " [non-transactional]" : ""))
-        session.currentScript = file.script
-        defer { session.currentScript = nil }
-
         do {
-            switch migration.mode {
-            case .recordOnly:
-                try run.record(success: true)
-            case .inGroup:
-                try run.inGroup()
-            case .inTransaction:
-                try run.inOwnTransaction()
-            case .withoutTransaction:
-                try run.withoutTransaction()
-            }
+            try run.run(heading: "Migration \(file.version.map { "version \($0.text)" } ?? "repeatable") - \(file.description)")
         } catch {
             if case MigrationError.statementFailed = error { runErrorCallbacks(.afterEachMigrateStatementError, session) }
             runErrorCallbacks(.afterEachMigrateError, session)
@@ -228,10 +196,28 @@ struct MigrationRun {
 
     var displayPath: String { migration.settings.displayPath }
 
+    /// Runs the file as its plan says and records it in the history (in the same transaction when it has
+    /// one); `heading` introduces it in a dry-run script.
+    func run(heading: String) throws {
+        executor.comment("\n\(heading)\nSource: \(displayPath)" + (migration.mode == .withoutTransaction ? " [non-transactional]" : ""))
+        session.currentScript = migration.file.script
+        defer { session.currentScript = nil }
+        switch migration.mode {
+        case .recordOnly:
+            try record(success: true)
+        case .inGroup:
+            try inGroup()
+        case .inTransaction:
+            try inOwnTransaction()
+        case .withoutTransaction:
+            try withoutTransaction()
+        }
+    }
+
     func recordStatement(success: Bool, executionTime: SchemaHistoryTable.Duration) -> String {
         let file = migration.file
         return session.history.insertStatement(
-            version: file.version?.text, description: file.description, type: file.isBaselineMigration ? .sqlBaseline : .sql, script: file.script,
+            version: file.version?.text, description: file.description, type: .init(recording: file), script: file.script,
             checksum: file.checksum, installedBy: session.installedBy, executionTime: executionTime, success: success)
     }
 

@@ -29,6 +29,7 @@ extension Migrator {
         let result = try scan.value()
         let scanned = try resolved(result)
         let large = result.uncheckedLargeFiles.isEmpty ? nil : LargeFileChecksums(paths: result.uncheckedLargeFiles, scanner: scanner)
+        session.undoFiles = result.undoFiles
         let files = try withPlaceholderChecksums(scanned, session: session)
         try startCallbacks(result.callbacks, session)
         return (session, files, large)

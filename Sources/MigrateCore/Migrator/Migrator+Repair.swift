@@ -10,7 +10,7 @@ extension Migrator {
             // Decided from what was read, not re-read after the DELETE: a dry run never deletes.
             let failed = allRows.filter { !$0.success }
             let rows = allRows.filter(\.success)
-            let status = try status(resolved, rows)
+            let status = try status(resolved, rows, session)
             var statements: [String] = []
             if !failed.isEmpty {
                 statements.append(session.history.deleteFailedRowsStatement())
@@ -22,9 +22,11 @@ extension Migrator {
                 switch info.state {
                 case .success, .outOfOrder:
                     guard let file = info.file, !row.isBaseline, !row.isRepeatable else { continue }
-                    if row.checksum != file.checksum || row.description != file.description || row.type != "SQL" {
+                    // (An UNDO_SQL row stays one: realigned with its U file.)
+                    let type = AppliedMigration.RowType(recording: file).rawValue
+                    if row.checksum != file.checksum || row.description != file.description || row.type != type {
                         statements.append(session.history.updateStatement(rank: row.installedRank, description: file.description,
-                                                                           type: "SQL", checksum: file.checksum))
+                                                                           type: type, checksum: file.checksum))
                         result.migrationsAligned.append(MigrationSummary(file))
                     }
                 case .missing:

@@ -77,7 +77,7 @@ extension MigrationStatus {
                 if let baseline = baselineVersion, let version = file.version, version <= baseline { continue }
                 if file.version != nil, applied.checksum != file.checksum {
                     problems.append(ValidationProblem(kind: .checksumMismatch, version: info.version,
-                        message: "Migration checksum mismatch for migration version \(name)\n-> Applied to database : \(applied.checksum.map(String.init) ?? "null")\n-> Resolved locally    : \(file.checksum)\nEither revert the changes to the migration, or run repair to update the schema history."))
+                        message: "Migration checksum mismatch for \(applied.isUndo ? "undo " : "")migration version \(name)\n-> Applied to database : \(applied.checksum.map(String.init) ?? "null")\n-> Resolved locally    : \(file.checksum)\nEither revert the changes to the migration, or run repair to update the schema history."))
                 }
                 if applied.description != file.description {
                     problems.append(ValidationProblem(kind: .descriptionMismatch, version: info.version,
@@ -88,7 +88,7 @@ extension MigrationStatus {
                 guard let file = info.file, let applied = info.applied, file.isBaselineMigration, applied.checksum != file.checksum else { continue }
                 problems.append(ValidationProblem(kind: .checksumMismatch, version: info.version,
                     message: "Migration checksum mismatch for baseline migration version \(name)\n-> Applied to database : \(applied.checksum.map(String.init) ?? "null")\n-> Resolved locally    : \(file.checksum)\nEither revert the changes to the migration, or run repair to update the schema history."))
-            case .aboveTarget, .belowBaseline, .superseded, .deleted:
+            case .aboveTarget, .belowBaseline, .superseded, .deleted, .undone:
                 continue
             }
             for index in problems.indices[firstOfThisEntry...] {
@@ -107,7 +107,7 @@ extension Migrator {
         do {
             try runCallbacks(.beforeValidate, session)
             let rows = try readHistory(session) ?? []
-            problems = try validationProblems(try status(resolved, rows), allowPending: false)
+            problems = try validationProblems(try status(resolved, rows, session), allowPending: false)
         } catch {
             runErrorCallbacks(.afterValidateError, session)
             throw error
@@ -126,8 +126,34 @@ extension Migrator {
     }
 
     /// The files and history rows matched up under this configuration's target and outOfOrder.
-    func status(_ resolved: [MigrationFile], _ rows: [AppliedMigration]) throws -> MigrationStatus {
-        MigrationStatus(resolved: resolved, applied: rows, target: try target(), outOfOrder: configuration.outOfOrder)
+    func status(_ resolved: [MigrationFile], _ rows: [AppliedMigration], _ session: Session) throws -> MigrationStatus {
+        MigrationStatus(resolved: resolved, applied: rows, undoFiles: session.undoFiles, target: try target(),
+                        outOfOrder: configuration.outOfOrder)
+    }
+
+    /// What must hold before a command writes migrations (migrate, undo): no failed migration in the
+    /// history, a version target that exists (unless `target=<version>?`), and, with validateOnMigrate,
+    /// applied migrations that match their files.
+    /// Returns whether validation ran (validateOnMigrate), for its callbacks.
+    @discardableResult
+    func checkBeforeWriting(_ status: MigrationStatus, target: MigrationTarget, resolved: [MigrationFile], rows: [AppliedMigration],
+                            session: Session) throws -> Bool {
+        if let failed = status.entries.first(where: { $0.state.isFailed }) {
+            throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description)
+        }
+        if case .version(let version) = target, !configuration.targetMayBeMissing,
+           !resolved.contains(where: { $0.version == version }), !rows.contains(where: { $0.version == version }) {
+            throw MigrationError.targetNotFound(version.text)
+        }
+        guard configuration.validateOnMigrate else { return false }
+        let problems = try validationProblems(status, allowPending: true)
+        if !problems.isEmpty {
+            // Flyway validates with its callbacks: they run, and the error one, before the failure.
+            try runCallbacks(.beforeValidate, session)
+            runErrorCallbacks(.afterValidateError, session)
+            throw MigrationError.validationFailed(problems)
+        }
+        return true
     }
 
     func validationProblems(_ status: MigrationStatus, allowPending: Bool) throws -> [ValidationProblem] {

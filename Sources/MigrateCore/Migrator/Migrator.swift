@@ -33,6 +33,7 @@ public final class Migrator {
         MigrationNaming(versionedPrefix: configuration.sqlMigrationPrefix,
                         repeatablePrefix: configuration.repeatableSqlMigrationPrefix,
                         baselinePrefix: configuration.baselineMigrationPrefix,
+                        undoPrefix: configuration.undoSqlMigrationPrefix,
                         separator: configuration.sqlMigrationSeparator,
                         suffixes: configuration.sqlMigrationSuffixes)
     }

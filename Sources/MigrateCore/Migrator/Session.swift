@@ -38,6 +38,8 @@ final class Session {
     var callbacks = PlannedCallbacks()
     /// See `resetStatements`.
     var reset: [String]?
+    /// The undo files the scan found (see `MigrationScanner.Result.undoFiles`).
+    var undoFiles: [MigrationFile] = []
 
     var isDryRun: Bool { !executor.isLive }
 

@@ -34,8 +34,9 @@ public struct MigrationSummary: Sendable, Encodable, Equatable {
     }
 
     init(_ file: MigrationFile, executionTime: Int = 0) {
-        self.init(category: file.isRepeatable ? "Repeatable" : "Versioned", version: file.version?.text,
-                  description: file.description, script: file.script, filepath: file.filepath, executionTime: executionTime)
+        self.init(category: file.isUndo ? "Undo" : file.isRepeatable ? "Repeatable" : "Versioned", version: file.version?.text,
+                  description: file.description, type: AppliedMigration.RowType(recording: file).rawValue, script: file.script,
+                  filepath: file.filepath, executionTime: executionTime)
     }
 }
 
@@ -74,7 +75,11 @@ public struct InfoMigration: Sendable, Encodable {
     public var installedRank: Int?
     public var executionTime: Int?
     public var state: MigrationState
-    public var undoable = "No"
+    /// Flyway's `Undoable` column: `Yes`, `No`, or blank where it does not apply (repeatables, undo rows,
+    /// undone rows); see `MigrationStatus.undoability`.
+    public var undoable: String
+    /// The U file that reverts this migration, when `undoable` is `Yes`.
+    public var undoFilepath: String?
 }
 
 /// What `info` shows.
@@ -87,6 +92,22 @@ public struct InfoResult: CommandResult {
     public var schemaVersion: String?
     public var allSchemasEmpty: Bool
     public var migrations: [InfoMigration]
+    public var warnings: [String] = []
+}
+
+/// What `undo` reverted (or, in a dry run, would revert).
+public struct UndoResult: CommandResult {
+    public var operation = "undo"
+    public var database: String
+    public var schemaName: String
+    /// Highest applied version before and after the run.
+    public var initialSchemaVersion: String?
+    public var targetSchemaVersion: String?
+    /// Reverted in this run, in order, each by its U file (a failed run lists those reverted before the failure).
+    public var undoneMigrations: [MigrationSummary] { didSet { migrationsUndone = undoneMigrations.count } }
+    /// Always `undoneMigrations.count` (Flyway's field).
+    public private(set) var migrationsUndone = 0
+    public var dryRun: Bool
     public var warnings: [String] = []
 }
 

@@ -61,7 +61,7 @@ extension MigrationError {
     /// Flyway's `ErrorCode` name for this failure (ours where Flyway has none).
     var errorCode: String {
         switch self {
-        case .duplicateVersion: return "DUPLICATE_VERSIONED_MIGRATION"
+        case .duplicateVersion(_, let undo, _): return undo ? "DUPLICATE_UNDO_MIGRATION" : "DUPLICATE_VERSIONED_MIGRATION"
         case .duplicateRepeatable: return "DUPLICATE_REPEATABLE_MIGRATION"
         case .connectionFailed: return "DB_CONNECTION"
         case .validationFailed: return "VALIDATE_ERROR"
@@ -74,6 +74,8 @@ extension MigrationError {
         case .noDefaultSchema, .missingSchemas: return "SCHEMA_DOES_NOT_EXIST"
         case .baselineOnNonEmptyHistory: return "BASELINE_ON_NON_EMPTY_HISTORY"
         case .targetNotFound: return "TARGET_NOT_FOUND"
+        case .undoFileMissing: return "UNDO_MIGRATION_NOT_FOUND"
+        case .notUndoable: return "NOT_UNDOABLE"
         case .statementFailed, .database: return "ERROR"
         case .duplicateCallback: return "DUPLICATE_CALLBACK"
         case .misnamedCallbacks: return "INVALID_CALLBACK_NAME"

@@ -90,7 +90,7 @@ func logLine(for event: MigrationEvent) -> String? {
         return "WARNING: connection failed (\(message)); retry \(attempt) of \(total) in \(seconds) s"
     case .statementSent(let sql, let milliseconds):
         return debugLine(sql: sql, milliseconds: milliseconds)
-    case .createdSchema, .createdHistoryTable, .applying, .applied, .callbackRunning, .callbackExecuted:
+    case .createdSchema, .createdHistoryTable, .applying, .applied, .callbackRunning, .callbackExecuted, .undoing, .undone:
         return nil
     }
 }

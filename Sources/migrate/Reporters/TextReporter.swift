@@ -37,7 +37,7 @@ final class TextReporter: Reporter {
             line("\(dryRunTarget == nil ? "Created" : "Would create") schema \"\(name)\"")
         case .createdHistoryTable(let name):
             line("\(dryRunTarget == nil ? "Created" : "Would create") schema history table \(name)")
-        case .applying, .callbackExecuted:
+        case .applying, .callbackExecuted, .undoing:
             break
         case .callbackRunning(let event, let description, let script):
             // Statement-level callbacks run for every statement: -X shows them.
@@ -47,6 +47,9 @@ final class TextReporter: Reporter {
         case .applied(let script, let version, let description, let milliseconds):
             let what = version.map { "version \($0) - \(description)" } ?? "repeatable \(description)"
             line(dryRunTarget == nil ? "Applied \(what) (\(script)) in \(formatDuration(milliseconds))" : "Would apply \(what) (\(script))")
+        case .undone(let script, let version, let description, let milliseconds):
+            let what = "version \(version) - \(description)"
+            line(dryRunTarget == nil ? "Undid \(what) (\(script)) in \(formatDuration(milliseconds))" : "Would undo \(what) (\(script))")
         case .warning, .serverNotice, .waitingForLock, .connectionRetry, .statementSent:
             if let text = logLine(for: event) { terminal.err(text) }
         }
@@ -55,6 +58,7 @@ final class TextReporter: Reporter {
     func result(_ result: any CommandResult) {
         switch result {
         case let migrate as MigrateResult: report(migrate)
+        case let undo as UndoResult: report(undo)
         case let info as InfoResult: report(info)
         case let validate as ValidateResult:
             line("Successfully validated \(validate.validateCount) migration\(plural(validate.validateCount))")
@@ -94,15 +98,28 @@ final class TextReporter: Reporter {
         }
     }
 
+    private func report(_ result: UndoResult) {
+        let now = result.targetSchemaVersion ?? "<< Empty Schema >>"
+        if result.undoneMigrations.isEmpty {
+            line("Schema \"\(result.schemaName)\" has no migration to undo (current version: \(now))\(dryRunNote(result.dryRun))")
+        } else {
+            let count = result.migrationsUndone
+            let total = result.undoneMigrations.reduce(0) { $0 + $1.executionTime }
+            line(result.dryRun
+                ? "Would undo \(count) migration\(plural(count)) of schema \"\(result.schemaName)\", leaving it at version \(now)\(dryRunNote(true))"
+                : "Successfully undid \(count) migration\(plural(count)) of schema \"\(result.schemaName)\", now at version \(now) (\(formatDuration(total)))")
+        }
+    }
+
     private func report(_ result: InfoResult) {
         line("Schema version: \(result.schemaVersion ?? "<< Empty Schema >>")")
         if !result.historyExists {
             line("Schema history table \(result.historyTable) does not exist yet")
         }
         let rows = result.migrations.map { entry -> [String] in
-            [entry.category, entry.version ?? "", entry.description, entry.type, entry.installedOnUTC ?? "", entry.state.rawValue]
+            [entry.category, entry.version ?? "", entry.description, entry.type, entry.installedOnUTC ?? "", entry.state.rawValue, entry.undoable]
         }
-        line(TextTable.render(header: ["Category", "Version", "Description", "Type", "Installed On", "State"], rows: rows))
+        line(TextTable.render(header: ["Category", "Version", "Description", "Type", "Installed On", "State", "Undoable"], rows: rows))
     }
 
     private func report(_ result: CleanResult) {
