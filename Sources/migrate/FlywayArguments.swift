@@ -46,7 +46,10 @@ enum FlywayArguments {
             }
             let key = String(body)
             let folded = ConfigurationLoader.foldedKey(key)
-            if toolOptions.contains(folded) || (key.count == 1) {
+            if let mode = CheckMode(rawValue: folded) {
+                // Flyway's `check -drift`: a flag of the check command, whichever way it is spelt.
+                result.append("--\(mode.rawValue)")
+            } else if toolOptions.contains(folded) || (key.count == 1) {
                 result.append(argument)
             } else if booleanKeys.contains(folded) && (index >= arguments.count || arguments[index].hasPrefix("-") || !["true", "false"].contains(arguments[index].lowercased())) {
                 settings.append(contentsOf: ["--setting", "\(key)=true"])

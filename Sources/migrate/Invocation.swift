@@ -4,7 +4,7 @@ import Glibc
 import MigrateCore
 import PostgresClient
 
-/// One run of the tool: the commands in order, the settings given on the command line, `-q` and `-X`.
+/// One run of the tool: the commands in order, the settings given on the command line, `-q`, `-X` and check's mode.
 /// Built by swift-argument-parser (`MigrateTool`), or directly from the arguments on the common path
 /// (`fastParse`), which then skips the parser's reflection over the command's properties.
 struct Invocation {
@@ -12,9 +12,10 @@ struct Invocation {
     var settings: [String]
     var quiet: Bool
     var debug: Bool
+    var checkModes: [CheckMode] = []
 
-    /// Parses the normalized arguments (see FlywayArguments) when they hold only commands, settings, `-q`
-    /// and `-X`; nil for anything else (help, version, a mistake), which the full parser then handles.
+    /// Parses the normalized arguments (see FlywayArguments) when they hold only commands, settings, `-q`,
+    /// `-X` and check's mode; nil for anything else (help, version, a mistake), which the full parser then handles.
     static func fastParse(_ arguments: [String]) -> Invocation? {
         var invocation = Invocation(commands: [], settings: [], quiet: false, debug: false)
         var index = 0
@@ -28,12 +29,31 @@ struct Invocation {
                 index += 1
             case "-q", "--quiet": invocation.quiet = true
             case "-X", "--debug": invocation.debug = true
+            case _ where argument.hasPrefix("--"):
+                guard let mode = CheckMode(rawValue: String(argument.dropFirst(2))) else { return nil }
+                invocation.checkModes.append(mode)
             default:
                 guard let command = CommandName(rawValue: argument) else { return nil }
                 invocation.commands.append(command)
             }
         }
-        return invocation.commands.isEmpty ? nil : invocation
+        return invocation.commands.isEmpty || invocation.usageProblem != nil ? nil : invocation
+    }
+
+    /// A command line that cannot mean anything: check without its mode, a mode migrate lacks, or a mode
+    /// without check. (Reported by the full parser, with the usage line.)
+    var usageProblem: String? {
+        let checks = commands.contains(.check)
+        if let missing = checkModes.first(where: { !$0.isSupported }) {
+            return "check -\(missing.rawValue) is a Flyway mode migrate does not have; migrate's check has one mode: check -drift"
+        }
+        if checks && checkModes.isEmpty {
+            return "check needs a mode: migrate check -drift (compare the database with one built from its applied migrations)"
+        }
+        if !checks && !checkModes.isEmpty {
+            return "-\(checkModes[0].rawValue) is a mode of the check command: migrate check -\(checkModes[0].rawValue)"
+        }
+        return nil
     }
 
     /// `--version` with nothing else but settings (which do not change the answer).
@@ -109,8 +129,8 @@ struct Invocation {
             do {
                 let result = try command.run(migrator)
                 try migrator.finishDryRun()
-                if let validation = result as? ValidateResult, !validation.validationSuccessful {
-                    reporter.failure(ValidationFailed(details: validation.errorDetails), partial: result)
+                if let findings = Self.findings(in: result, configuration) {
+                    reporter.failure(findings, partial: result)
                     failed = true
                     break
                 }
@@ -125,6 +145,17 @@ struct Invocation {
         }
         reporter.finish()
         if failed { throw ExitCode.failure }
+    }
+
+    /// What makes a command that ran fail: validate's problems, check's drift (unless check.failOnDrift=false).
+    static func findings(in result: any CommandResult, _ configuration: Configuration) -> (any FindingsFailure)? {
+        if let validation = result as? ValidateResult, !validation.validationSuccessful {
+            return ValidationFailed(details: validation.errorDetails)
+        }
+        if let check = result as? CheckResult, check.driftDetected, configuration.checkFailOnDrift {
+            return DriftDetected(result: check)
+        }
+        return nil
     }
 
     /// Reports an error found before the first command ran, and exits 1.

@@ -6,7 +6,7 @@ import PostgresClient
 
 /// The commands, written once: their names on the command line and what each one calls.
 enum CommandName: String, CaseIterable, ExpressibleByArgument {
-    case migrate, info, validate, clean, baseline, repair
+    case migrate, info, validate, clean, baseline, repair, check
 
     var abstract: String {
         switch self {
@@ -16,11 +16,12 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .clean: return "drop every object in the schemas (needs cleanDisabled=false)"
         case .baseline: return "mark an existing database as being at baselineVersion"
         case .repair: return "remove failed rows and realign the history with the files"
+        case .check: return "-drift: compare the database with one built from its applied migrations (exit 1 on drift)"
         }
     }
 
     /// Whether the command changes the database (and so has a dry run).
-    var writes: Bool { self != .info && self != .validate }
+    var writes: Bool { self != .info && self != .validate && self != .check }
 
     /// Runs the command. `validate` finding problems is a failure too (after its result is reported).
     func run(_ migrator: Migrator) throws -> any CommandResult {
@@ -31,6 +32,7 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .clean: return try migrator.clean()
         case .baseline: return try migrator.baseline()
         case .repair: return try migrator.repair()
+        case .check: return try migrator.checkDrift()  // -drift, the only mode (see Invocation.usageProblem)
         }
     }
 }
@@ -42,6 +44,11 @@ struct MigrateTool: ParsableCommand {
         discussion: """
             Commands: \(CommandName.allCases.map { "\n  \($0.rawValue.padded(to: 9)) \($0.abstract)" }.joined())
             Several commands run in order and stop at the first failure: migrate -cleanDisabled=false clean migrate validate
+
+            check -drift builds the schema the database should have in a scratch database (a temporary one on the same \
+            server, created and dropped, or -check.buildUrl=… with check.buildUser and check.buildPassword) by applying the \
+            migrations its history lists, compares the two catalogs and lists what is only in the migrations, only in the \
+            database, or different; check.failOnDrift=false reports drift without failing.
 
             Settings use Flyway's names and come from, highest first: the command line (-key=value or --key value, \
             before or after the commands), FLYWAY_* environment variables, then .conf files (-configFiles=a.conf,b.conf; \
@@ -66,14 +73,20 @@ struct MigrateTool: ParsableCommand {
     @Flag(name: [.customShort("X"), .long], help: "Debug: show every statement migrate sends, with its time.")
     var debug = false
 
+    /// Flyway's `check -drift` (also written --drift).
+    @Flag var checkModes: [CheckMode] = []
+
     mutating func validate() throws {
         if commands.isEmpty {
             throw ValidationError("no command given; expected one or more of: \(CommandName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if let problem = invocation.usageProblem { throw ValidationError(problem) }
     }
 
     /// What to do, as parsed.
-    var invocation: Invocation { Invocation(commands: commands, settings: settings, quiet: quiet, debug: debug) }
+    var invocation: Invocation {
+        Invocation(commands: commands, settings: settings, quiet: quiet, debug: debug, checkModes: checkModes)
+    }
 
     func loadConfiguration() throws -> Configuration { try invocation.loadConfiguration() }
 
@@ -86,10 +99,42 @@ struct ToolError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// `validate` ran but found problems: reported with its result, and the run exits 1.
-struct ValidationFailed: Error, CustomStringConvertible {
+/// What `check` does: Flyway's modes, of which migrate has `-drift`.
+enum CheckMode: String, EnumerableFlag {
+    case drift, changes, dryrun, code
+
+    var isSupported: Bool { self == .drift }
+
+    static func help(for value: CheckMode) -> ArgumentHelp? {
+        value.isSupported ? "With check: compare the database with a scratch database built from the migrations it has applied." : .hidden
+    }
+}
+
+/// A command ran but found problems (validate's invalid migrations, check's drift): reported with its result,
+/// and the run exits 1.
+protocol FindingsFailure: Error, CustomStringConvertible {
+    /// Flyway's error code for the document's `error`.
+    var errorCode: String { get }
+}
+
+/// `validate` found problems.
+struct ValidationFailed: FindingsFailure {
     var details: ErrorDetails?
     var description: String { details?.errorMessage ?? "Validate failed" }
+    var errorCode: String { details?.errorCode ?? "VALIDATE_ERROR" }
+}
+
+/// `check -drift` found drift, and check.failOnDrift is true.
+struct DriftDetected: FindingsFailure {
+    var result: CheckResult
+    var errorCode: String { "CHECK_DRIFT_DETECTED" }
+    var description: String {
+        let counts = result.individualResults.reduce(into: (0, 0, 0)) {
+            $0.0 += $1.onlyInSourceCount; $0.1 += $1.onlyInTargetCount; $0.2 += $1.differencesCount
+        }
+        return "Drift detected in database \"\(result.database)\": \(counts.0) object\(counts.0 == 1 ? "" : "s") only in the migrations, "
+            + "\(counts.1) only in the database, \(counts.2) different (check.failOnDrift=false reports drift without failing)"
+    }
 }
 
 extension MigrateTool {

@@ -88,11 +88,13 @@ private struct Loader {
             configuration.sources[id] = setting.source
         }
         problems += configuration.typedSettingProblems
-        do {
-            let url = try configuration.parsedURL()
-            warnings += url?.warnings.map { "\(configuration.label(of: "url")): \($0)" } ?? []
-        } catch {
-            problems.append(error.message)
+        for (key, value) in [("url", configuration.url), ("check.buildUrl", configuration.checkBuildUrl)] {
+            do {
+                let url = try configuration.parsedURL(value, setting: key)
+                warnings += url?.warnings.map { "\(configuration.label(of: key)): \($0)" } ?? []
+            } catch {
+                problems.append(error.message)
+            }
         }
 
         // Messages are written not to contain values of secret settings; this is the safety net.
