@@ -44,7 +44,12 @@ extension DriftCheckError: CustomStringConvertible {
             return "check -drift: the build database \"\(database)\" (check.buildUrl) is not empty (\(objects.joined(separator: ", "))): "
                 + "like Flyway, migrate cleans it first only when allowed; set cleanDisabled=false to let it, or name an empty database"
         case .buildFailed(let database, let error):
-            return "check -drift: building the expected schema in database \"\(database)\" failed: \(error)"
+            var text = "check -drift: building the expected schema in database \"\(database)\" failed: \(error)"
+            if case .statementFailed(let failure) = error as? MigrationError, failure.error.sqlState == .duplicateObject {
+                text += "\n  Roles and tablespaces belong to the whole server: a migration that creates one cannot run again on the "
+                    + "same server; pass -check.buildUrl naming a database on another server."
+            }
+            return text
         }
     }
 }
