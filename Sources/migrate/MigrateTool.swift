@@ -16,7 +16,7 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .clean: return "drop every object in the schemas (needs cleanDisabled=false)"
         case .baseline: return "mark an existing database as being at baselineVersion"
         case .repair: return "remove failed rows and realign the history with the files"
-        case .check: return "-drift: compare the database with one built from its applied migrations (exit 1 on drift)"
+        case .check: return "-drift: compare the database with a build of its applied migrations"
         }
     }
 
@@ -48,7 +48,7 @@ struct MigrateTool: ParsableCommand {
             check -drift builds the schema the database should have in a scratch database (a temporary one on the same \
             server, created and dropped, or -check.buildUrl=… with check.buildUser and check.buildPassword) by applying the \
             migrations its history lists, compares the two catalogs and lists what is only in the migrations, only in the \
-            database, or different; check.failOnDrift=false reports drift without failing.
+            database, or different. It exits 1 on drift (check.failOnDrift=false: 0).
 
             Settings use Flyway's names and come from, highest first: the command line (-key=value or --key value, \
             before or after the commands), FLYWAY_* environment variables, then .conf files (-configFiles=a.conf,b.conf; \
