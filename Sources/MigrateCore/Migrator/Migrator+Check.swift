@@ -3,11 +3,14 @@ extension Migrator {
     /// run by this same migrator code in a build database — then compares the two catalogs.
     public func checkDrift() throws -> CheckResult {
         let (session, files) = try openSessionWithMigrations()
-        guard let rows = try readHistory(session) else {
-            throw DriftCheckError.noHistory(database: session.databaseName, table: session.history.quotedName)
+        // Under the migration lock: the history and the catalog read together, not halfway through a migrate.
+        let (rows, actual) = try withLock(session) { history -> ([AppliedMigration], CatalogSnapshot) in
+            guard let history else {
+                throw DriftCheckError.noHistory(database: session.databaseName, table: session.history.quotedName)
+            }
+            return (history, try CatalogSnapshot(session))
         }
         let applied = try AppliedMigrations(MigrationStatus(resolved: files, applied: rows), database: session.databaseName)
-        let actual = try CatalogSnapshot(session)
         let build = try BuildDatabase(target: session, configuration: configuration)
         let expected: CatalogSnapshot
         do {
