@@ -23,7 +23,8 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
     /// Whether the command changes the database (and so has a dry run).
     var writes: Bool { self != .info && self != .validate && self != .check }
 
-    /// Runs the command. `validate` finding problems is a failure too (after its result is reported).
+    /// Runs the command. `validate` finding problems, or `check` finding drift, is a failure too (after its result
+    /// is reported; see `Invocation.findings`).
     func run(_ migrator: Migrator) throws -> any CommandResult {
         switch self {
         case .migrate: return try migrator.migrate()

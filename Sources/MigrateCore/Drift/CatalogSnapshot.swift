@@ -3,31 +3,27 @@ import PostgresClient
 /// One object of a database's schema as `check -drift` compares it: its kind, where it lives, and a definition
 /// that reads the same in any database holding the same object (written by the server's own pg_get_*def and
 /// format_type functions with every name schema-qualified: no OIDs, no creation order).
-public struct CatalogObject: Sendable, Equatable {
-    public struct Key: Hashable, Sendable, Comparable {
+struct CatalogObject: Sendable, Equatable {
+    struct Key: Hashable, Sendable, Comparable {
         /// Flyway's `objectType`: `Table`, `Index`, `Function`, `Grant`, …
-        public var objectType: String
+        var objectType: String
         /// nil for what belongs to the whole database (extensions).
-        public var schema: String?
+        var schema: String?
         /// Unique within the schema and type: `orders`, `orders.orders_pkey` (constraints and triggers are
         /// named per table), `total(integer, integer)` (functions by their argument types),
         /// `TABLE public.orders TO app_reader` (a grantee's privileges on an object, named as GRANT names it).
-        public var name: String
+        var name: String
 
-        public static func < (a: Key, b: Key) -> Bool {
+        static func < (a: Key, b: Key) -> Bool {
             (CatalogQuery.rank(of: a.objectType), a.schema ?? "", a.name) < (CatalogQuery.rank(of: b.objectType), b.schema ?? "", b.name)
         }
     }
 
-    public var key: Key
-    public var definition: String
+    var key: Key
+    var definition: String
     /// What this object belongs to (a table for its index, an object for its grants, a schema for a table): an
     /// object whose parent exists on one side only is reported through its parent, not on its own.
-    public var parent: Key?
-
-    public init(key: Key, definition: String, parent: Key?) {
-        self.key = key; self.definition = definition; self.parent = parent
-    }
+    var parent: Key?
 }
 
 /// The objects of the schemas migrate manages, plus the database's extensions, read in one repeatable-read
