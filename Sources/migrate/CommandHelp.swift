@@ -36,12 +36,14 @@ enum CommandHelp {
         case .baseline: return [.afterConnect, .beforeBaseline, .afterBaseline, .afterBaselineError]
         case .repair: return [.afterConnect, .beforeRepair, .afterRepair, .afterRepairError]
         case .new: return []
+        case .check: return [.afterConnect]
         }
     }
 
     private static func usage(_ command: CommandName) -> String {
         switch command {
         case .new: return "<description words> [-undo] [-key=value ...] [-q]"
+        case .check: return "-drift [-check.buildUrl=URL] [-key=value ...] [-X] [-q]"
         default: return "[-key=value ...] [-X] [-q]"
         }
     }
@@ -75,6 +77,13 @@ enum CommandHelp {
                     "UNDO_SQL history row (as Flyway Teams writes it); the version is pending again afterwards.",
                     "Every U file is checked first: one missing stops the run before anything is undone.",
                     "Settings: target, cherryPick, group, undoSqlMigrationPrefix, dryRunOutput, outputType."]
+        case .check:
+            return ["-drift: builds the schema the database should have, by applying the migrations its history lists",
+                    "to a scratch database (check.buildUrl, or a temporary database created and dropped on the same",
+                    "server), then compares the two catalogs: schemas, tables and columns, constraints, indexes, views,",
+                    "functions and procedures, triggers, sequences, types, extensions, grants. Reports what is only in",
+                    "the migrations, only in the database, or different; exits 1 on drift (check.failOnDrift).",
+                    "Settings: check.buildUrl, check.buildUser, check.buildPassword, check.failOnDrift, schemas."]
         case .new:
             return ["Writes the next versioned file into the first location, numbered like the files already there",
                     "(V001__ -> V002__, V1_2__ -> V1_3__, timestamps -> the current UTC time), and prints its path.",

@@ -58,6 +58,9 @@ enum FlywayArguments {
             if folded == "description", index < arguments.count {
                 result += ["--description", arguments[index]]
                 index += 1
+            } else if let mode = CheckMode(rawValue: folded) {
+                // Flyway's `check -drift`: a flag of the check command, whichever way it is spelt.
+                result.append("--\(mode.rawValue)")
             } else if toolOptions.contains(folded) || (key.count == 1) {
                 result.append(argument)
             } else if booleanKeys.contains(folded) && (index >= arguments.count || arguments[index].hasPrefix("-") || !["true", "false"].contains(arguments[index].lowercased())) {

@@ -4,8 +4,8 @@ import Glibc
 import MigrateCore
 import PostgresClient
 
-/// One run of the tool: the commands in order, the settings given on the command line, `-q`, `-X`, and
-/// `new`'s description and `-undo`.
+/// One run of the tool: the commands in order, the settings given on the command line, `-q`, `-X`,
+/// `new`'s description and `-undo`, and check's mode.
 /// Built by swift-argument-parser (`MigrateTool`), or directly from the arguments on the common path
 /// (`fastParse`), which then skips the parser's reflection over the command's properties.
 struct Invocation {
@@ -17,9 +17,10 @@ struct Invocation {
     var descriptions: [String] = []
     /// `new -undo`: write the U file too.
     var undo = false
+    var checkModes: [CheckMode] = []
 
-    /// Parses the normalized arguments (see FlywayArguments) when they hold only commands, settings, `-q`
-    /// and `-X`; nil for anything else (help, version, a mistake), which the full parser then handles.
+    /// Parses the normalized arguments (see FlywayArguments) when they hold only commands, settings, `-q`,
+    /// `-X` and check's mode; nil for anything else (help, version, a mistake), which the full parser then handles.
     static func fastParse(_ arguments: [String]) -> Invocation? {
         var invocation = Invocation(commands: [], settings: [], quiet: false, debug: false)
         var index = 0
@@ -38,6 +39,9 @@ struct Invocation {
                 guard index < arguments.count else { return nil }
                 invocation.descriptions.append(arguments[index])
                 index += 1
+            case _ where argument.hasPrefix("--"):
+                guard let mode = CheckMode(rawValue: String(argument.dropFirst(2))) else { return nil }
+                invocation.checkModes.append(mode)
             default:
                 guard let command = CommandName(rawValue: argument) else { return nil }
                 invocation.commands.append(command)
@@ -46,9 +50,13 @@ struct Invocation {
         return invocation.commands.isEmpty || invocation.usageProblem != nil ? nil : invocation
     }
 
-    /// What is wrong with how `new` and its options were combined, for the argument parser to report; nil
-    /// when nothing is.
+    /// What is wrong with how `new`, `check` and their options were combined, for the argument parser to
+    /// report (with the usage line); nil when nothing is.
     var usageProblem: String? {
+        newUsageProblem ?? checkUsageProblem
+    }
+
+    private var newUsageProblem: String? {
         guard commands.contains(.new) else {
             return descriptions.isEmpty && !undo ? nil : "a description and -undo are options of the new command (migrate new <description> [-undo])"
         }
@@ -58,6 +66,21 @@ struct Invocation {
         if descriptions.count > 1 { return "new takes one description (got \(descriptions.map { "\"\($0)\"" }.joined(separator: " and ")))" }
         if descriptions.first?.trimmed().isEmpty ?? true {
             return NewMigrationError.noDescription.description
+        }
+        return nil
+    }
+
+    /// check without its mode, a mode migrate lacks, or a mode without check.
+    private var checkUsageProblem: String? {
+        let checks = commands.contains(.check)
+        if let missing = checkModes.first(where: { !$0.isSupported }) {
+            return "check -\(missing.rawValue) is a Flyway mode migrate does not have; migrate's check has one mode: check -drift"
+        }
+        if checks && checkModes.isEmpty {
+            return "check needs a mode: migrate check -drift (compare the database with one built from its applied migrations)"
+        }
+        if !checks && !checkModes.isEmpty {
+            return "-\(checkModes[0].rawValue) is a mode of the check command: migrate check -\(checkModes[0].rawValue)"
         }
         return nil
     }
@@ -135,8 +158,8 @@ struct Invocation {
             do {
                 let result = try command.run(migrator, self)
                 try migrator.finishDryRun()
-                if let validation = result as? ValidateResult, !validation.validationSuccessful {
-                    reporter.failure(ValidationFailed(details: validation.errorDetails), partial: result)
+                if let findings = Self.findings(in: result, configuration) {
+                    reporter.failure(findings, partial: result)
                     failed = true
                     break
                 }
@@ -151,6 +174,17 @@ struct Invocation {
         }
         reporter.finish()
         if failed { throw ExitCode.failure }
+    }
+
+    /// What makes a command that ran fail: validate's problems, check's drift (unless check.failOnDrift=false).
+    static func findings(in result: any CommandResult, _ configuration: Configuration) -> (any FindingsFailure)? {
+        if let validation = result as? ValidateResult, !validation.validationSuccessful {
+            return ValidationFailed(details: validation.errorDetails)
+        }
+        if let check = result as? CheckResult, check.driftDetected, configuration.checkFailOnDrift {
+            return DriftDetected(result: check)
+        }
+        return nil
     }
 
     /// Reports an error found before the first command ran, and exits 1.

@@ -6,7 +6,7 @@ import PostgresClient
 
 /// The commands, written once: their names on the command line and what each one calls.
 enum CommandName: String, CaseIterable, ExpressibleByArgument {
-    case migrate, info, validate, undo, clean, baseline, repair, new
+    case migrate, info, validate, undo, clean, baseline, repair, new, check
 
     var abstract: String {
         switch self {
@@ -18,13 +18,15 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .baseline: return "mark an existing database as being at baselineVersion"
         case .repair: return "remove failed rows and realign the history with the files"
         case .new: return "write the next versioned migration file (-undo: its U file too)"
+        case .check: return "-drift: compare the database with a build of its applied migrations"
         }
     }
 
     /// Whether the command changes the database (and so has a dry run).
-    var writes: Bool { self != .info && self != .validate && self != .new }
+    var writes: Bool { self != .info && self != .validate && self != .new && self != .check }
 
-    /// Runs the command. `validate` finding problems is a failure too (after its result is reported).
+    /// Runs the command. `validate` finding problems, or `check` finding drift, is a failure too (after its result
+    /// is reported; see `Invocation.findings`).
     func run(_ migrator: Migrator, _ invocation: Invocation) throws -> any CommandResult {
         switch self {
         case .migrate: return try migrator.migrate()
@@ -35,6 +37,7 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .baseline: return try migrator.baseline()
         case .repair: return try migrator.repair()
         case .new: return try migrator.newMigration(description: invocation.descriptions.first ?? "", undo: invocation.undo)
+        case .check: return try migrator.checkDrift()  // -drift, the only mode (see Invocation.usageProblem)
         }
     }
 }
@@ -60,6 +63,11 @@ struct MigrateTool: ParsableCommand {
             recently applied migration (with -target=V, of every applied one above V, newest first; with -cherryPick, of \
             the listed versions), each in its own transaction with an UNDO_SQL history row; every U file is checked \
             before the first one runs. info then shows the migration Undone and pending again; migrate re-applies it.
+
+            check -drift builds the schema the database should have in a scratch database (a temporary one on the same \
+            server, created and dropped, or -check.buildUrl=… with check.buildUser and check.buildPassword) by applying the \
+            migrations its history lists, compares the two catalogs and lists what is only in the migrations, only in the \
+            database, or different. It exits 1 on drift (check.failOnDrift=false: 0).
 
             Settings use Flyway's names and come from, highest first: the command line (-key=value or --key value, \
             before or after the commands), FLYWAY_* environment variables, then .conf files (-configFiles=a.conf,b.conf; \
@@ -90,6 +98,8 @@ struct MigrateTool: ParsableCommand {
 
     @Flag(name: .customLong("undo"), help: "new: also write the undo migration (U file) of the same version.")
     var undo = false
+    /// Flyway's `check -drift` (also written --drift).
+    @Flag var checkModes: [CheckMode] = []
 
     mutating func validate() throws {
         if commands.isEmpty {
@@ -100,7 +110,8 @@ struct MigrateTool: ParsableCommand {
 
     /// What to do, as parsed.
     var invocation: Invocation {
-        Invocation(commands: commands, settings: settings, quiet: quiet, debug: debug, descriptions: descriptions, undo: undo)
+        Invocation(commands: commands, settings: settings, quiet: quiet, debug: debug, descriptions: descriptions, undo: undo,
+                   checkModes: checkModes)
     }
 
     func loadConfiguration() throws -> Configuration { try invocation.loadConfiguration() }
@@ -114,10 +125,42 @@ struct ToolError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// `validate` ran but found problems: reported with its result, and the run exits 1.
-struct ValidationFailed: Error, CustomStringConvertible {
+/// What `check` does: Flyway's modes, of which migrate has `-drift`.
+enum CheckMode: String, EnumerableFlag {
+    case drift, changes, dryrun, code
+
+    var isSupported: Bool { self == .drift }
+
+    static func help(for value: CheckMode) -> ArgumentHelp? {
+        value.isSupported ? "With check: compare the database with a scratch database built from the migrations it has applied." : .hidden
+    }
+}
+
+/// A command ran but found problems (validate's invalid migrations, check's drift): reported with its result,
+/// and the run exits 1.
+protocol FindingsFailure: Error, CustomStringConvertible {
+    /// Flyway's error code for the document's `error`.
+    var errorCode: String { get }
+}
+
+/// `validate` found problems.
+struct ValidationFailed: FindingsFailure {
     var details: ErrorDetails?
     var description: String { details?.errorMessage ?? "Validate failed" }
+    var errorCode: String { details?.errorCode ?? "VALIDATE_ERROR" }
+}
+
+/// `check -drift` found drift, and check.failOnDrift is true.
+struct DriftDetected: FindingsFailure {
+    var result: CheckResult
+    var errorCode: String { "CHECK_DRIFT_DETECTED" }
+    var description: String {
+        let counts = result.individualResults.reduce(into: (0, 0, 0)) {
+            $0.0 += $1.onlyInSourceCount; $0.1 += $1.onlyInTargetCount; $0.2 += $1.differencesCount
+        }
+        return "Drift detected in database \"\(result.database)\": \(counts.0) object\(counts.0 == 1 ? "" : "s") only in the migrations, "
+            + "\(counts.1) only in the database, \(counts.2) different (check.failOnDrift=false reports drift without failing)"
+    }
 }
 
 extension MigrateTool {

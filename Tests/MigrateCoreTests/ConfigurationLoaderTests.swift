@@ -313,13 +313,13 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
     // MARK: Flyway settings migrate does not implement
 
     func testSettingsWithNoEffectAreWarningsWithTheirSource() throws {
-        try write("flyway.conf", "flyway.licenseKey=FL01-XXXX\nflyway.check.reportFilename=r\nflyway.table=t\n")
+        try write("flyway.conf", "flyway.licenseKey=FL01-XXXX\nflyway.reportFilename=r\nflyway.table=t\n")
         let configuration = try load([("color", "always")],
                                      environment: ["FLYWAY_BATCH": "true", "FLYWAY_ORACLE_SQLPLUS": "true"])
         XCTAssertEqual(configuration.table, "t")
         XCTAssertEqual(configuration.warnings, [
             "flyway.conf:1: flyway.licenseKey has no effect in migrate and is ignored",
-            "flyway.conf:2: flyway.check.reportFilename has no effect in migrate and is ignored (it configures Flyway's check command)",
+            "flyway.conf:2: flyway.reportFilename has no effect in migrate and is ignored",
             "environment variable FLYWAY_BATCH: flyway.batch has no effect in migrate and is ignored",
             "environment variable FLYWAY_ORACLE_SQLPLUS: flyway.oracle.sqlplus has no effect in migrate and is ignored (it applies to Oracle only)",
             "command line -color: flyway.color has no effect in migrate and is ignored",

@@ -76,6 +76,17 @@ public struct Configuration: Sendable, Equatable {
     public var outputType: String = ""
     /// Also write the output to this file.
     public var outputFile: String? = nil
+    /// `check -drift`: the database the expected schema is built in; nil builds it in a temporary database
+    /// created (and dropped) on the target's server.
+    public var checkBuildUrl: String? = nil
+    /// User and password for `checkBuildUrl`; nil means `user` and `password`, as in Flyway.
+    public var checkBuildUser: String? = nil
+    public var checkBuildPassword: String? = nil
+    /// `check -drift` exits 1 when it finds drift (Flyway's default is false: a check that cannot fail).
+    public var checkFailOnDrift: Bool = true
+    /// Connect to this database instead of the url's, on the url's server: `check -drift`'s temporary build
+    /// database. Set by code, never by a setting.
+    var databaseOverride: String? = nil
     /// Directory relative locations are resolved against.
     public var workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 
@@ -197,14 +208,16 @@ public struct Configuration: Sendable, Equatable {
             parameters.removeAll { $0.0 == keyword }
             parameters.append((keyword, value))
         }
+        // After the url's own dbname, which libpq expands first: a later plain dbname overrides it.
+        if let databaseOverride { parameters.append(("dbname", databaseOverride)) }
         return parameters
     }
 
     /// Strings that must never be printed: the password, wherever it came from (the password key,
     /// the URL's userinfo or parameters, a keyword string), as written and decoded.
     public var secrets: [String] {
-        var all = [password].compactMap { $0 }.filter { !$0.isEmpty }
-        for secret in url.map(SecretMasker.secrets(in:)) ?? [] where !all.contains(secret) {
+        var all = [password, checkBuildPassword].compactMap { $0 }.filter { !$0.isEmpty }
+        for secret in [url, checkBuildUrl].compactMap({ $0 }).flatMap(SecretMasker.secrets(in:)) where !all.contains(secret) {
             all.append(secret)
         }
         return all
@@ -215,11 +228,16 @@ public struct Configuration: Sendable, Equatable {
 
     /// The url parsed; errors start with where the url was set.
     func parsedURL() throws(ConfigurationError) -> ConnectionURL? {
-        guard let url else { return nil }
+        try parsedURL(url, setting: "url")
+    }
+
+    /// `value`, the url setting `key`, parsed; errors start with where it was set.
+    func parsedURL(_ value: String?, setting key: String) throws(ConfigurationError) -> ConnectionURL? {
+        guard let value else { return nil }
         do {
-            return try ConnectionURL(url)
+            return try ConnectionURL(value)
         } catch {
-            throw ConfigurationError("\(label(of: "url")): \(error.message)")
+            throw ConfigurationError("\(label(of: key)): \(error.message)")
         }
     }
 
@@ -269,6 +287,8 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "ignoreMigrationPatterns": ignorePatterns.map(\.description).joined(separator: ","),
             "skipExecutingMigrations": skipExecutingMigrations, "dryRunOutput": dryRunOutput ?? "",
             "outputType": outputType, "outputFile": outputFile ?? "",
+            "check.buildUrl": checkBuildUrl.map(SecretMasker(secrets: []).mask) ?? "", "check.buildUser": checkBuildUser ?? "",
+            "check.buildPassword": checkBuildPassword == nil ? "" : "*** (set)", "check.failOnDrift": checkFailOnDrift,
         ]
         return Mirror(self, children: children, displayStyle: .struct)
     }

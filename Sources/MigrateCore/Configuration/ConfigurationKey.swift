@@ -100,6 +100,10 @@ struct ConfigurationKey: Sendable {
         .init("outputType", .choice(\.outputType, ["json", ""])),
         .init("outputFile", .optionalText(\.outputFile)),
         .init("configFiles", .configFiles),
+        .init("check.buildUrl", .optionalText(\.checkBuildUrl)),
+        .init("check.buildUser", .optionalText(\.checkBuildUser)),
+        .init("check.buildPassword", .optionalText(\.checkBuildPassword)),
+        .init("check.failOnDrift", .flag(\.checkFailOnDrift)),
     ]
 
     private static let refused: [ConfigurationKey] = {
@@ -146,7 +150,9 @@ struct ConfigurationKey: Sendable {
             .init("vault.", .refused(reason: secretStores)),
             .init("gcsm.", .refused(reason: secretStores)),
             .init("dapr.", .refused(reason: secretStores)),
-            .init("check.", .noEffect(note: "it configures Flyway's check command")),
+            // The other settings of Flyway's check (snapshots, build environments, -changes, -code, drift resolution scripts).
+            .init("check.", .refused(reason: "migrate's check has -drift only, set with check.buildUrl, check.buildUser, "
+                                      + "check.buildPassword and check.failOnDrift")),
             .init("oracle.", .noEffect(note: "it applies to Oracle only")),
             .init("sqlserver.", .noEffect(note: "it applies to SQL Server only")),
         ]

@@ -88,11 +88,19 @@ private struct Loader {
             configuration.sources[id] = setting.source
         }
         problems += configuration.typedSettingProblems
-        do {
-            let url = try configuration.parsedURL()
-            warnings += url?.warnings.map { "\(configuration.label(of: "url")): \($0)" } ?? []
-        } catch {
-            problems.append(error.message)
+        if configuration.checkBuildUrl == nil {
+            // The temporary build database is made by, and for, the target's own user.
+            for (key, value) in [("check.buildUser", configuration.checkBuildUser), ("check.buildPassword", configuration.checkBuildPassword)] where value != nil {
+                problems.append("\(configuration.label(of: key)): it is for the database check.buildUrl names; set check.buildUrl too")
+            }
+        }
+        for (key, value) in [("url", configuration.url), ("check.buildUrl", configuration.checkBuildUrl)] {
+            do {
+                let url = try configuration.parsedURL(value, setting: key)
+                warnings += url?.warnings.map { "\(configuration.label(of: key)): \($0)" } ?? []
+            } catch {
+                problems.append(error.message)
+            }
         }
 
         // Messages are written not to contain values of secret settings; this is the safety net.

@@ -54,8 +54,10 @@ extension Migrator {
         }
     }
 
-    /// `cherryPick`: only the listed migrations run (all of them when none are listed).
+    /// `cherryPick`: only the listed migrations run (all of them when none are listed); in `check -drift`'s
+    /// build, only those the target has applied.
     func cherryPicked(_ pending: [MigrationFile]) -> [MigrationFile] {
+        if let onlyApplying { return pending.filter(onlyApplying.contains) }
         let picks = configuration.cherryPick
         guard !picks.isEmpty else { return pending }
         return pending.filter { file in picks.contains { Self.file(file, isPicked: $0) } }

@@ -59,8 +59,18 @@ public struct MigrationStatus: Sendable {
             + files.filter(\.isRepeatable).sorted { $0.description < $1.description }
     }
 
+    /// Which B file an empty database starts from.
+    public enum BaselineMigrationChoice: Sendable, Equatable {
+        /// The newest at or below the target (Flyway's rule).
+        case newest
+        /// None: the versioned files from the first (`check -drift` rebuilding a database that never had one).
+        case none
+        /// That version's (`check -drift` rebuilding a database that started from it).
+        case version(MigrationVersion)
+    }
+
     public init(resolved: [MigrationFile], applied rows: [AppliedMigration], undoFiles: [MigrationFile] = [],
-                target: MigrationTarget = .latest, outOfOrder: Bool = false) {
+                target: MigrationTarget = .latest, outOfOrder: Bool = false, baselineMigrationChoice: BaselineMigrationChoice = .newest) {
         let undone = UndoneRows(rows)
         for file in undoFiles { if let version = file.version { self.undoFiles[version] = file } }
         // B files stand apart from the versioned files that share their versions.
@@ -93,10 +103,11 @@ public struct MigrationStatus: Sendable {
         // versioned files up to its version, which are then below its baseline; elsewhere B files are ignored.
         var baselineMigration: MigrationFile?
         if !baselineFiles.isEmpty, !rows.contains(where: { !$0.isSchemaMarker }) {
-            switch target {
-            case .latest: baselineMigration = baselineFiles.max { $0.version! < $1.version! }
-            case .version(let limit): baselineMigration = baselineFiles.filter { $0.version! <= limit }.max { $0.version! < $1.version! }
-            case .current: baselineMigration = nil
+            switch (baselineMigrationChoice, target) {
+            case (.none, _), (.newest, .current): baselineMigration = nil
+            case (.version(let version), _): baselineMigration = baselineFiles.first { $0.version == version }
+            case (.newest, .latest): baselineMigration = baselineFiles.max { $0.version! < $1.version! }
+            case (.newest, .version(let limit)): baselineMigration = baselineFiles.filter { $0.version! <= limit }.max { $0.version! < $1.version! }
             }
         }
         let baselineFileByVersion = Dictionary(baselineFiles.map { ($0.version!, $0) }, uniquingKeysWith: { first, _ in first })

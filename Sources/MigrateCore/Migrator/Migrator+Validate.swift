@@ -128,7 +128,7 @@ extension Migrator {
     /// The files and history rows matched up under this configuration's target and outOfOrder.
     func status(_ resolved: [MigrationFile], _ rows: [AppliedMigration], _ session: Session) throws -> MigrationStatus {
         MigrationStatus(resolved: resolved, applied: rows, undoFiles: session.undoFiles, target: try target(),
-                        outOfOrder: configuration.outOfOrder)
+                        outOfOrder: configuration.outOfOrder, baselineMigrationChoice: onlyApplying?.baselineMigrationChoice ?? .newest)
     }
 
     /// What must hold before a command writes migrations (migrate, undo): no failed migration in the

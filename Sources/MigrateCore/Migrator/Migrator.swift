@@ -10,6 +10,8 @@ public final class Migrator {
     let dryRun: DryRunExecutor?
     /// Report every statement sent, with its time (`-X`).
     let traceStatements: Bool
+    /// Set for `check -drift`'s build database: only these migrations run (those its target has applied).
+    var onlyApplying: AppliedMigrations?
 
     /// `dryRun`: where a dry run writes its script; nil runs for real.
     public init(configuration: Configuration, dryRun: DryRunSink? = nil, traceStatements: Bool = false,

@@ -40,6 +40,9 @@ public struct ErrorReport: Sendable, Encodable {
             default:
                 break
             }
+        case let drift as DriftCheckError:
+            if case .buildFailed(_, let cause) = drift { self = ErrorReport(cause); message = drift.description }
+            errorCode = drift.errorCode
         case let script as SQLScriptError:
             path = script.file; lineNumber = script.line > 0 ? script.line : nil; column = script.column
         case is ConfigurationError:

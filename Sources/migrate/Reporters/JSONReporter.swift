@@ -57,8 +57,8 @@ final class JSONReporter: Reporter {
         var partial = partial
         partial?.warnings = warnings
         var report: ErrorReport
-        if let validation = error as? ValidationFailed {
-            report = ErrorReport(errorCode: validation.details?.errorCode ?? "VALIDATE_ERROR", message: validation.description)
+        if let findings = error as? any FindingsFailure {
+            report = ErrorReport(errorCode: findings.errorCode, message: findings.description)
         } else {
             report = ErrorReport(error)
         }

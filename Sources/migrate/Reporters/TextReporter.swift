@@ -66,11 +66,14 @@ final class TextReporter: Reporter {
         case let baseline as BaselineResult: report(baseline)
         case let repair as RepairResult: report(repair)
         case let new as NewMigrationResult: report(new)
+        case let check as CheckResult: report(check)
         default: break
         }
     }
 
     func failure(_ error: any Error, partial: (any CommandResult)?) {
+        // The drift itself is the report; the error only sums it up.
+        if let check = partial as? CheckResult { report(check) }
         terminal.err("ERROR: \(String(describing: error))")
     }
 
@@ -156,6 +159,30 @@ final class TextReporter: Reporter {
         }
     }
 
+    private func report(_ result: CheckResult) {
+        for drift in result.individualResults {
+            let schemas = drift.schemas.map { "\"\($0)\"" }.joined(separator: ", ")
+            let migrations = "\(drift.appliedMigrations.count) applied migration\(plural(drift.appliedMigrations.count))"
+            line("Built the expected schema from \(migrations) in \(drift.buildDatabaseTemporary ? "temporary " : "")database "
+                 + "\"\(drift.buildDatabase)\"\(drift.buildDatabaseTemporary ? " (dropped)" : "")")
+            guard drift.driftDetected else {
+                line("No drift: database \"\(drift.database)\" matches its \(migrations) (\(drift.objectsCompared) objects compared in schema\(plural(drift.schemas.count)) \(schemas))")
+                continue
+            }
+            line("Drift in database \"\(drift.database)\" (schema\(plural(drift.schemas.count)) \(schemas)) against its \(migrations):")
+            let listed: [(String, [DriftedObject])] = [("only in the migrations:", drift.onlyInSource), ("only in the database:", drift.onlyInTarget),
+                                                       ("differs:", drift.differences)]
+            for (heading, objects) in listed {
+                for object in objects {
+                    line("  \(heading.padded(to: 24))\(object.label)")
+                    for detail in DriftDetails.lines(of: object) { line("      \(detail)") }
+                }
+            }
+            line("Drift: \(drift.onlyInSourceCount) object\(plural(drift.onlyInSourceCount)) only in the migrations, "
+                 + "\(drift.onlyInTargetCount) only in the database, \(drift.differencesCount) different")
+        }
+    }
+
     private func plural(_ count: Int) -> String { count == 1 ? "" : "s" }
 }
 
@@ -181,5 +208,27 @@ enum TextTable {
         }
         lines.append(rule)
         return lines.joined(separator: "\n")
+    }
+}
+
+/// What the text report shows under a drifted object: the lines that changed, or the definition of an object on
+/// one side only, cut short (the JSON output has them whole).
+enum DriftDetails {
+    static let limit = 12
+
+    static func lines(of object: DriftedObject) -> [String] {
+        var lines: [String]
+        if let before = object.definitionBefore, let after = object.definitionAfter {
+            lines = LineDiff.changes(from: before, to: after).map {
+                switch $0 {
+                case .removed(let text): return "- " + text
+                case .added(let text): return "+ " + text
+                }
+            }
+        } else {
+            lines = (object.definitionBefore ?? object.definitionAfter ?? "").split(separator: "\n").map(String.init)
+        }
+        guard lines.count > limit else { return lines }
+        return lines.prefix(limit) + ["… \(lines.count - limit) more line\(lines.count - limit == 1 ? "" : "s") (-outputType=json has the definitions)"]
     }
 }
