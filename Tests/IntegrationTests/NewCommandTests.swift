@@ -80,6 +80,14 @@ final class NewCommandTests: XCTestCase {
         XCTAssertEqual(minuteName, "V\(minute)__next.sql")
         XCTAssertTrue(minuteBefore <= minute && minute <= minuteAfter, "\(minute) not between \(minuteBefore) and \(minuteAfter)")
 
+        // The issue's folder, V20261130120000__: the next name is a 14-digit UTC time above it, whether the
+        // clock is past it (the current time) or not yet (one second after it).
+        let issueCase = try nextName(after: ["V20261130120000__x.sql"])
+        let issueVersion = String(issueCase.dropFirst().prefix(14))
+        XCTAssertEqual(issueCase, "V\(issueVersion)__next.sql")
+        XCTAssertTrue(issueVersion.allSatisfy(\.isNumber) && issueVersion > "20261130120000", issueCase)
+        XCTAssertTrue(issueVersion == "20261130120001" || issueVersion >= before, issueCase)
+
         // A highest timestamp ahead of the clock: one second (or minute) after it, never below.
         XCTAssertEqual(try nextName(after: ["V20991231235959__future.sql"]), "V21000101000000__next.sql")
         XCTAssertEqual(try nextName(after: ["V209912312359__future.sql"]), "V210001010000__next.sql")

@@ -51,10 +51,12 @@ public struct MigrationFile: Sendable, Equatable {
 
 /// How migration file names are spelled: prefix + version + separator + description + suffix.
 public struct MigrationNaming: Sendable {
-    public var versionedPrefix = "V"
-    public var repeatablePrefix = "R"
-    public var baselinePrefix = "B"
-    public var undoPrefix = "U"
+    public var versionedPrefix = "V" { didSet { orderPrefixes() } }
+    public var repeatablePrefix = "R" { didSet { orderPrefixes() } }
+    public var baselinePrefix = "B" { didSet { orderPrefixes() } }
+    public var undoPrefix = "U" { didSet { orderPrefixes() } }
+    /// The prefixes, longest first (so a prefix that starts with another one wins): ordered once, not for every file.
+    private var orderedPrefixes: [(prefix: String, kind: Prefixed)] = []
     public var separator = "__"
     public var suffixes = [".sql"]
 
@@ -64,6 +66,7 @@ public struct MigrationNaming: Sendable {
         self.repeatablePrefix = repeatablePrefix
         self.baselinePrefix = baselinePrefix
         self.undoPrefix = undoPrefix
+        orderPrefixes()
         self.separator = separator
         self.suffixes = suffixes
     }
@@ -105,11 +108,8 @@ public struct MigrationNaming: Sendable {
         // Only built for misnamed files.
         var expected: String { "expected \(versionedPrefix)<version>\(separator)<description>\(matchedSuffix) (e.g. \(versionedPrefix)1.2\(separator)add_orders\(matchedSuffix)), \(repeatablePrefix)\(separator)<description>\(matchedSuffix) or \(undoPrefix)<version>\(separator)<description>\(matchedSuffix)" }
         if let callback = parseCallback(stem, suffix: matchedSuffix) { return callback }
-        // Longest prefix first, so a prefix that starts with another one wins.
-        let prefixes = [(versionedPrefix, Prefixed.versioned), (repeatablePrefix, .repeatable), (baselinePrefix, .baseline), (undoPrefix, .undo)]
-            .sorted { $0.0.utf8.count > $1.0.utf8.count }
-        for (prefix, prefixed) in prefixes {
-            guard !prefix.isEmpty, stem.starts(with: prefix.utf8) else { continue }
+        for (prefix, prefixed) in orderedPrefixes {
+            guard stem.starts(with: prefix.utf8) else { continue }
             let rest = UnsafeBufferPointer(rebasing: stem[prefix.utf8.count...])
             guard let separatorAt = Self.firstIndex(of: separator.utf8, in: rest) else {
                 return .invalid("no '\(separator)' separator between version and description; \(expected)")
@@ -133,6 +133,11 @@ public struct MigrationNaming: Sendable {
             }
         }
         return .invalid("does not start with '\(versionedPrefix)', '\(repeatablePrefix)' or '\(undoPrefix)' (prefixes are case-sensitive); \(expected)")
+    }
+
+    private mutating func orderPrefixes() {
+        orderedPrefixes = [(versionedPrefix, Prefixed.versioned), (repeatablePrefix, .repeatable), (baselinePrefix, .baseline), (undoPrefix, .undo)]
+            .filter { !$0.0.isEmpty }.sorted { $0.0.utf8.count > $1.0.utf8.count }
     }
 
     /// The kinds of file a name's prefix announces.

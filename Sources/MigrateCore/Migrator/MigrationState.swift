@@ -76,9 +76,9 @@ public struct MigrationStatus: Sendable {
         // B files stand apart from the versioned files that share their versions.
         var resolved = resolved
         var baselineFiles: [MigrationFile] = []
-        if resolved.contains(where: \.isBaselineMigration) {
+        if resolved.contains { $0.isBaselineMigration } {
             baselineFiles = resolved.filter(\.isBaselineMigration)
-            resolved.removeAll(where: \.isBaselineMigration)
+            resolved.removeAll { $0.isBaselineMigration }
         }
         // One pass over the rows for every fact the states depend on (this runs on every command, for every
         // row: no filtered copies of the rows).

@@ -7,7 +7,7 @@ struct UndoneRows {
 
     init(_ rows: [AppliedMigration]) {
         // Most histories hold no undo: one pass of type comparisons, nothing more.
-        guard rows.contains(where: \.isUndo) else { return }
+        guard rows.contains(where: { $0.isUndo }) else { return }
         var latest: [MigrationVersion: Int] = [:]  // version → rank of its row an undo would revert
         for row in rows where row.success {
             guard let version = row.version else { continue }
