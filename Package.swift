@@ -8,6 +8,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // libpq, found through pkg-config; the only C we touch.
@@ -18,8 +19,14 @@ let package = Package(
         ),
         // Thin Swift wrapper over libpq: connection, results, errors. Knows nothing of migrations.
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        // TOML text to plain Swift values: the only user of TOMLKit (see TOMLDocument for why it stays apart).
+        .target(
+            name: "TOML",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
+        ),
         // Configuration, discovery, SQL scripts, history table, commands. Knows nothing of the terminal.
-        .target(name: "MigrateCore", dependencies: ["PostgresClient"]),
+        .target(name: "MigrateCore", dependencies: ["PostgresClient", "TOML"]),
         // The command-line tool: parses arguments, prints.
         .executableTarget(
             name: "migrate",

@@ -76,6 +76,9 @@ public struct Configuration: Sendable, Equatable {
     public var outputType: String = ""
     /// Also write the output to this file.
     public var outputFile: String? = nil
+    /// The environment connected to: `[environments.<name>]` of a TOML file, or `default`, which the
+    /// top-level url, user and password settings make up when no file defines it.
+    public var environment: String = "default"
     /// Directory relative locations are resolved against.
     public var workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 
@@ -262,7 +265,7 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "initSql": initSql ?? "", "lockRetryCount": lockRetryCount,
             "ignoreMigrationPatterns": ignorePatterns.map(\.description).joined(separator: ","),
             "skipExecutingMigrations": skipExecutingMigrations, "dryRunOutput": dryRunOutput ?? "",
-            "outputType": outputType, "outputFile": outputFile ?? "",
+            "outputType": outputType, "outputFile": outputFile ?? "", "environment": environment,
         ]
         return Mirror(self, children: children, displayStyle: .struct)
     }
