@@ -37,7 +37,7 @@ let package = Package(
         ),
         // Starts and stops a throwaway PostgreSQL cluster for tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "MigrateCoreTests", dependencies: ["MigrateCore"]),
+        .testTarget(name: "MigrateCoreTests", dependencies: ["MigrateCore", "TOML"]),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",

@@ -174,7 +174,7 @@ struct ConfigurationKey: Sendable {
 
     /// Settings with free-form names after a prefix; `name` is the prefix.
     static let families: [ConfigurationKey] = {
-        let secretStores = "pass the password with FLYWAY_PASSWORD or ${VAR} in a .conf file"
+        let secretStores = "pass the password with FLYWAY_PASSWORD, ${VAR} in a .conf file or ${env.VAR} in a TOML file"
         return [
             .init("placeholders.", .placeholder),
             .init("jdbcProperties.", .refused(reason: "give connection parameters in the url")),

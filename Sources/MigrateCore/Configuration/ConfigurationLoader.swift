@@ -76,7 +76,8 @@ private struct Loader {
                     + "-environments.<name>.flyway.<setting>=value")
                 continue
             }
-            record(value, from: source, key: ConfigurationKey.named(key), shown: option, prefix: scope.keyPrefix, in: scope)
+            record(value, from: source, key: ConfigurationKey.named(key), shown: option, prefix: scope.keyPrefix, in: scope,
+                   named: key)
         }
     }
 
@@ -278,7 +279,7 @@ private struct Loader {
                 continue
             }
             record(entry.value, items: entry.items, problem: entry.problem, from: source, key: key, shown: entry.path,
-                   prefix: entry.scope.keyPrefix, in: entry.scope)
+                   prefix: entry.scope.keyPrefix, in: entry.scope, named: entry.key)
         }
     }
 
@@ -318,14 +319,15 @@ private struct Loader {
     // MARK: Recording
 
     /// Files a setting under its key, in its scope; reports unknown ones with the closest known name (`prefix`
-    /// is how keys are written in that source and scope) and those given where they do not belong.
+    /// is how keys are written in that source and scope, `name` the key within the scope when `shown` holds
+    /// more) and those given where they do not belong.
     private mutating func record(
         _ value: String, items: [String]? = nil, problem: String? = nil, from source: ConfigurationSource, key: ConfigurationKey?,
-        shown: String, prefix: String, in scope: SettingScope = .flyway
+        shown: String, prefix: String, in scope: SettingScope = .flyway, named name: String? = nil
     ) {
         guard let key else {
             var message = "unknown configuration key '\(shown)' \(source.phrase)"
-            if let suggestion = ConfigurationKey.suggestion(for: shown) {
+            if let suggestion = ConfigurationKey.suggestion(for: name ?? shown) {
                 message += "; did you mean '\(prefix)\(suggestion)'?"
             }
             return problems.append(message)
