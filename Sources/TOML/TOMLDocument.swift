@@ -2,9 +2,9 @@ internal import TOMLKit
 
 /// A parsed TOML document as plain Swift values, with the line where each key is written.
 ///
-/// TOMLKit (toml++) does the parsing. This module is its only user, and imports it `internal`ly: TOMLKit
-/// imports Foundation, whose extensions would otherwise become visible in every module that sees TOMLKit and
-/// be preferred over FoundationEssentials' (linking all of Foundation and ICU into the release binary).
+/// TOMLKit (toml++) does the parsing. This module is its only user, and keeps its types out of its own
+/// interface; TOMLKit imports Foundation, whose members the modules using this one must not pick up (see
+/// `memberImportVisibility` in Package.swift).
 public struct TOMLDocument: Sendable {
     /// The top-level table.
     public let root: [String: TOMLNode]

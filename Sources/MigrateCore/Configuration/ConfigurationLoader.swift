@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import PostgresClient
+import TOML
 
 /// Builds a Configuration from configuration files (TOML or .conf), FLYWAY_* environment variables and
 /// command-line settings.
@@ -14,7 +15,7 @@ public enum ConfigurationLoader {
     /// - commandLine: settings from the command line, keys spelt any way `foldedKey` folds, with or
     ///   without leading dashes (e.g. ("url", "jdbc:…"), ("baseline_version", "2"), ("placeholders.x", "1")).
     /// - environment: the process environment. `FLYWAY_*` variables are settings; `${VAR}` in conf
-    ///   files and `HOME` (for `~/flyway.conf`) are read from it too.
+    ///   files, `${env.VAR}` in TOML files and `HOME` (for `~/flyway.toml`, `~/flyway.conf`) are read from it too.
     public static func load(
         commandLine: [(key: String, value: String)],
         environment: [String: String],
