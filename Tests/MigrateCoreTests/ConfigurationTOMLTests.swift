@@ -373,6 +373,28 @@ final class ConfigurationTOMLTests: ConfigurationTestCase {
 
     // MARK: Files
 
+    func testWorkedExampleLoadsForEachEnvironment() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        try write("conf/factory.toml", String(contentsOf: repository.appendingPathComponent("conf/factory.toml"), encoding: .utf8))
+        let variables = ["FACTORY_DEV_PASSWORD": "d", "FACTORY_CI_URL": "postgresql://ci/factory_ci", "FACTORY_CI_USER": "ci_user",
+                         "FACTORY_CI_PASSWORD": "c", "FACTORY_PROD_PASSWORD": "p"]
+        let files = ("configFiles", "conf/factory.toml")
+        let dev = try load([files], environment: variables)
+        XCTAssertEqual(dev.environment, "dev")
+        XCTAssertEqual(dev.url, "jdbc:postgresql://localhost:5432/factory_dev")
+        XCTAssertEqual(dev.schemas, ["factory"])
+        XCTAssertFalse(dev.cleanDisabled)
+        let ci = try load([files, ("environment", "test_ci")], environment: variables)
+        XCTAssertEqual(ci.url, "postgresql://ci/factory_ci")
+        XCTAssertEqual(ci.installedBy, "ci")
+        XCTAssertEqual(ci.connectRetries, 10)
+        let prod = try load([files, ("environment", "prod")], environment: variables)
+        XCTAssertTrue(prod.cleanDisabled)
+        XCTAssertEqual(prod.password, "p")
+        XCTAssertEqual(prod.baselineDescription, "factory schema before migrate took over")
+        XCTAssertEqual(prod.warnings, [])
+    }
+
     func testSearchReadsTOMLFilesAndUserFilesWin() throws {
         try write("conf/flyway.toml", "[flyway]\ntable = \"install\"\ntarget = \"1\"\n")
         try write("home/flyway.toml", "[flyway]\ntable = \"home\"\nbaselineVersion = \"5\"\n")
