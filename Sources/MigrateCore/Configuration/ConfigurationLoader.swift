@@ -203,10 +203,11 @@ private struct Loader {
         ]
         var toml: [(URL, String)] = [], conf: [(URL, String)] = []
         func add(_ name: String, in directory: URL, shownIn shownDirectory: String, to files: inout [(URL, String)]) {
-            let file = directory.appendingPathComponent(name).standardizedFileURL
+            let candidate = directory.appendingPathComponent(name)
+            guard FileSystem.kind(of: candidate.path) == .file else { return }  // before the costlier standardizing
+            let file = candidate.standardizedFileURL
             // The same file found twice (home is the working directory) is read once, named the nearer way.
             if let index = files.firstIndex(where: { $0.0 == file }) { return files[index].1 = shownDirectory + name }
-            guard FileSystem.kind(of: file.path) == .file else { return }
             files.append((file, shownDirectory + name))
         }
         for (directory, shown) in directories {
@@ -261,13 +262,14 @@ private struct Loader {
     }
 
     private mutating func readTOML(_ text: String, shownAs path: String) {
-        let file: TOMLConfigurationFile
-        do {
-            file = try TOMLConfigurationFile(parsing: text, environment: environment)
+        do throws(TOMLSyntaxError) {
+            record(try TOMLConfigurationFile(parsing: text, environment: environment), shownAs: path)
         } catch {
             problems.append("\(path):\(error.line):\(error.column): \(error.message)")
-            return
         }
+    }
+
+    private mutating func record(_ file: TOMLConfigurationFile, shownAs path: String) {
         problems += file.problems.map { "\(path):\($0.line): \($0.message)" }
         warnings += file.ignored.map { "\(path):\($0.line): \($0.message)" }
         for (name, _) in file.environments where environments[name] == nil { environments[name] = RawSettings() }
