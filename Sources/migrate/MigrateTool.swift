@@ -70,11 +70,17 @@ struct MigrateTool: ParsableCommand {
             database, or different. It exits 1 on drift (check.failOnDrift=false: 0).
 
             Settings use Flyway's names and come from, highest first: the command line (-key=value or --key value, \
-            before or after the commands), FLYWAY_* environment variables, then .conf files (-configFiles=a.conf,b.conf; \
-            by default conf/flyway.conf and ./flyway.conf). Common keys: url, user, password, schemas, defaultSchema, \
-            table, locations, target, cherryPick, undoSqlMigrationPrefix, baselineVersion, baselineOnMigrate, outOfOrder, validateOnMigrate, \
-            validateMigrationNaming, cleanDisabled, placeholders.<name>, connectRetries, outputType=json, \
-            dryRunOutput=FILE (or - for standard output).
+            before or after the commands), FLYWAY_* environment variables, then configuration files \
+            (-configFiles=a.toml,b.toml; by default flyway.toml and flyway.user.toml in conf/, ~ and ., or, when there \
+            is none, conf/flyway.conf, ~/flyway.conf and ./flyway.conf). Common keys: url, user, password, schemas, \
+            defaultSchema, table, locations, target, cherryPick, undoSqlMigrationPrefix, baselineVersion, baselineOnMigrate, outOfOrder, \
+            validateOnMigrate, validateMigrationNaming, cleanDisabled, placeholders.<name>, connectRetries, \
+            outputType=json, dryRunOutput=FILE (or - for standard output).
+
+            TOML files hold [flyway] settings and one [environments.<name>] per database (url, user, password, \
+            schemas…), whose [environments.<name>.flyway] table replaces top-level settings for it; ${env.NAME} is \
+            an environment variable. Pick one with -environment=<name> or FLYWAY_ENVIRONMENT (default: "default", \
+            which -url/-user/-password make up), or define one with -environments.<name>.url=….
             """,
         version: version
     )

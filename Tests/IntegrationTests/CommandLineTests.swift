@@ -106,6 +106,17 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    func testEnvironmentsAndTheirSelectionInEverySpelling() throws {
+        let arguments = FlywayArguments.normalize(["-environments.ci.url=postgres://ci/db", "info",
+                                                   "--environments.ci.flyway.table", "ci_history", "--environment", "ci"], knownKeys: keys)
+        XCTAssertEqual(arguments, ["info", "--setting", "environments.ci.url=postgres://ci/db",
+                                   "--setting", "environments.ci.flyway.table=ci_history", "--setting", "environment=ci"])
+        let configuration = try XCTUnwrap(try MigrateTool.parseAsRoot(arguments) as? MigrateTool).loadConfiguration()
+        XCTAssertEqual(configuration.environment, "ci")
+        XCTAssertEqual(configuration.url, "postgres://ci/db")
+        XCTAssertEqual(configuration.table, "ci_history")
+    }
+
     func testOutputMasksSecretsOnlyWhereTheyAreValues() {
         let masker = SecretMasker(secrets: ["e"])
         XCTAssertEqual(masker.mask("Created schema \"s2\" where every e stays"), "Created schema \"s2\" where every e stays")

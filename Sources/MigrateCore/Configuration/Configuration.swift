@@ -87,6 +87,9 @@ public struct Configuration: Sendable, Equatable {
     /// Connect to this database instead of the url's, on the url's server: `check -drift`'s temporary build
     /// database. Set by code, never by a setting.
     var databaseOverride: String? = nil
+    /// The environment connected to: `[environments.<name>]` of a TOML file, or `default`, which the
+    /// top-level url, user and password settings make up when no file defines it.
+    public var environment: String = "default"
     /// Directory relative locations are resolved against.
     public var workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 
@@ -286,7 +289,7 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "initSql": initSql ?? "", "lockRetryCount": lockRetryCount,
             "ignoreMigrationPatterns": ignorePatterns.map(\.description).joined(separator: ","),
             "skipExecutingMigrations": skipExecutingMigrations, "dryRunOutput": dryRunOutput ?? "",
-            "outputType": outputType, "outputFile": outputFile ?? "",
+            "outputType": outputType, "outputFile": outputFile ?? "", "environment": environment,
             "check.buildUrl": checkBuildUrl.map(SecretMasker(secrets: []).mask) ?? "", "check.buildUser": checkBuildUser ?? "",
             "check.buildPassword": checkBuildPassword == nil ? "" : "*** (set)", "check.failOnDrift": checkFailOnDrift,
         ]

@@ -49,6 +49,39 @@ struct ConfigurationKey: Sendable {
         return Self.folded(name.dropLast(member.count)) + member.lowercased()
     }
 
+    /// Whether a TOML array is a value it takes (lists, and the settings refused or ignored whatever their value).
+    var takesList: Bool {
+        switch kind {
+        case .list, .ignorePatterns, .refused, .noEffect: return true
+        case .text, .optionalText, .choice, .flag, .count, .placeholder, .configFiles: return false
+        }
+    }
+
+    // MARK: Environments
+
+    /// A connection's settings: in TOML they belong to an environment (`[environments.<name>]`), not to
+    /// `[flyway]`; elsewhere they set the selected environment's (Flyway maps them to it).
+    var isEnvironmentSetting: Bool {
+        Self.environmentSettings.contains(Self.folded(member.map { String(name.dropLast($0.count)) } ?? name))
+    }
+
+    /// Whether `[environments.<name>.flyway]` may give it for one environment. Flyway refuses the settings
+    /// below, the command-line-only ones, and every child namespace (`postgresql.`, `oracle.`…) but placeholders.
+    var isEnvironmentOverridable: Bool {
+        if case .placeholder = kind { return true }
+        return !name.contains(".") && !isEnvironmentSetting && !Self.notOverridable.contains(Self.folded(name))
+    }
+
+    private static let environmentSettings: Set<String> = Set([
+        "url", "user", "password", "schemas", "connectRetries", "connectRetriesInterval", "initSql", "driver",
+        "displayName", "provisioner", "jdbcProperties.", "resolvers.",
+    ].map { folded($0) })
+
+    private static let notOverridable: Set<String> = Set([
+        "environment", "cherryPick", "licenseKey", "undoSqlMigrationPrefix", "configFiles", "outputType",
+        "workingDirectory", "configFileEncoding", "color",
+    ].map { folded($0) })
+
     // MARK: The table
 
     static let all: [ConfigurationKey] = supported + refused + noEffect
@@ -104,6 +137,8 @@ struct ConfigurationKey: Sendable {
         .init("check.buildUser", .optionalText(\.checkBuildUser)),
         .init("check.buildPassword", .optionalText(\.checkBuildPassword)),
         .init("check.failOnDrift", .flag(\.checkFailOnDrift)),
+        // Which `[environments.<name>]` to connect to; "" means Flyway's "default".
+        .init("environment", .text(\.environment, nonEmpty: false)),
     ]
 
     private static let refused: [ConfigurationKey] = {
@@ -119,12 +154,12 @@ struct ConfigurationKey: Sendable {
             .init("errorHandlers", .refused(reason: errorsFail)),
             .init("detectEncoding", .refused(reason: "set encoding instead", accepted: ["false"])),
             .init("placeholderSeparator", .refused(reason: "built-in placeholders are written ${flyway:name}", accepted: [":"])),
-            .init("environment", .refused(reason: "TOML environments are not supported", accepted: ["default"])),
             .init("configFileEncoding", .refused(reason: "configuration files are read as UTF-8", accepted: ["UTF-8", "UTF8"])),
             .init("workingDirectory", .refused(reason: "run migrate from that directory instead")),
             .init("configurations", .refused(reason: nil)),
             .init("skipVersions", .refused(reason: nil)),
             .init("sqlMigrationSuffix", .refused(reason: "use sqlMigrationSuffixes")),
+            .init("provisioner", .refused(reason: "migrate does not provision databases: create the database first")),
         ]
         // Removed from Flyway in favour of ignoreMigrationPatterns.
         let removedIgnores = ["ignoreMissingMigrations", "ignoreIgnoredMigrations", "ignorePendingMigrations",
@@ -137,16 +172,20 @@ struct ConfigurationKey: Sendable {
         "licenseKey", "outputQueryResults", "color", "reportEnabled", "reportFilename", "outputProgress",
         "outputLogsInJson", "kerberosConfigFile", "driver", "jarDirs", "loggers", "communityDBSupportEnabled",
         "powershellExecutable", "batch", "stream", "scriptPlaceholderPrefix", "scriptPlaceholderSuffix",
-    ].map { ConfigurationKey($0, .noEffect(note: nil)) }
+    ].map { ConfigurationKey($0, .noEffect(note: nil)) } + [
+        .init("displayName", .noEffect(note: "it names an environment in Flyway Desktop")),
+    ]
 
     /// Settings with free-form names after a prefix; `name` is the prefix.
     static let families: [ConfigurationKey] = {
-        let secretStores = "pass the password with FLYWAY_PASSWORD or ${VAR} in a .conf file"
+        let secretStores = "pass the password with FLYWAY_PASSWORD, ${VAR} in a .conf file or ${env.VAR} in a TOML file"
         return [
             .init("placeholders.", .placeholder),
             .init("jdbcProperties.", .refused(reason: "give connection parameters in the url")),
             .init("plugins.", .refused(reason: nil)),
-            .init("environments.", .refused(reason: "TOML environments are not supported; set url, user and password")),
+            .init("environments.", .refused(reason: "environments are defined in TOML files ([environments.<name>]) or on "
+                + "the command line (-environments.<name>.url=…), not in .conf files or environment variables")),
+            .init("resolvers.", .refused(reason: "migrate resolves ${env.NAME} in TOML files, with no resolver settings")),
             .init("vault.", .refused(reason: secretStores)),
             .init("gcsm.", .refused(reason: secretStores)),
             .init("dapr.", .refused(reason: secretStores)),
@@ -191,6 +230,8 @@ struct ConfigurationKey: Sendable {
     /// (`FLYWAY_BASELINE_VERSION`, `FLYWAY_DRYRUN_OUTPUT`), or `FLYWAY_<FAMILY>_<member>` with the
     /// member lower-cased (`FLYWAY_PLACEHOLDERS_OWNER` → `placeholders.owner`).
     static func environment(_ variable: String) -> ConfigurationKey? {
+        // Flyway documents the environment's variable in lower case (its FLYWAY_ENVIRONMENT is not read).
+        if variable == "flyway_environment" { return named("environment") }
         let prefix = "FLYWAY_"
         guard variable.hasPrefix(prefix) else { return nil }
         let rest = variable.dropFirst(prefix.count)

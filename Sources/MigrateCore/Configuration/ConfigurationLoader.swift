@@ -1,17 +1,21 @@
 import FoundationEssentials
 import Glibc
 import PostgresClient
+import TOML
 
-/// Builds a Configuration from conf files, FLYWAY_* environment variables and command-line settings.
+/// Builds a Configuration from configuration files (TOML or .conf), FLYWAY_* environment variables and
+/// command-line settings.
 ///
-/// Precedence, highest first: command line > environment > conf files (later files over earlier
-/// ones) > defaults. Values are merged first and checked afterwards, so a bad value that a higher
-/// source overrides is never reported. All problems are reported together, one per line.
+/// Precedence, highest first: command line > environment > files (later files over earlier ones) >
+/// defaults. The selected environment's settings (`[environments.<name>]`, and `[environments.<name>.flyway]`
+/// in TOML) replace the top-level ones given by a source of the same or lower precedence. Values are merged
+/// first and checked afterwards, so a bad value that a higher source overrides is never reported. All
+/// problems are reported together, one per line.
 public enum ConfigurationLoader {
     /// - commandLine: settings from the command line, keys spelt any way `foldedKey` folds, with or
     ///   without leading dashes (e.g. ("url", "jdbc:…"), ("baseline_version", "2"), ("placeholders.x", "1")).
     /// - environment: the process environment. `FLYWAY_*` variables are settings; `${VAR}` in conf
-    ///   files and `HOME` (for `~/flyway.conf`) are read from it too.
+    ///   files, `${env.VAR}` in TOML files and `HOME` (for `~/flyway.toml`, `~/flyway.conf`) are read from it too.
     public static func load(
         commandLine: [(key: String, value: String)],
         environment: [String: String],
@@ -42,15 +46,9 @@ private struct Loader {
     private let environmentSettings: [(variable: String, key: ConfigurationKey, value: String)]
     let workingDirectory: URL
 
-    struct Setting {
-        var key: ConfigurationKey
-        var value: String
-        var source: ConfigurationSource
-    }
-
-    /// By `ConfigurationKey.id`; `order` keeps the order in which the winning values were given.
-    private var settings: [String: Setting] = [:]
-    private var order: [String] = []
+    /// The top-level settings, and each environment's by name (declared by a TOML table or a setting).
+    private var settings = RawSettings()
+    private var environments: [String: RawSettings] = [:]
     private var problems: [String] = []
     private var warnings: [String] = []
     private var loadedFiles: [URL] = []
@@ -69,7 +67,18 @@ private struct Loader {
         readFiles(named: configFilesSetting(commandLine))
         readEnvironment()
         for (option, value) in commandLine {
-            record(value, from: .commandLine(option: option), key: ConfigurationKey.named(option), shown: option, prefix: "")
+            let source = ConfigurationSource.commandLine(option: option)
+            guard let (scope, key) = SettingScope.split(option) else {
+                record(value, from: source, key: ConfigurationKey.named(option), shown: option, prefix: "")
+                continue
+            }
+            guard let name = scope.environmentName, !name.isEmpty, !key.isEmpty else {
+                problems.append("\(source): expected -environments.<name>.<setting>=value or "
+                    + "-environments.<name>.flyway.<setting>=value")
+                continue
+            }
+            record(value, from: source, key: ConfigurationKey.named(key), shown: option, prefix: scope.keyPrefix, in: scope,
+                   named: key)
         }
     }
 
@@ -82,11 +91,12 @@ private struct Loader {
     mutating func configuration() throws -> Configuration {
         var configuration = Configuration()
         configuration.workingDirectory = workingDirectory
-        for id in order {
-            guard let setting = settings[id] else { continue }
+        let (environment, selected) = selectedEnvironment()
+        for setting in selected.all {
             apply(setting, to: &configuration)
-            configuration.sources[id] = setting.source
+            configuration.sources[setting.key.id] = setting.source
         }
+        configuration.environment = environment
         problems += configuration.typedSettingProblems
         if configuration.checkBuildUrl == nil {
             // The temporary build database is made by, and for, the target's own user.
@@ -104,13 +114,50 @@ private struct Loader {
         }
 
         // Messages are written not to contain values of secret settings; this is the safety net.
-        let masker = SecretMasker(secrets: configuration.secrets)
+        let masker = SecretMasker(secrets: configuration.secrets + environmentSecrets)
         guard problems.isEmpty else {
             throw ConfigurationError(problems.map(masker.maskMessage).joined(separator: "\n"))
         }
         configuration.warnings = warnings.map(masker.maskMessage)
         configuration.loadedFiles = loadedFiles
         return configuration
+    }
+
+    // MARK: Environments
+
+    /// The environment `environment` names (`default` when it is unset or empty) and the settings in force
+    /// there: the top-level ones with the environment's laid over them. `default` needs no definition: the
+    /// top-level url, user and password make it up.
+    private mutating func selectedEnvironment() -> (String, RawSettings) {
+        let given = ConfigurationKey.named("environment").flatMap { settings[$0.id] }
+        let name = given.map(\.value).flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        if let own = environments[name] { return (name, settings.overlaid(with: own)) }
+        if let given, name != "default" {
+            let defined = environments.keys.sorted()
+            var message = "\(given.source.label): environment '\(name)' is not defined"
+            if defined.isEmpty {
+                message += "; define it in flyway.toml ([environments.\(name)] with its url) or on the command line "
+                    + "(-environments.\(name).url=…)"
+            } else {
+                message += "; defined: \(defined.joined(separator: ", "))"
+                if let match = defined.first(where: { $0.lowercased() == name.lowercased() }) {
+                    message += " (did you mean '\(match)'?)"
+                }
+            }
+            problems.append(message)
+        }
+        return (name, settings)
+    }
+
+    /// The passwords of every environment, selected or not, for the masker.
+    private var environmentSecrets: [String] {
+        environments.values.flatMap(\.all).flatMap { setting -> [String] in
+            switch setting.key.name {
+            case "password": return setting.value.isEmpty ? [] : [setting.value]
+            case "url": return SecretMasker.secrets(in: setting.value)
+            default: return []
+            }
+        }
     }
 
     // MARK: Sources
@@ -131,19 +178,17 @@ private struct Loader {
     }
 
     private mutating func readFiles(named setting: (String, ConfigurationSource)?) {
-        guard let (list, source) = setting else {
-            for (url, shown) in defaultFiles() where FileManager.default.fileExists(atPath: url.path) {
-                readFile(url, shownAs: shown)
-            }
+        guard let (list, source) = setting else { return readDefaultFiles() }
+        let names = list.split(separator: ",").map { $0.trimmingBlanks() }.filter { !$0.isEmpty }
+        let toml = names.filter(Self.isTOML), conf = names.filter { !Self.isTOML($0) && $0 != "-" }
+        if !toml.isEmpty, !conf.isEmpty {
+            problems.append("\(source): names TOML files (\(toml.joined(separator: ", "))) and .conf files "
+                + "(\(conf.joined(separator: ", "))); Flyway reads one kind or the other, never both")
             return
         }
-        for name in list.split(separator: ",").map({ $0.trimmingBlanks() }) where !name.isEmpty {
+        for name in names {
             if name == "-" {
                 problems.append("\(source): reading configuration from standard input (-) is not supported")
-                continue
-            }
-            if name.lowercased().hasSuffix(".toml") {
-                problems.append("\(source): '\(name)' is a TOML file; migrate reads only .conf files")
                 continue
             }
             let url = resolve(name)
@@ -155,25 +200,39 @@ private struct Loader {
         }
     }
 
-    /// Lowest precedence first: `<wd>/conf/flyway.conf`, `~/flyway.conf`, `<wd>/flyway.conf`.
-    private mutating func defaultFiles() -> [(URL, String)] {
+    /// With no file named, Flyway's search, lowest precedence first: `<wd>/conf/`, `~/`, `<wd>/`. The TOML
+    /// files there (`flyway.toml`, then `flyway.user.toml`) if there is any, else the `flyway.conf` files.
+    private mutating func readDefaultFiles() {
         let home = URL(fileURLWithPath: homeDirectory, isDirectory: true)
-        let candidates = [
+        let directories = [
             (workingDirectory.appendingPathComponent("conf"), "conf/"),
             (home, home.standardizedFileURL.path + "/"),
             (workingDirectory, ""),
         ]
-        var files: [(URL, String)] = []
-        for (directory, shownDirectory) in candidates {
-            let file = directory.appendingPathComponent("flyway.conf").standardizedFileURL
-            if !files.contains(where: { $0.0 == file }) { files.append((file, shownDirectory + "flyway.conf")) }
-            let toml = directory.appendingPathComponent("flyway.toml")
-            if FileManager.default.fileExists(atPath: toml.path) {
-                warnings.append("\(shownDirectory)flyway.toml is not read: migrate reads only .conf files, "
-                    + "so put these settings in flyway.conf")
-            }
+        var toml: [(URL, String)] = [], conf: [(URL, String)] = []
+        func add(_ name: String, in directory: URL, shownIn shownDirectory: String, to files: inout [(URL, String)]) {
+            let candidate = directory.appendingPathComponent(name)
+            guard FileSystem.kind(of: candidate.path) == .file else { return }  // before the costlier standardizing
+            let file = candidate.standardizedFileURL
+            // The same file found twice (home is the working directory) is read once, named the nearer way.
+            if let index = files.firstIndex(where: { $0.0 == file }) { return files[index].1 = shownDirectory + name }
+            files.append((file, shownDirectory + name))
         }
-        return files
+        for (directory, shown) in directories {
+            add("flyway.toml", in: directory, shownIn: shown, to: &toml)
+            add("flyway.user.toml", in: directory, shownIn: shown, to: &toml)
+            add("flyway.conf", in: directory, shownIn: shown, to: &conf)
+        }
+        for (url, shown) in toml.isEmpty ? conf : toml { readFile(url, shownAs: shown) }
+        guard !toml.isEmpty else { return }
+        for (_, shown) in conf {
+            warnings.append("\(shown) is not read: when TOML files are found (\(toml.map(\.1).joined(separator: ", "))), "
+                + "Flyway reads only those")
+        }
+    }
+
+    private static func isTOML(_ name: String) -> Bool {
+        name.lowercased().hasSuffix(".toml")
     }
 
     /// `HOME`, else the user's home directory from the password database.
@@ -203,7 +262,39 @@ private struct Loader {
             return
         }
         loadedFiles.append(url)
+        if Self.isTOML(url.path) {
+            readTOML(text, shownAs: path)
+        } else {
+            readProperties(text, shownAs: path)
+        }
+    }
 
+    private mutating func readTOML(_ text: String, shownAs path: String) {
+        do throws(TOMLSyntaxError) {
+            record(try TOMLConfigurationFile(parsing: text, environment: environment), shownAs: path)
+        } catch {
+            problems.append("\(path):\(error.line):\(error.column): \(error.message)")
+        }
+    }
+
+    private mutating func record(_ file: TOMLConfigurationFile, shownAs path: String) {
+        problems += file.problems.map { "\(path):\($0.line): \($0.message)" }
+        warnings += file.ignored.map { "\(path):\($0.line): \($0.message)" }
+        for (name, _) in file.environments where environments[name] == nil { environments[name] = RawSettings() }
+        for entry in file.entries {
+            let source = ConfigurationSource.file(path: path, line: entry.line, key: entry.path)
+            let key = ConfigurationKey.named(entry.key)
+            if entry.scope == .flyway, let key, key.isEnvironmentSetting {
+                problems.append("\(source.label): \(key.name) is a setting of an environment: in a TOML file it goes in "
+                    + "[environments.<name>], for the environment that -environment selects ('default' when none is)")
+                continue
+            }
+            record(entry.value, items: entry.items, problem: entry.problem, from: source, key: key, shown: entry.path,
+                   prefix: entry.scope.keyPrefix, in: entry.scope, named: entry.key)
+        }
+    }
+
+    private mutating func readProperties(_ text: String, shownAs path: String) {
         let file: PropertiesFile
         do {
             file = try PropertiesFile(parsing: text, environment: environment)
@@ -238,17 +329,22 @@ private struct Loader {
 
     // MARK: Recording
 
-    /// Files a setting under its key; reports unknown ones with the closest known name (`prefix` is how
-    /// keys are written in that source).
+    /// Files a setting under its key, in its scope; reports unknown ones with the closest known name (`prefix`
+    /// is how keys are written in that source and scope, `name` the key within the scope when `shown` holds
+    /// more) and those given where they do not belong.
     private mutating func record(
-        _ value: String, from source: ConfigurationSource, key: ConfigurationKey?, shown: String, prefix: String
+        _ value: String, items: [String]? = nil, problem: String? = nil, from source: ConfigurationSource, key: ConfigurationKey?,
+        shown: String, prefix: String, in scope: SettingScope = .flyway, named name: String? = nil
     ) {
         guard let key else {
             var message = "unknown configuration key '\(shown)' \(source.phrase)"
-            if let suggestion = ConfigurationKey.suggestion(for: shown) {
+            if let suggestion = ConfigurationKey.suggestion(for: name ?? shown) {
                 message += "; did you mean '\(prefix)\(suggestion)'?"
             }
             return problems.append(message)
+        }
+        if let misplaced = Self.misplacement(of: key, in: scope) {
+            return problems.append("\(source.label): \(misplaced)")
         }
         switch key.kind {
         case .configFiles:
@@ -260,21 +356,51 @@ private struct Loader {
         case .placeholder where key.member?.isEmpty ?? true:
             problems.append("\(source): placeholder name is empty (expected \(prefix)placeholders.<name>)")
         default:
-            if settings[key.id] != nil { order.removeAll { $0 == key.id } }
-            order.append(key.id)
-            settings[key.id] = Setting(key: key, value: value, source: source)
+            let setting = RawSetting(key: key, value: value, items: items, source: source, scope: scope, problem: problem)
+            if let name = scope.environmentName {
+                environments[name, default: RawSettings()].put(setting)
+            } else {
+                settings.put(setting)
+            }
+        }
+    }
+
+    /// Why `key` cannot be given in `scope`, if it cannot.
+    private static func misplacement(of key: ConfigurationKey, in scope: SettingScope) -> String? {
+        switch scope {
+        case .flyway:
+            return nil
+        case let .environment(name):
+            if key.isEnvironmentSetting { return nil }
+            return "\(key.name) is not a setting of an environment: "
+                + (key.isEnvironmentOverridable ? "for one environment it goes in environments.\(name).flyway"
+                                                : "set it at the top level (flyway.\(key.name))")
+        case let .environmentOverride(name):
+            if key.isEnvironmentSetting {
+                return "\(key.name) is a setting of the environment itself: set it in environments.\(name), not in its flyway table"
+            }
+            if !key.isEnvironmentOverridable {
+                return "\(key.name) cannot be set for one environment (Flyway allows it only at the top level)"
+            }
+            return nil
         }
     }
 
     // MARK: Applying
 
-    private mutating func apply(_ setting: Setting, to configuration: inout Configuration) {
+    private mutating func apply(_ setting: RawSetting, to configuration: inout Configuration) {
         let (key, value) = (setting.key, setting.value)
         func reject(_ expected: String, got shown: String = value) {
             problems.append("\(setting.source.label): expected \(expected), got '\(shown)'")
         }
         func items() -> [String] {
-            value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingBlanks() }
+            setting.items ?? value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingBlanks() }
+        }
+        if let problem = setting.problem {
+            return problems.append("\(setting.source.label): \(problem)")
+        }
+        if setting.items != nil, !key.takesList {
+            return problems.append("\(setting.source.label): expected a single value, got an array")
         }
         switch key.kind {
         case let .text(path, nonEmpty):
@@ -321,10 +447,10 @@ private struct Loader {
         case let .refused(reason, accepted):
             if value.isEmpty || accepted.contains(where: { $0.lowercased() == value.lowercased() }) { return }
             // The value is shown only where some values are accepted; others may be secrets (vault.token).
-            let what = accepted.isEmpty ? "flyway.\(key.name)" : "flyway.\(key.name)=\(value)"
+            let what = setting.scope.keyPrefix + key.name + (accepted.isEmpty ? "" : "=\(value)")
             problems.append("\(setting.source): \(what) is not supported by migrate" + (reason.map { ": \($0)" } ?? ""))
         case let .noEffect(note):
-            warnings.append("\(setting.source): flyway.\(key.name) has no effect in migrate and is ignored"
+            warnings.append("\(setting.source): \(setting.scope.keyPrefix)\(key.name) has no effect in migrate and is ignored"
                 + (note.map { " (\($0))" } ?? ""))
         case .configFiles:
             break

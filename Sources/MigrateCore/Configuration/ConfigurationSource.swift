@@ -1,7 +1,8 @@
 /// Where a setting was given. Error messages and warnings start with it.
 enum ConfigurationSource: Sendable, Equatable, CustomStringConvertible {
-    /// A `.conf` file: the path as the user named it (or relative to the working directory for the
-    /// default search), the 1-based line where the property starts, and the key as written.
+    /// A `.conf` or TOML file: the path as the user named it (or relative to the working directory for the
+    /// default search), the 1-based line where the setting starts, and the key as written (from the top of
+    /// the document in TOML: `environments.prod.url`).
     case file(path: String, line: Int, key: String)
     /// A `FLYWAY_*` environment variable.
     case environment(variable: String)
@@ -23,6 +24,15 @@ enum ConfigurationSource: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .file(_, _, key): return "\(description): \(key)"
         case .environment, .commandLine: return description
+        }
+    }
+
+    /// Which source wins when two give a setting: the command line over environment variables over files.
+    var precedence: Int {
+        switch self {
+        case .file: return 0
+        case .environment: return 1
+        case .commandLine: return 2
         }
     }
 

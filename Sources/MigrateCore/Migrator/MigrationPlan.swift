@@ -1,3 +1,5 @@
+import PostgresClient
+
 /// A pending migration resolved once: how its file is read (settings, placeholders fixed for the run) and
 /// how it runs (in a transaction or not), after its whole text was read and checked.
 struct PlannedMigration {

@@ -64,7 +64,7 @@ extension Migrator {
         values["flyway:timestamp"] = Self.localTimestamp()
         values["flyway:table"] = session.history.table
         values["flyway:workingDirectory"] = configuration.workingDirectory.path
-        values["flyway:environment"] = "default"
+        values["flyway:environment"] = configuration.environment
         return values
     }
 
