@@ -54,6 +54,7 @@ struct MigrateTool: ParsableCommand {
             the locations in the same style (V009 → V010, V1_2 → V1_3, a yyyyMMddHHmmss timestamp → the current UTC time).
 
             Files in the locations: V<version>__<desc>.sql (versioned), R__<desc>.sql (repeatable), \
+            U<version>__<desc>.sql (undo: reverts that version), \
             B<version>__<desc>.sql (baseline migration: used instead of the versioned files up to its version on an \
             empty database), and SQL callbacks <event>.sql or <event>__<desc>.sql for Flyway's events (beforeMigrate, \
             beforeEachMigrate, afterEachMigrate, afterMigrate, afterMigrateError, beforeClean, afterInfo, afterConnect, …; \
