@@ -27,6 +27,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     public var columnName: String?
     public var dataTypeName: String?
     public var constraintName: String?
+    /// How a connection attempt failed; nil for every other error.
+    public var connectionFailure: ConnectionFailure?
 
     public init(message: String, sqlState: SQLState? = nil) { self.message = message; self.sqlState = sqlState }
 
@@ -60,8 +62,22 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         add("column", columnName)
         add("dataType", dataTypeName)
         add("constraint", constraintName)
+        add("connectionFailure", connectionFailure.map { "\($0)" })
         return lines.joined(separator: "\n")
     }
+}
+
+/// How a connection attempt failed, as far as libpq can tell.
+public enum ConnectionFailure: Sendable, Equatable {
+    /// No server answered: refused, no socket, unknown host name, timed out, or the connection dropped
+    /// before the server said anything. The same attempt may pass once the server is up.
+    case unreachable
+    /// The server asked for a password and none was given (libpq: "fe_sendauth: no password supplied").
+    case passwordMissing
+    /// The server refused the session; the error's `sqlState` says why (28P01, 3D000, 57P03, 53300…).
+    case refusedByServer
+    /// libpq gave up on its own: a bad option, TLS negotiation or a certificate…
+    case rejectedByClient
 }
 
 /// libpq's `PG_DIAG_*` field codes, which are char macros and don't import into Swift.

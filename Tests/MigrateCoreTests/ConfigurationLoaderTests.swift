@@ -220,6 +220,15 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
         XCTAssertEqual(loadError([("connectRetries", "+3")]), "command line -connectRetries: expected a non-negative integer, got '+3'")
     }
 
+    /// Flyway's table is a bare name; a dot would make a table literally named "app.history".
+    func testTableWithADotPointsAtSchemas() throws {
+        XCTAssertEqual(loadError([("table", "app.history")]),
+                       "command line -table: 'app.history' contains a dot, but table is the history table's name without "
+                        + "a schema; set the schema with schemas or defaultSchema (e.g. -defaultSchema=app -table=history)")
+        try write("flyway.conf", "flyway.table=a.b\n")
+        XCTAssertTrue(loadError().hasPrefix("flyway.conf:1: flyway.table: 'a.b' contains a dot"), loadError())
+    }
+
     func testEveryProblemIsReportedAtOnce() throws {
         try write("flyway.conf", "flyway.outOfOrder=maybe\nflyway.cleanDisable=true\n")
         XCTAssertEqual(loadError([("group", "1")]), """

@@ -187,6 +187,12 @@ public struct Configuration: Sendable, Equatable {
         check { () throws(ConfigurationError) in _ = try migrationTarget }
         check { () throws(ConfigurationError) in _ = try baselineMigrationVersion }
         check { () throws(ConfigurationError) in _ = try fileEncoding }
+        // Flyway's table is a bare name: a dot would make a table literally named "a.b" in the default schema.
+        if let dot = table.firstIndex(of: ".") {
+            let schema = table[..<dot], name = table[table.index(after: dot)...]
+            problems.append("\(label(of: "table")): '\(table)' contains a dot, but table is the history table's name "
+                + "without a schema; set the schema with schemas or defaultSchema (e.g. -defaultSchema=\(schema) -table=\(name))")
+        }
         // One prefix for two kinds of file would make a U file a migration, or the other way round.
         for (key, other) in [("sqlMigrationPrefix", sqlMigrationPrefix), ("repeatableSqlMigrationPrefix", repeatableSqlMigrationPrefix)]
         where undoSqlMigrationPrefix == other {
@@ -203,17 +209,36 @@ public struct Configuration: Sendable, Equatable {
 
     /// libpq keyword/value pairs for url/user/password, for `PQconnectdbParams` with `expand_dbname`
     /// on, in order (later pairs override what a URI in `dbname` expands to). No url gives no
-    /// host/dbname at all, so libpq falls back to the PG* environment variables and ~/.pgpass.
+    /// host/dbname at all, so libpq falls back to the PG* environment variables and ~/.pgpass; a URI or
+    /// keyword string keeps what it names and takes the rest from them, as psql does; a JDBC url takes
+    /// nothing from them but the password: what it leaves out gets pgjdbc's defaults.
     public func connectionParameters() throws -> [(String, String)] {
-        var parameters = try parsedURL()?.parameters.map { ($0.keyword, $0.value) } ?? []
+        let url = try parsedURL()
+        var parameters = url?.parameters.map { ($0.keyword, $0.value) } ?? []
         for (keyword, value) in [("user", user), ("password", password)] {
             guard let value else { continue }
             parameters.removeAll { $0.0 == keyword }
             parameters.append((keyword, value))
         }
+        if url?.form == .jdbc {
+            // pgjdbc's user is the operating system's, and its database the user's name. Given explicitly,
+            // so that PGUSER and PGDATABASE cannot fill them.
+            if !parameters.contains(where: { $0.0 == "user" }), let name = Self.operatingSystemUser {
+                parameters.append(("user", name))
+            }
+            if !parameters.contains(where: { $0.0 == "dbname" }), let name = parameters.last(where: { $0.0 == "user" })?.1 {
+                parameters.append(("dbname", name))
+            }
+        }
         // After the url's own dbname, which libpq expands first: a later plain dbname overrides it.
         if let databaseOverride { parameters.append(("dbname", databaseOverride)) }
         return parameters
+    }
+
+    /// The name of the user running migrate (pgjdbc's and libpq's default user).
+    private static var operatingSystemUser: String? {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+        return String(cString: name)
     }
 
     /// Strings that must never be printed: the password, wherever it came from (the password key,

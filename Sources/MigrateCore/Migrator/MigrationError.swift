@@ -8,7 +8,8 @@ public enum MigrationError: Error, Sendable {
     case unsupportedLocation(String)
     case missingLocation(String)
     case misnamedFiles([MisnamedFile])
-    case connectionFailed(target: String, error: PostgresError)
+    /// `retries`: how many times it was tried again (connectRetries); `hint`: the settings to check.
+    case connectionFailed(target: String, error: PostgresError, retries: Int, hint: String?)
     case nonEmptySchemaWithoutHistory(schema: String, table: String, otherHistoryTables: [String])
     case failedMigrationInHistory(String)
     case validationFailed([ValidationProblem])
@@ -70,8 +71,13 @@ extension MigrationError: CustomStringConvertible {
         case .misnamedFiles(let files):
             return "\(files.count) file(s) are not valid migration names (validateMigrationNaming=true):\n"
                 + files.map { "  \($0.path): \($0.reason)" }.joined(separator: "\n")
-        case .connectionFailed(let target, let error):
-            return "cannot connect to \(target): \(error.message)"
+        case .connectionFailed(let target, let error, let retries, let hint):
+            var text = "cannot connect to \(target)"
+            if retries > 0 { text += " (gave up after \(retries) \(retries == 1 ? "retry" : "retries"))" }
+            text += ": \(error.message)"
+            if let sqlState = error.sqlState { text += " (SQLSTATE \(sqlState.rawValue))" }
+            if let hint { text += "\n  HINT: \(hint)" }
+            return text
         case .nonEmptySchemaWithoutHistory(let schema, let table, let others):
             var text = "Found non-empty schema \"\(schema)\" without schema history table \"\(table)\". "
                 + "Run 'baseline' to adopt this database at baselineVersion, or set baselineOnMigrate=true."

@@ -132,23 +132,7 @@ extension Migrator {
     /// Connects (retrying as configured), runs initSql, and describes the target. In a dry run the whole
     /// session is one read-only transaction, and writes go to the dry-run script.
     func openSession() throws -> Session {
-        let parameters = try configuration.connectionParameters()
-        var attempt = 0
-        let connection: Connection
-        while true {
-            do {
-                connection = try Connection(parameters: parameters)
-                break
-            } catch let error as PostgresError {
-                if attempt >= configuration.connectRetries {
-                    throw MigrationError.connectionFailed(target: configuration.redactedURL ?? "the database from PG* environment variables", error: error)
-                }
-                attempt += 1
-                let wait = min(1 << min(attempt, 10), max(configuration.connectRetriesInterval, 1))
-                onEvent(.connectionRetry(attempt: attempt, of: configuration.connectRetries, waitSeconds: wait, error: error.message))
-                sleep(UInt32(wait))
-            }
-        }
+        let connection = try connect()
         if traceStatements {
             connection.traceHandler = { [onEvent] sql, milliseconds in onEvent(.statementSent(sql: sql, milliseconds: milliseconds)) }
         }

@@ -35,7 +35,7 @@ public struct ErrorReport: Sendable, Encodable {
                 path = file; lineNumber = line
             case .notTransactionalInGroup(let file, _), .unreadableFile(let file, _):
                 path = file
-            case .connectionFailed(_, let server), .database(let server, _):
+            case .connectionFailed(_, let server, _, _), .database(let server, _):
                 sqlState = server.sqlState?.rawValue
             default:
                 break
