@@ -114,13 +114,15 @@ enum ConnectionStartup {
         var message = plainMessage(verbose).message
         var sqlState = plainMessage(String(lastAttempt(of: verbose))).sqlState
         var kind: ConnectionFailure
+        // Once it has reached an address, libpq has already written "connection to server at …, port … failed:".
+        let attemptOpen = message.hasSuffix(" failed:")
         switch outcome {
         case .timedOut(let host, let port):
             let server = host.hasPrefix("/") ? "on socket \"\(host)/.s.PGSQL.\(port)\"" : "at \"\(host)\", port \(port)"
-            message += (message.isEmpty ? "" : "\n") + "connection to server \(server) failed: timeout expired"
+            message += attemptOpen ? " timeout expired" : (message.isEmpty ? "" : "\n") + "connection to server \(server) failed: timeout expired"
             kind = .unreachable
         case .failedHere(let text, let failure):
-            message += (message.isEmpty ? "" : "\n") + text
+            message += attemptOpen ? " " + text : (message.isEmpty ? "" : "\n") + text
             kind = failure
         case .connected, .failed:
             kind = classify(lastAttempt(of: message), sqlState: sqlState,
