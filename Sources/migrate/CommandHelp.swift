@@ -63,8 +63,11 @@ enum CommandHelp {
             return ["Checks applied migrations against the files: checksums, descriptions, failed, missing and",
                     "pending migrations. Exits 1 when validation fails. Settings: ignoreMigrationPatterns, target."]
         case .clean:
-            return ["Drops every object in the configured schemas, the history table included; schemas migrate",
-                    "created are dropped whole. Refused unless cleanDisabled=false (dev and CI only)."]
+            return ["Drops every object in the configured schemas, of every kind pg_dump knows (tables, views,",
+                    "sequences, routines, types, domains, operators and their classes and families, collations,",
+                    "conversions, text search objects, statistics, extensions, event triggers of its functions), the",
+                    "history table included; schemas migrate created are dropped whole. Refused unless",
+                    "cleanDisabled=false (dev and CI only)."]
         case .baseline:
             return ["Records baselineVersion (baselineDescription) so that only later migrations apply to an existing",
                     "database. Settings: baselineVersion, baselineDescription."]

@@ -78,6 +78,14 @@ struct MigrateTool: ParsableCommand {
             validateOnMigrate, validateMigrationNaming, cleanDisabled, placeholders.<name>, connectRetries, \
             outputType=json, dryRunOutput=FILE (or - for standard output).
 
+            Connecting: a jdbc:postgresql:// url is complete, as in Flyway: what it leaves out gets pgjdbc's defaults \
+            (localhost, port 5432, the database named after the user), never libpq's PG* variables. A postgres:// URI or \
+            a 'host=… dbname=…' string keeps what it names and takes the rest from PG* variables, as psql does; with \
+            no url, PG* variables and ~/.pgpass decide. connectRetries=N retries, waiting 1, 2, 4… seconds up to \
+            connectRetriesInterval, only what may pass later (no server answering yet, starting up, too many \
+            connections); a wrong password, unknown user or database, missing pg_hba.conf rule or TLS problem fails \
+            at once with a hint naming the setting to check.
+
             TOML files hold [flyway] settings and one [environments.<name>] per database (url, user, password, \
             schemas…), whose [environments.<name>.flyway] table replaces top-level settings for it; ${env.NAME} is \
             an environment variable. Pick one with -environment=<name> or FLYWAY_ENVIRONMENT (default: "default", \

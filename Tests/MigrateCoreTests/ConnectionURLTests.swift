@@ -230,6 +230,18 @@ final class ConnectionURLConfigurationTests: ConfigurationTestCase {
                        ["host=h", "port=6000", "dbname=app", "user=me"])
     }
 
+    /// libpq would send a JDBC url's connection to PGHOSTADDR whatever host it names: refused.
+    func testPGHOSTADDRIsRefusedForAJDBCURL() throws {
+        setenv("PGHOSTADDR", "10.9.8.7", 1)
+        defer { unsetenv("PGHOSTADDR") }
+        let configuration = try load([("url", "jdbc:postgresql://h/db")])
+        XCTAssertThrowsError(try configuration.connectionParameters()) { error in
+            XCTAssertEqual("\(error)", "command line -url: PGHOSTADDR=10.9.8.7 is set, and libpq would connect there instead of "
+                + "the JDBC url's host; unset it (or use a postgres:// url, which takes PG* variables)")
+        }
+        XCTAssertNoThrow(try load([("url", "postgresql://h/db")]).connectionParameters())
+    }
+
     /// A URI or keyword string is handed to libpq as written: what it names stays, what it leaves out
     /// comes from libpq's defaults (PG* variables), as with psql.
     func testURIAndKeywordStringsAreNotCompletedByMigrate() throws {

@@ -221,6 +221,11 @@ public struct Configuration: Sendable, Equatable {
             parameters.append((keyword, value))
         }
         if url?.form == .jdbc {
+            // libpq would connect to PGHOSTADDR instead of the url's host; no value given here can stop it.
+            if let address = getenv("PGHOSTADDR"), address.pointee != 0 {
+                throw ConfigurationError("\(label(of: "url")): PGHOSTADDR=\(String(cString: address)) is set, and libpq would "
+                    + "connect there instead of the JDBC url's host; unset it (or use a postgres:// url, which takes PG* variables)")
+            }
             // pgjdbc's user is the operating system's, and its database the user's name. Given explicitly,
             // so that PGUSER and PGDATABASE cannot fill them.
             if !parameters.contains(where: { $0.0 == "user" }), let name = Self.operatingSystemUser {
