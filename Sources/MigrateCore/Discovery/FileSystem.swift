@@ -8,12 +8,22 @@ import Glibc
 public enum FileSystem {
     struct Entry {
         var name: String
-        var isDirectory: Bool
+        var kind: EntryKind
+    }
+
+    enum EntryKind: Equatable {
+        case file
+        case directory
+        /// A symbolic link that leads to a directory: followed by the walk, which first checks where it leads.
+        case linkToDirectory
+        /// A symbolic link that leads nowhere (its target is missing, or links loop back on themselves):
+        /// `errno`'s code from following it.
+        case brokenLink(code: Int32)
     }
 
     /// The entries of directory `path` that are not hidden (names starting with `.`), unsorted; symbolic
-    /// links are followed. Regular files and directories only.
-    static func visibleEntries(of path: String) throws -> [Entry] {
+    /// links are followed to say what they lead to. Regular files, directories and links only.
+    static func visibleEntries(of path: String) throws(FileSystemError) -> [Entry] {
         guard let directory = opendir(path) else { throw FileSystemError(path: path, code: errno) }
         defer { closedir(directory) }
         var entries: [Entry] = []
@@ -23,20 +33,51 @@ public enum FileSystem {
             }
             guard name.utf8.first != UInt8(ascii: ".") else { continue }
             switch Int32(entry.pointee.d_type) {
-            case Int32(DT_DIR): entries.append(Entry(name: name, isDirectory: true))
-            case Int32(DT_REG): entries.append(Entry(name: name, isDirectory: false))
+            case Int32(DT_DIR): entries.append(Entry(name: name, kind: .directory))
+            case Int32(DT_REG): entries.append(Entry(name: name, kind: .file))
             case Int32(DT_LNK), Int32(DT_UNKNOWN):
-                // A link (or a file system that does not say): ask what it leads to.
-                switch kind(of: path + "/" + name) {
-                case .directory: entries.append(Entry(name: name, isDirectory: true))
-                case .file: entries.append(Entry(name: name, isDirectory: false))
-                case .other, nil: break
-                }
+                // A link (or a file system that does not say): ask what it is, then what it leads to.
+                if let kind = entryKind(of: path + "/" + name) { entries.append(Entry(name: name, kind: kind)) }
             default:
                 break
             }
         }
         return entries
+    }
+
+    /// What the entry at `path` is (nil: something else, or gone since it was listed).
+    private static func entryKind(of path: String) -> EntryKind? {
+        var own = stat()
+        guard lstat(path, &own) == 0 else { return nil }
+        let isLink = own.st_mode & S_IFMT == S_IFLNK
+        var target = stat()
+        guard stat(path, &target) == 0 else { return isLink ? .brokenLink(code: errno) : nil }
+        switch target.st_mode & S_IFMT {
+        case S_IFDIR: return isLink ? .linkToDirectory : .directory
+        case S_IFREG: return .file
+        default: return nil
+        }
+    }
+
+    /// What tells two paths to one directory apart from two directories: its device and inode.
+    struct Identity: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// The identity of what `path` leads to; nil when nothing is there.
+    static func identity(of path: String) -> Identity? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// Where the symbolic link at `path` points, as written in the link.
+    static func linkTarget(of path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     enum Kind { case file, directory, other }

@@ -7,6 +7,8 @@ public enum MigrationError: Error, Sendable {
     case duplicateRepeatable(String, files: [String])
     case unsupportedLocation(String)
     case missingLocation(String)
+    /// A location that names a file (or a device…), not a folder.
+    case locationNotAFolder(String)
     case misnamedFiles([MisnamedFile])
     case connectionFailed(target: String, error: PostgresError)
     case nonEmptySchemaWithoutHistory(schema: String, table: String, otherHistoryTables: [String])
@@ -67,8 +69,10 @@ extension MigrationError: CustomStringConvertible {
             return "location '\(location)' is not supported: use a directory, optionally prefixed with 'filesystem:'"
         case .missingLocation(let location):
             return "location '\(location)' does not exist"
+        case .locationNotAFolder(let location):
+            return "location '\(location)' is a file, not a folder: a location names the folder that holds the migrations"
         case .misnamedFiles(let files):
-            return "\(files.count) file(s) are not valid migration names (validateMigrationNaming=true):\n"
+            return "\(files.count) file(s) are not valid migrations (validateMigrationNaming=true):\n"
                 + files.map { "  \($0.path): \($0.reason)" }.joined(separator: "\n")
         case .connectionFailed(let target, let error):
             return "cannot connect to \(target): \(error.message)"
