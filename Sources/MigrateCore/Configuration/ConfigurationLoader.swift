@@ -192,7 +192,7 @@ private struct Loader {
                 continue
             }
             let url = resolve(name)
-            guard FileSystem.kind(of: url.path) == .file else {
+            guard FileSystem.kind(of: url.path) != nil else {
                 problems.append("\(source): configuration file '\(name)' does not exist (looked for \(url.path))")
                 continue
             }
@@ -212,7 +212,11 @@ private struct Loader {
         var toml: [(URL, String)] = [], conf: [(URL, String)] = []
         func add(_ name: String, in directory: URL, shownIn shownDirectory: String, to files: inout [(URL, String)]) {
             let candidate = directory.appendingPathComponent(name)
-            guard FileSystem.kind(of: candidate.path) == .file else { return }  // before the costlier standardizing
+            switch FileSystem.kind(of: candidate.path) {  // before the costlier standardizing
+            case .file: break
+            case .directory: return problems.append("\(shownDirectory + name): it is a folder, not a configuration file")
+            case .other, nil: return
+            }
             let file = candidate.standardizedFileURL
             // The same file found twice (home is the working directory) is read once, named the nearer way.
             if let index = files.firstIndex(where: { $0.0 == file }) { return files[index].1 = shownDirectory + name }
@@ -251,15 +255,9 @@ private struct Loader {
     private mutating func readFile(_ url: URL, shownAs path: String) {
         let text: String
         do {
-            let data = try Data(contentsOf: url)
-            guard let decoded = String(data: data, encoding: .utf8) else {
-                problems.append("\(path): configuration file is not valid UTF-8")
-                return
-            }
-            text = decoded
+            text = try FileSystem.utf8Text(at: url.path)
         } catch {
-            problems.append("\(path): cannot read configuration file (\(FileSystem.kind(of: url.path) == nil ? "it does not exist" : "permission denied"))")
-            return
+            return problems.append("\(path)\(error.line.map { ":\($0)" } ?? ""): cannot read the configuration file: \(error.reason)")
         }
         loadedFiles.append(url)
         if Self.isTOML(url.path) {
@@ -324,6 +322,9 @@ private struct Loader {
     private mutating func readEnvironment() {
         for (variable, key, value) in environmentSettings {
             record(value, from: .environment(variable: variable), key: key, shown: variable, prefix: "flyway.")
+        }
+        for variable in environment.keys.sorted() where ConfigurationKey.environment(variable) == nil {
+            if let problem = ConfigurationKey.unknownVariableProblem(variable) { problems.append(problem) }
         }
     }
 

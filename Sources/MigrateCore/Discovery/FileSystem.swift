@@ -156,3 +156,40 @@ struct FileSystemError: Error, CustomStringConvertible {
     var reason: String { String(cString: strerror(code)) }
     var description: String { "\(path): \(reason)" }
 }
+
+/// Why a small text file (a configuration file, a script configuration) could not be read as UTF-8, in
+/// words for the person who wrote it.
+struct TextFileError: Error {
+    /// The 1-based line of the first byte that is not UTF-8; nil when the file could not be read at all.
+    var line: Int?
+    var reason: String
+}
+
+extension FileSystem {
+    /// The whole file at `path` as UTF-8 text, read to its end: a device or a pipe works too (`/dev/null` is
+    /// empty, `<(…)` is read). Refuses a folder, and bytes that are not UTF-8 with their line.
+    static func utf8Text(at path: String) throws(TextFileError) -> String {
+        switch kind(of: path) {
+        case nil: throw TextFileError(reason: "it does not exist")
+        case .directory: throw TextFileError(reason: "it is a folder, not a file")
+        case .file, .other: break
+        }
+        let buffer = ByteBuffer(capacity: 4096)
+        do {
+            let descriptor = try openForReading(path)
+            defer { close(descriptor) }
+            while try read(descriptor, appendingTo: buffer, count: 64 * 1024, path: path) > 0 {}
+        } catch let error as FileSystemError {
+            throw TextFileError(reason: "it cannot be read: \(error.reason)")
+        } catch {
+            throw TextFileError(reason: "it cannot be read")
+        }
+        let bytes = buffer.bytes
+        guard let base = bytes.baseAddress else { return "" }
+        if let bad = TextDecoding.firstInvalidUTF8(base, bytes.count) {
+            let line = UnsafeBufferPointer(start: base, count: bad).reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            throw TextFileError(line: line, reason: "not valid UTF-8 (byte \(TextDecoding.hex(base[bad]))); save the file as UTF-8")
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

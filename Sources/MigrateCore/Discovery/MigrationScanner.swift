@@ -227,7 +227,9 @@ public struct MigrationScanner: Sendable {
 
     private func streamedChecksum(of path: String) throws -> Int32 {
         do {
-            return try Checksum.ofFile(atPath: path, encoding: encoding, displayName: "")
+            return try Checksum.ofFile(atPath: path, encoding: encoding, displayName: displayPath(path))
+        } catch let error as SQLScriptError {
+            throw MigrationError.script(error)
         } catch let error as ChecksumError {
             throw MigrationError.unreadableFile(path: displayPath(path), reason: error.message)
         }

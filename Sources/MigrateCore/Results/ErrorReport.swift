@@ -69,6 +69,7 @@ extension MigrationError {
         case .connectionFailed: return "DB_CONNECTION"
         case .validationFailed: return "VALIDATE_ERROR"
         case .failedMigrationInHistory: return "FAILED_VERSIONED_MIGRATION"
+        case .notAHistoryTable, .unknownHistoryRowType: return "INVALID_SCHEMA_HISTORY"
         case .unsupportedLocation, .missingLocation, .locationNotAFolder, .misnamedFiles, .cherryPickNotFound:
             return "CONFIGURATION"
         case .cleanDisabled: return "CLEAN_DISABLED"
