@@ -51,6 +51,8 @@ private struct Loader {
     private var environments: [String: RawSettings] = [:]
     private var problems: [String] = []
     private var warnings: [String] = []
+    /// The warnings about `${VAR}`s that are not set: said again with the problems, which they often explain.
+    private var unsetVariables: [String] = []
     private var loadedFiles: [URL] = []
 
     init(environment: [String: String], workingDirectory: URL) {
@@ -116,7 +118,7 @@ private struct Loader {
         // Messages are written not to contain values of secret settings; this is the safety net.
         let masker = SecretMasker(secrets: configuration.secrets + environmentSecrets)
         guard problems.isEmpty else {
-            throw ConfigurationError(problems.map(masker.maskMessage).joined(separator: "\n"))
+            throw ConfigurationError((problems + unsetVariables).map(masker.maskMessage).joined(separator: "\n"))
         }
         configuration.warnings = warnings.map(masker.maskMessage)
         configuration.loadedFiles = loadedFiles
@@ -300,10 +302,11 @@ private struct Loader {
             problems.append("\(path):\(error.line): \(error.message)")
             return
         }
-        for (line, name) in file.missingVariables {
-            warnings.append("\(path):\(line): environment variable \(name) is not set; ${\(name)} was replaced "
-                + "by an empty string")
+        let unset = file.missingVariables.map { line, name in
+            "\(path):\(line): environment variable \(name) is not set; ${\(name)} was replaced by an empty string"
         }
+        warnings += unset
+        unsetVariables += unset
         for entry in file.entries {
             let source = ConfigurationSource.file(path: path, line: entry.line, key: entry.key)
             guard entry.key.lowercased().hasPrefix("flyway.") else {

@@ -13,18 +13,21 @@ struct ScriptConfig {
         let path = script.path + ".conf"
         guard FileSystem.kind(of: path) != nil else { return nil }
         let name = displayPath + ".conf"
+        /// A problem in the file, at `line` (0: the file as a whole).
+        func problem(_ line: Int, _ message: String) -> MigrationError {
+            .script(SQLScriptError(file: name, line: line, message: message))
+        }
         let text: String
         do {
             text = try FileSystem.utf8Text(at: path)
         } catch {
-            throw MigrationError.unreadableFile(path: name + (error.line.map { ":\($0)" } ?? ""),
-                                                reason: "cannot read the script configuration file: \(error.reason)")
+            throw problem(error.line ?? 0, "cannot read the script configuration file: \(error.reason)")
         }
         let file: PropertiesFile
         do {
             file = try PropertiesFile(parsing: text, environment: ProcessInfo.processInfo.environment)
         } catch {
-            throw MigrationError.unreadableFile(path: "\(name):\(error.line)", reason: error.message)
+            throw problem(error.line, error.message)
         }
         var config = ScriptConfig()
         for entry in file.entries {
@@ -32,7 +35,7 @@ struct ScriptConfig {
                 switch entry.value.lowercased() {
                 case "true": return true
                 case "false": return false
-                default: throw MigrationError.unreadableFile(path: "\(name):\(entry.line)", reason: "\(entry.key): expected true or false, got '\(entry.value)'")
+                default: throw problem(entry.line, "\(entry.key): expected true or false, got '\(entry.value)'")
                 }
             }
             switch entry.key.lowercased().replacing("flyway.", with: "") {
@@ -40,12 +43,11 @@ struct ScriptConfig {
             case "placeholderreplacement": config.placeholderReplacement = try bool()
             case "encoding":
                 guard let encoding = FileEncoding.named(entry.value) else {
-                    throw MigrationError.unreadableFile(path: "\(name):\(entry.line)",
-                                                        reason: "encoding: expected \(FileEncoding.supportedNames), got '\(entry.value)'")
+                    throw problem(entry.line, "encoding: expected \(FileEncoding.supportedNames), got '\(entry.value)'")
                 }
                 config.encoding = encoding
             default:
-                throw MigrationError.unreadableFile(path: "\(name):\(entry.line)", reason: "unknown script configuration key '\(entry.key)' (known: executeInTransaction, encoding, placeholderReplacement)")
+                throw problem(entry.line, "unknown script configuration key '\(entry.key)' (known: executeInTransaction, encoding, placeholderReplacement)")
             }
         }
         return config
