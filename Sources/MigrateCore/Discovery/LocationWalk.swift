@@ -46,8 +46,8 @@ struct LocationWalk {
                     case .file:
                         listing.files.append(child)
                     case .directory:
-                        // A real folder seen before is one a link led to first (never: real ones go first) or
-                        // one mounted twice; either way its files are listed already.
+                        // A real folder seen before was reached through another location's link, or is mounted
+                        // twice: its files are listed already.
                         if let identity = FileSystem.identity(of: root + "/" + child.relativePath), visited.insert(identity).inserted {
                             listing.folders.append(child)
                             folders.append(child.relativePath)
