@@ -71,6 +71,7 @@ struct BadInput {
         for (path, entry) in files { try write(entry, at: path, in: project) }
         let before = try Self.snapshot(project)
         let user = runsAsNobody && getuid() == 0 ? "nobody" : nil
+        if user != nil { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: project.directory.path) }
         let socketAccess = try user.map { _ in try SocketAccess(project.cluster.socketDirectory) }
         defer { socketAccess?.restore() }
         let run = try project.migrate(arguments, environment: environment, withURL: withURL, asUser: user)
@@ -165,4 +166,26 @@ private struct SocketAccess {
     }
 
     func restore() { chmod(path, mode) }
+}
+
+extension MigrateBinary {
+    /// A copy of the binary that any user can run (the build folder may be below a home only root enters),
+    /// made once and deleted at exit.
+    static func pathForOtherUsers() throws -> String {
+        try sharedCopy.get()
+    }
+
+    private static let sharedCopy = Result<String, Error> {
+        let directory = sharedCopyDirectory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        let copy = directory + "/migrate"
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+        atexit { try? FileManager.default.removeItem(atPath: MigrateBinary.sharedCopyDirectory) }
+        return copy
+    }
+
+    private static let sharedCopyDirectory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("migrate-shared-\(UUID().uuidString)").path
 }

@@ -65,7 +65,7 @@ final class MigrateProject {
         env["HOME"] = directory.path
         for (key, value) in environment { env[key] = value }
         let args = (withURL ? ["-url=\(url)"] : []) + arguments
-        let (executable, prefix) = user.map { ("runuser", ["-u", $0, "--", MigrateBinary.path]) } ?? (MigrateBinary.path, [])
+        let (executable, prefix) = try user.map { ("runuser", ["-u", $0, "--", try MigrateBinary.pathForOtherUsers()]) } ?? (MigrateBinary.path, [])
         let result = try ProcessRunner.run(executable, prefix + args, environment: env, input: nil, currentDirectory: directory.path)
         return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
