@@ -60,6 +60,13 @@ struct MigrateTool: ParsableCommand {
             beforeEachMigrate, afterEachMigrate, afterMigrate, afterMigrateError, beforeClean, afterInfo, afterConnect, …; \
             also read from callbackLocations).
 
+            Locations are read recursively, each folder once (a location named twice or inside another gives its \
+            files once); symbolic links are followed, except one leading back to a folder that holds it (a warning \
+            names it). A broken link is a warning, or an error when named like a migration; a folder named like a \
+            migration and a V9__x.sql.conf without its migration are warnings (errors with \
+            validateMigrationNaming=true); a location that is a file is an error. Unknown keys, in files, on the \
+            command line and as FLYWAY_* variables (FLYWAY_ULR), are errors naming the closest key.
+
             Undo: U<version>__<description>.sql reverts V<version>__<description>.sql. undo runs the U file of the most \
             recently applied migration (with -target=V, of every applied one above V, newest first; with -cherryPick, of \
             the listed versions), each in its own transaction with an UNDO_SQL history row; every U file is checked \

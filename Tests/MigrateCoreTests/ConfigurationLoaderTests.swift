@@ -265,11 +265,27 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
                        "unknown configuration key 'flyway.placeholder.owner' at flyway.conf:1; did you mean 'flyway.placeholders.owner'?")
     }
 
-    func testUnknownEnvironmentVariablesAreIgnored() throws {
-        let configuration = try load(environment: ["FLYWAY_HOME": "/opt/flyway", "FLYWAY_CLEAN_DISABLE": "false",
-                                                   "FLYWAY_EDITION": "community"])
+    func testFlywaysOwnVariablesAreIgnored() throws {
+        let configuration = try load(environment: ["FLYWAY_HOME": "/opt/flyway", "FLYWAY_EDITION": "community",
+                                                   "FLYWAY_JAVA_CMD": "java", "JAVA_ARGS": "-Xmx1g"])
         XCTAssertTrue(configuration.cleanDisabled)
         XCTAssertEqual(configuration.warnings, [])
+    }
+
+    func testOtherFlywayVariablesAreErrorsNamingTheClosestSetting() throws {
+        XCTAssertEqual(loadError(environment: ["FLYWAY_ULR": "postgres://h/db", "FLYWAY_CLEAN_DISABLE": "false"]), """
+            environment variable FLYWAY_CLEAN_DISABLE is not a Flyway setting; did you mean FLYWAY_CLEAN_DISABLED?
+            environment variable FLYWAY_ULR is not a Flyway setting; did you mean FLYWAY_URL?
+            """)
+        XCTAssertEqual(loadError(environment: ["FLYWAY_FROBNICATE": "1"]),
+                       "environment variable FLYWAY_FROBNICATE is not a Flyway setting (a setting's variable is FLYWAY_ and its key in upper snake case, as FLYWAY_BASELINE_VERSION); unset it")
+    }
+
+    func testTranspositionsCountAsOneEdit() {
+        XCTAssertEqual(ConfigurationKey.editDistance("ulr", "url"), 1)
+        XCTAssertEqual(ConfigurationKey.editDistance("tabel", "table"), 1)
+        XCTAssertEqual(ConfigurationKey.editDistance("kitten", "sitting"), 3)
+        XCTAssertEqual(ConfigurationKey.editDistance("", "abc"), 3)
     }
 
     func testKeysWithoutTheFlywayPrefixAreErrorsInFiles() throws {

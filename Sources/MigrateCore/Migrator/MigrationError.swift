@@ -7,11 +7,17 @@ public enum MigrationError: Error, Sendable {
     case duplicateRepeatable(String, files: [String])
     case unsupportedLocation(String)
     case missingLocation(String)
+    /// A location that names a file (or a device…), not a folder.
+    case locationNotAFolder(String)
     case misnamedFiles([MisnamedFile])
     /// `retries`: how many times it was tried again (connectRetries); `hint`: the settings to check.
     case connectionFailed(target: String, error: PostgresError, retries: Int, hint: String?)
     case nonEmptySchemaWithoutHistory(schema: String, table: String, otherHistoryTables: [String])
     case failedMigrationInHistory(String)
+    /// A table with the history table's name but not its columns.
+    case notAHistoryTable(table: String, missing: [String], columns: [String])
+    /// A history row of a type that neither Flyway nor migrate writes.
+    case unknownHistoryRowType(table: String, rank: Int, version: String?, type: String)
     case validationFailed([ValidationProblem])
     case statementFailed(StatementFailure)
     case script(SQLScriptError)
@@ -68,6 +74,8 @@ extension MigrationError: CustomStringConvertible {
             return "location '\(location)' is not supported: use a directory, optionally prefixed with 'filesystem:'"
         case .missingLocation(let location):
             return "location '\(location)' does not exist"
+        case .locationNotAFolder(let location):
+            return "location '\(location)' is a file, not a folder: a location names the folder that holds the migrations"
         case .misnamedFiles(let files):
             return "\(files.count) file(s) are not valid migration names (validateMigrationNaming=true):\n"
                 + files.map { "  \($0.path): \($0.reason)" }.joined(separator: "\n")
@@ -85,6 +93,14 @@ extension MigrationError: CustomStringConvertible {
                 text += "\nA history table exists as \(others.joined(separator: ", ")): is the 'table' (or 'schemas') setting right?"
             }
             return text
+        case .notAHistoryTable(let table, let missing, let columns):
+            return "\(table) is not a schema history table: it has no column \(missing.joined(separator: ", ")) "
+                + "(its columns: \(columns.joined(separator: ", "))). It belongs to something else: set 'table' (or 'schemas') "
+                + "to where migrate keeps its history."
+        case .unknownHistoryRowType(let table, let rank, let version, let type):
+            return "\(table) has a row of type '\(type)' (installed_rank \(rank)\(version.map { ", version \($0)" } ?? "")), "
+                + "a type that neither Flyway nor migrate writes: the table was written by another tool or a newer "
+                + "version, and migrate will not guess what the row means. Nothing was changed."
         case .failedMigrationInHistory(let what):
             return "Schema history contains a failed migration (\(what)). Remove any half-completed changes, then run 'repair'."
         case .validationFailed(let problems):

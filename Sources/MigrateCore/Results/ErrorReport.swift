@@ -69,7 +69,8 @@ extension MigrationError {
         case .connectionFailed: return "DB_CONNECTION"
         case .validationFailed: return "VALIDATE_ERROR"
         case .failedMigrationInHistory: return "FAILED_VERSIONED_MIGRATION"
-        case .unsupportedLocation, .missingLocation, .misnamedFiles, .cherryPickNotFound:
+        case .notAHistoryTable, .unknownHistoryRowType: return "INVALID_SCHEMA_HISTORY"
+        case .unsupportedLocation, .missingLocation, .locationNotAFolder, .misnamedFiles, .cherryPickNotFound:
             return "CONFIGURATION"
         case .cleanDisabled: return "CLEAN_DISABLED"
         case .script, .unreadableFile, .mixedTransactionality, .notTransactionalInGroup: return "SCRIPT_ERROR"

@@ -57,14 +57,16 @@ final class MigrateProject {
     }
 
     /// Runs the built binary in the project directory with `-url=` pointing at this project's database
-    /// (unless `withURL` is false), a clean environment plus `environment`.
+    /// (unless `withURL` is false), a clean environment plus `environment`; as `user` through `runuser`
+    /// when one is given (the tests run as root, whom file permissions do not stop).
     @discardableResult
-    func migrate(_ arguments: [String], environment: [String: String] = [:], withURL: Bool = true) throws -> Run {
+    func migrate(_ arguments: [String], environment: [String: String] = [:], withURL: Bool = true, asUser user: String? = nil) throws -> Run {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FLYWAY_") && !$0.key.hasPrefix("PG") }
         env["HOME"] = directory.path
         for (key, value) in environment { env[key] = value }
         let args = (withURL ? ["-url=\(url)"] : []) + arguments
-        let result = try ProcessRunner.run(MigrateBinary.path, args, environment: env, input: nil, currentDirectory: directory.path)
+        let (executable, prefix) = try user.map { ("runuser", ["-u", $0, "--", try MigrateBinary.pathForOtherUsers()]) } ?? (MigrateBinary.path, [])
+        let result = try ProcessRunner.run(executable, prefix + args, environment: env, input: nil, currentDirectory: directory.path)
         return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
