@@ -10,9 +10,13 @@ public enum MigrationError: Error, Sendable {
     case misnamedFiles([MisnamedFile])
     case connectionFailed(target: String, error: PostgresError)
     case nonEmptySchemaWithoutHistory(schema: String, table: String, otherHistoryTables: [String])
-    case failedMigrationInHistory(String)
+    /// The history holds a failed migration; `invalidIndexes`: what failed concurrent index builds left.
+    case failedMigrationInHistory(String, invalidIndexes: [InvalidIndex] = [])
     case validationFailed([ValidationProblem])
     case statementFailed(StatementFailure)
+    /// One of migrate's own statements around a migration's failed (the session reset, BEGIN, its history
+    /// row, COMMIT).
+    case migrationStepFailed(MigrationStepFailure)
     case script(SQLScriptError)
     case mixedTransactionality(file: String, line: Int, statement: String)
     case notTransactionalInGroup(file: String, reason: String)
@@ -48,8 +52,8 @@ public struct StatementFailure: Sendable {
     public var statementLine: Int
     public var statementStart: String
     public var error: PostgresError
-    /// False when the file ran outside a transaction, so earlier statements stay applied.
-    public var rolledBack: Bool
+    /// What the failure left of the migration (or callback).
+    public var outcome: MigrationOutcome = .rolledBack
     /// A callback's statement: nothing is recorded in the history for it.
     public var inCallback = false
 }
@@ -79,11 +83,14 @@ extension MigrationError: CustomStringConvertible {
                 text += "\nA history table exists as \(others.joined(separator: ", ")): is the 'table' (or 'schemas') setting right?"
             }
             return text
-        case .failedMigrationInHistory(let what):
+        case .failedMigrationInHistory(let what, let invalidIndexes):
             return "Schema history contains a failed migration (\(what)). Remove any half-completed changes, then run 'repair'."
+                + (invalidIndexes.isEmpty ? "" : "\n  " + InvalidIndex.advice(invalidIndexes))
         case .validationFailed(let problems):
             return "Validate failed: migrations have failed validation\n" + problems.map { "  " + $0.message.replacing("\n", with: "\n    ") }.joined(separator: "\n")
         case .statementFailed(let failure):
+            return failure.description
+        case .migrationStepFailed(let failure):
             return failure.description
         case .script(let error):
             return error.description
@@ -129,13 +136,20 @@ extension StatementFailure: CustomStringConvertible {
         if let hint = error.hint { text += "\n  HINT: \(hint.replacing("\n", with: "\n    "))" }
         if let context = error.context, !context.isEmpty { text += "\n  CONTEXT: \(context.replacing("\n", with: "\n    "))" }
         text += "\n  statement starting at line \(statementLine): \(statementStart)"
-        if inCallback {
-            text += rolledBack ? "\n  The callback was rolled back." : "\n  The callback ran outside a transaction: statements before this one stay applied."
-        } else {
-            text += rolledBack
-                ? "\n  The migration was rolled back; nothing of it was applied."
-                : "\n  The migration ran outside a transaction: statements before this one stay applied. It is recorded as failed; fix the database by hand, then run 'repair'."
-        }
-        return text
+        return text + "\n  " + outcome.explanation(subject: inCallback ? "callback" : "migration", connectionLost: error.connectionLost)
+    }
+}
+
+/// One of migrate's own statements sent around a migration's failed: what it was for, and what the failure
+/// left of the migration.
+public struct MigrationStepFailure: Sendable, CustomStringConvertible {
+    public var file: String
+    /// "committing sql/V2__x.sql", "recording sql/V2__x.sql in the schema history"…
+    public var purpose: String
+    public var error: PostgresError
+    public var outcome: MigrationOutcome
+
+    public var description: String {
+        "\(purpose): \(error)\n  " + outcome.explanation(subject: "migration", connectionLost: false)
     }
 }

@@ -48,7 +48,10 @@ extension MigrateProject {
     /// migrate's backend finishes what it was running, then exits).
     func waitForOtherSessionsToEnd() throws {
         try waitUntil("the other sessions to end") {
-            try scalar("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()") == "0"
+            try scalar("""
+                SELECT count(*)::text FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+                """) == "0"
         }
     }
 }
