@@ -348,6 +348,33 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertEqual(try versions(project), ["1 true", "2 true"])
     }
 
+    /// A script that commits migrate's transaction itself runs on outside a transaction, as psql runs it;
+    /// terminated after that, the failure cannot be recorded any more, and the error says so and what follows.
+    func testSessionTerminatedAfterTheScriptCommittedSaysTheFailureCouldNotBeRecorded() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__commits.sql", "CREATE TABLE a (id int);\nCOMMIT;\nINSERT INTO a VALUES (1);\n" + Self.waitAtGate
+                          + "INSERT INTO a VALUES (2);\n")
+        let holder = try makeGate(project)
+
+        let migrate = try project.start(["-outputType=json", "migrate"])
+        let blocked = try project.waitForBackendsBlocked()
+        XCTAssertEqual(try project.scalar("SELECT pg_terminate_backend($1)::text", [String(blocked[0])]), "true")
+        let error = try error(of: migrate.wait())
+        XCTAssertEqual(error["lineNumber"] as? Int, 4)
+        let message = error["message"] as? String ?? ""
+        XCTAssertTrue(message.contains("statements before this one stay applied, and this one may have run in part or in full."), message)
+        XCTAssertTrue(message.contains("migrate could not record the failure in the history: "), message)
+        XCTAssertTrue(message.contains("The next 'migrate' would run the file again from its first statement: undo what it applied first."), message)
+        XCTAssertEqual(try project.column("SELECT id::text FROM a"), ["1"])
+        XCTAssertEqual(try versions(project), [])
+
+        try holder.execute("ROLLBACK")
+        try project.db().execute("DROP TABLE a")
+        try project.migrateOK(["migrate"])
+        XCTAssertEqual(try project.column("SELECT id::text FROM a ORDER BY id"), ["1", "2"])
+        XCTAssertEqual(try versions(project), ["1 true"])
+    }
+
     // MARK: Between two files
 
     /// beforeEachMigrate waits at the gate once V1 is recorded: V1 is committed, V2's transaction holds
