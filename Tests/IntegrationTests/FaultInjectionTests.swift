@@ -67,7 +67,7 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertEqual(error["lineNumber"] as? Int, 3, "the statement that was running")
         let message = error["message"] as? String ?? ""
         XCTAssertTrue(message.contains("server closed the connection unexpectedly"), message)
-        XCTAssertTrue(message.contains("after the migration's COMMIT was sent (and those of sql/V3__three.sql, sent with it), so whether it was applied is unknown"), message)
+        XCTAssertTrue(message.contains("after the migration's COMMIT was sent (and those of sql/V3__three.sql, sent with it), so whether each was applied is unknown"), message)
         XCTAssertFalse(message.contains("rolled back"), message)
         XCTAssertEqual(try run.document()["migrationsExecuted"] as? Int, 0)
 

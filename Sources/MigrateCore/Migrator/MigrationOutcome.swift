@@ -22,7 +22,7 @@ public enum MigrationOutcome: Sendable, Equatable {
             return subject == "migration" ? "The migration was rolled back; nothing of it was applied." : "The \(subject) was rolled back."
         case .unknown(let others):
             let also = others.isEmpty ? "" : " (and those of \(others.joined(separator: ", ")), sent with it)"
-            return "The connection was lost after the \(subject)'s COMMIT was sent\(also), so whether it was applied is unknown:\n"
+            return "The connection was lost after the \(subject)'s COMMIT was sent\(also), so whether \(others.isEmpty ? "it" : "each") was applied is unknown:\n"
                 + "  a transactional \(subject) is committed together with its history row or not at all.\n"
                 + "  Run 'info' to see which; the next 'migrate' reads the history again and applies only what is missing."
         case .partlyApplied(let recordError, let invalidIndexes):
