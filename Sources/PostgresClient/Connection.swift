@@ -350,6 +350,8 @@ public final class Connection {
         if firstError == nil, let visitError {
             firstError = visitError as? PostgresError ?? PostgresError(message: "\(visitError)")
         }
+        // Known only now: a server's FATAL error comes first, the end of the connection after it.
+        if PQstatus(connection) == CONNECTION_BAD { firstError?.connectionLost = true }
         return (results, firstError, false)
     }
 

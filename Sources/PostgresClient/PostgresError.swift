@@ -17,6 +17,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     /// In a multi-statement `execute`, the 0-based index of the statement that failed (how many
     /// statements completed before it), so callers can tell which one it was when there is no position.
     public var failedStatementIndex: Int?
+    /// The connection was gone once the error was read (server stopped or crashed, session terminated,
+    /// network lost). When `sqlState` is nil too, libpq noticed the loss itself: statements after
+    /// `failedStatementIndex` may have run on the server, their results lost on the way.
+    public var connectionLost = false
     /// Position inside `internalQuery` (an internally generated query, e.g. in PL/pgSQL), 1-based.
     public var internalPosition: Int?
     public var internalQuery: String?
@@ -138,6 +142,7 @@ extension PostgresError {
     init(connection: OpaquePointer?, fallback: String = "unknown libpq error") {
         let message = connectionErrorMessage(connection)
         self.init(message: message.isEmpty ? fallback : message)
+        connectionLost = connection.map { PQstatus($0) == CONNECTION_BAD } ?? true
     }
 }
 

@@ -54,6 +54,8 @@ enum CommandHelp {
             return ["Reads and checks everything first (history, validation, every pending file in full), then applies",
                     "each pending file in a transaction with its history row. On an empty database the newest",
                     "B<version>__ file at or below the target replaces the versioned files up to its version.",
+                    "A file outside a transaction is recorded as failed before it runs and as succeeded after, so one",
+                    "cut short (crash, kill, lost connection) stops the next run; INVALID indexes it left are named.",
                     "Settings: target, cherryPick, outOfOrder, validateOnMigrate, baselineOnMigrate, group, mixed,",
                     "executeInTransaction, skipExecutingMigrations, placeholders.<name>, dryRunOutput, outputType."]
         case .info:

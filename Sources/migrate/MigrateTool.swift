@@ -72,6 +72,12 @@ struct MigrateTool: ParsableCommand {
             the listed versions), each in its own transaction with an UNDO_SQL history row; every U file is checked \
             before the first one runs. info then shows the migration Undone and pending again; migrate re-applies it.
 
+            Faults: a file in a transaction is applied with its history row or not at all, even if the server stops, \
+            the connection drops or migrate is killed; when the connection is lost after a COMMIT was sent, the error \
+            says the outcome is unknown (info tells; the next migrate applies only what is missing). A file outside a \
+            transaction is recorded as failed before it runs, so an interrupted one stops the next migrate until it is \
+            checked and repaired; INVALID indexes left by CREATE INDEX CONCURRENTLY are named with DROP INDEX CONCURRENTLY.
+
             check -drift builds the schema the database should have in a scratch database (a temporary one on the same \
             server, created and dropped, or -check.buildUrl=… with check.buildUser and check.buildPassword) by applying the \
             migrations its history lists, compares the two catalogs and lists what is only in the migrations, only in the \

@@ -174,6 +174,13 @@ public struct SchemaHistoryTable {
             + "VALUES (\(values.joined(separator: ", ")))"
     }
 
+    /// Marks the newest row, which a non-transactional migration recorded as failed before it started, with
+    /// how the migration ended and its time (the lock keeps other writers out meanwhile).
+    func completionStatement(success: Bool, executionTime: Int) -> String {
+        "UPDATE \(quotedName) SET success = \(success), execution_time = \(executionTime), installed_on = now() "
+            + "WHERE installed_rank = (SELECT max(installed_rank) FROM \(quotedName))"
+    }
+
     func deleteFailedRowsStatement() -> String {
         "DELETE FROM \(quotedName) WHERE success = false"
     }

@@ -13,13 +13,17 @@ public enum MigrationError: Error, Sendable {
     /// `retries`: how many times it was tried again (connectRetries); `hint`: the settings to check.
     case connectionFailed(target: String, error: PostgresError, retries: Int, hint: String?)
     case nonEmptySchemaWithoutHistory(schema: String, table: String, otherHistoryTables: [String])
-    case failedMigrationInHistory(String)
+    /// The history holds a failed migration; `invalidIndexes`: what failed concurrent index builds left.
+    case failedMigrationInHistory(String, invalidIndexes: [InvalidIndex] = [])
     /// A table with the history table's name but not its columns.
     case notAHistoryTable(table: String, missing: [String], columns: [String])
     /// A history row of a type that neither Flyway nor migrate writes.
     case unknownHistoryRowType(table: String, rank: Int, version: String?, type: String)
     case validationFailed([ValidationProblem])
     case statementFailed(StatementFailure)
+    /// One of migrate's own statements around a migration's failed (the session reset, BEGIN, its history
+    /// row, COMMIT).
+    case migrationStepFailed(MigrationStepFailure)
     case script(SQLScriptError)
     case mixedTransactionality(file: String, line: Int, statement: String)
     case notTransactionalInGroup(file: String, reason: String)
@@ -55,8 +59,8 @@ public struct StatementFailure: Sendable {
     public var statementLine: Int
     public var statementStart: String
     public var error: PostgresError
-    /// False when the file ran outside a transaction, so earlier statements stay applied.
-    public var rolledBack: Bool
+    /// What the failure left of the migration (or callback).
+    public var outcome: MigrationOutcome = .rolledBack
     /// A callback's statement: nothing is recorded in the history for it.
     public var inCallback = false
 }
@@ -101,11 +105,14 @@ extension MigrationError: CustomStringConvertible {
             return "\(table) has a row of type '\(type)' (installed_rank \(rank)\(version.map { ", version \($0)" } ?? "")), "
                 + "a type that neither Flyway nor migrate writes: the table was written by another tool or a newer "
                 + "version, and migrate will not guess what the row means. Nothing was changed."
-        case .failedMigrationInHistory(let what):
+        case .failedMigrationInHistory(let what, let invalidIndexes):
             return "Schema history contains a failed migration (\(what)). Remove any half-completed changes, then run 'repair'."
+                + (invalidIndexes.isEmpty ? "" : "\n  " + InvalidIndex.advice(invalidIndexes))
         case .validationFailed(let problems):
             return "Validate failed: migrations have failed validation\n" + problems.map { "  " + $0.message.replacing("\n", with: "\n    ") }.joined(separator: "\n")
         case .statementFailed(let failure):
+            return failure.description
+        case .migrationStepFailed(let failure):
             return failure.description
         case .script(let error):
             return error.description
@@ -151,13 +158,20 @@ extension StatementFailure: CustomStringConvertible {
         if let hint = error.hint { text += "\n  HINT: \(hint.replacing("\n", with: "\n    "))" }
         if let context = error.context, !context.isEmpty { text += "\n  CONTEXT: \(context.replacing("\n", with: "\n    "))" }
         text += "\n  statement starting at line \(statementLine): \(statementStart)"
-        if inCallback {
-            text += rolledBack ? "\n  The callback was rolled back." : "\n  The callback ran outside a transaction: statements before this one stay applied."
-        } else {
-            text += rolledBack
-                ? "\n  The migration was rolled back; nothing of it was applied."
-                : "\n  The migration ran outside a transaction: statements before this one stay applied. It is recorded as failed; fix the database by hand, then run 'repair'."
-        }
-        return text
+        return text + "\n  " + outcome.explanation(subject: inCallback ? "callback" : "migration", connectionLost: error.connectionLost)
+    }
+}
+
+/// One of migrate's own statements sent around a migration's failed: what it was for, and what the failure
+/// left of the migration.
+public struct MigrationStepFailure: Sendable, CustomStringConvertible {
+    public var file: String
+    /// "committing sql/V2__x.sql", "recording sql/V2__x.sql in the schema history"…
+    public var purpose: String
+    public var error: PostgresError
+    public var outcome: MigrationOutcome
+
+    public var description: String {
+        "\(purpose): \(error)\n  " + outcome.explanation(subject: "migration", connectionLost: false)
     }
 }

@@ -61,11 +61,15 @@ extension Migrator {
             // Statements before the failing one completed: so did the COMMITs among them.
             let completed = error.failedStatementIndex ?? 0
             committed = commits.prefix { $0 < completed }.count
-            // Known to have run nothing (not merely unknown, as when the connection is lost).
-            nothingRan = error.failedStatementIndex == 0
+            // Known to have run nothing (not merely unanswered, as when the connection is lost).
+            nothingRan = error.failedStatementIndex == 0 && !error.connectionLost
             executor.rollback()
             failing = batch.entry(for: error).map { entries[$0.index].runner } ?? min(committed, chain.count - 1)
-            failure = batch.locate(error)
+            // A lost connection libpq noticed: the files whose COMMIT went unanswered may all have been applied.
+            let perhaps = batch.filesCommittedPerhaps(despite: error)
+            let outcome: MigrationOutcome = perhaps.isEmpty ? .rolledBack
+                : .unknown(others: perhaps.filter { $0 > failing }.map { runs[$0].displayPath })
+            failure = runs[failing].failed(batch.locate(error), outcome)
         }
         if committed > 0 {
             let done = chain.prefix(committed)

@@ -44,6 +44,7 @@ extension Migrator {
             // 2. Plan: every pending file read and checked in full before the first write.
             var planned = try plan(cherryPicked(status.pending), session: session)
             if let largeFiles { planned = try largeFiles.filled(planned) }
+            if !planned.isEmpty { try warnAboutInvalidIndexes(session) }
 
             // 3. Write.
             var result = MigrateResult(database: session.databaseName, schemaName: session.defaultSchema,
@@ -123,6 +124,15 @@ extension Migrator {
                 applied.append(try apply(planned[next], session: session, reset: reset))
                 next += 1
             }
+        }
+    }
+
+    /// What a failed or interrupted concurrent index build left: a migration that builds the index again
+    /// would fail on its name, or with IF NOT EXISTS keep the broken one.
+    private func warnAboutInvalidIndexes(_ session: Session) throws {
+        for index in try session.invalidIndexes() {
+            warn("INVALID_INDEX", "index \(index.name) on \(index.table) is INVALID (left by a failed or interrupted concurrent index build): "
+                 + "drop it with \(index.dropStatement)")
         }
     }
 
@@ -271,32 +281,32 @@ struct MigrationRun {
             }
         } catch {
             executor.rollback()
-            if runner.progress.transactionEndedByScript { throw failedOutsideTransaction(error) }
-            if let scriptError = error as? SQLScriptError { throw MigrationError.script(scriptError) }
-            throw error
+            if runner.progress.transactionEndedByScript { throw failedOutsideTransaction(error, recordedBeforeRunning: false) }
+            throw failed(error, runner.progress.commitPerhapsRan ? .unknown(others: []) : .rolledBack)
         }
     }
 
-    /// Statement by statement, as psql would (CREATE INDEX CONCURRENTLY…), then the history row.
+    /// Statement by statement, as psql would (CREATE INDEX CONCURRENTLY…). Recorded as failed before its
+    /// first statement and as succeeded after its last: a run cut short (server stopped, connection lost,
+    /// migrate killed) leaves a failed row that stops the next run until someone has looked, where no row
+    /// would have the file run again from its first statement.
     func withoutTransaction() throws {
+        do {
+            try session.write(recordStatement(success: false, executionTime: .milliseconds(0)))
+        } catch {
+            throw failed(error, .rolledBack, doing: "recording \(displayPath) in the schema history before it runs")
+        }
         do {
             try runner.run(plan: migration.script, prelude: reset("preparing to run"), postlude: { reset("resetting the session after") },
                            batching: false)
         } catch {
             executor.rollback()
-            throw failedOutsideTransaction(error)
+            throw failedOutsideTransaction(error, recordedBeforeRunning: true)
         }
-        try record(success: true)
-    }
-
-    /// Outside a transaction earlier statements stay applied: record the failure, as Flyway does.
-    private func failedOutsideTransaction(_ error: Error) -> Error {
-        if (try? session.write(reset.joined(separator: ";\n"))) != nil { try? record(success: false) }
-        if let scriptError = error as? SQLScriptError { return MigrationError.script(scriptError) }
-        if case MigrationError.statementFailed(var failure) = error {
-            failure.rolledBack = false
-            return MigrationError.statementFailed(failure)
+        do {
+            try session.write(session.history.completionStatement(success: true, executionTime: elapsed()))
+        } catch {
+            throw failed(error, .partlyApplied(recordError: nil, invalidIndexes: []), doing: "recording \(displayPath) as succeeded in the schema history")
         }
-        return error
     }
 }

@@ -20,6 +20,8 @@ struct ScriptRunner {
         /// The script committed or rolled back the transaction migrate opened (pg_dump's large-object
         /// section has its own `BEGIN; … COMMIT;`): what ran before is committed, the rest ran like psql.
         var transactionEndedByScript = false
+        /// The connection was lost with migrate's COMMIT sent but not answered: whether it ran is unknown.
+        var commitPerhapsRan = false
     }
     let progress = Progress()
 
@@ -164,6 +166,7 @@ struct ScriptRunner {
             do {
                 try executor.run(batch)
             } catch let error as PostgresError {
+                if !batch.filesCommittedPerhaps(despite: error).isEmpty { progress.commitPerhapsRan = true }
                 throw batch.locate(error)
             }
         }
@@ -260,7 +263,7 @@ struct ScriptRunner {
         if let scalarOffset { (line, column) = lineAndColumn(in: statement, scalarOffset: scalarOffset) }
         return MigrationError.statementFailed(StatementFailure(
             file: displayPath, line: line, column: fileColumn(line: line, column: column), statementLine: statement.line,
-            statementStart: Self.firstLine(of: statement.text), error: error, rolledBack: true))
+            statementStart: Self.firstLine(of: statement.text), error: error))
     }
 
     /// Columns are counted in the text sent, after placeholder replacement; this is the column in the file.
@@ -280,7 +283,7 @@ struct ScriptRunner {
         }
         return MigrationError.statementFailed(StatementFailure(
             file: displayPath, line: line, column: 1, statementLine: statement.line,
-            statementStart: Self.firstLine(of: statement.text), error: error, rolledBack: true))
+            statementStart: Self.firstLine(of: statement.text), error: error))
     }
 
     /// N in the server's COPY context `COPY t, line N…`.

@@ -93,6 +93,26 @@ final class Session {
         return names.filter { !existing.contains($0) }
     }
 
+    /// Creates `schema` in the open transaction. False: another session created it meanwhile (another
+    /// history's migrate, which our lock does not hold off, or anyone else), so it is not ours to record.
+    /// A savepoint keeps the transaction usable after the server's duplicate error.
+    func createSchema(_ schema: String) throws -> Bool {
+        let create = "CREATE SCHEMA \(connection.escapeIdentifier(schema))"
+        guard !isDryRun else {
+            try write(create)
+            return true
+        }
+        try write("SAVEPOINT migrate_create_schema")
+        do {
+            try write(create)
+        } catch let error as PostgresError where error.sqlState == .duplicateSchema || error.sqlState == .uniqueViolation {
+            try write("ROLLBACK TO SAVEPOINT migrate_create_schema")
+            return false
+        }
+        try write("RELEASE SAVEPOINT migrate_create_schema")
+        return true
+    }
+
     /// Whether the schema holds anything that migrate did not create (besides the history table).
     func schemaObjects(_ schema: String, limit: Int = 5) throws -> [String] {
         try connection.query("""
@@ -206,8 +226,7 @@ extension Migrator {
             guard configuration.createSchemas else {
                 throw MigrationError.missingSchemas(missing)
             }
-            for schema in missing {
-                try session.write("CREATE SCHEMA \(session.connection.escapeIdentifier(schema))")
+            for schema in missing where try session.createSchema(schema) {
                 onEvent(.createdSchema(schema))
                 created.append(schema)
             }

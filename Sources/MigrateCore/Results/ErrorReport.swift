@@ -29,6 +29,9 @@ public struct ErrorReport: Sendable, Encodable {
             case .statementFailed(let failure):
                 sqlState = failure.error.sqlState?.rawValue
                 path = failure.file; lineNumber = failure.line; column = failure.column
+            case .migrationStepFailed(let failure):
+                sqlState = failure.error.sqlState?.rawValue
+                path = failure.file
             case .script(let script):
                 path = script.file; lineNumber = script.line > 0 ? script.line : nil; column = script.column
             case .mixedTransactionality(let file, let line, _):
@@ -80,7 +83,7 @@ extension MigrationError {
         case .targetNotFound: return "TARGET_NOT_FOUND"
         case .undoFileMissing: return "UNDO_MIGRATION_NOT_FOUND"
         case .notUndoable: return "NOT_UNDOABLE"
-        case .statementFailed, .database: return "ERROR"
+        case .statementFailed, .migrationStepFailed, .database: return "ERROR"
         case .duplicateCallback: return "DUPLICATE_CALLBACK"
         case .misnamedCallbacks: return "INVALID_CALLBACK_NAME"
         case .callbackFailed(_, let inner): return inner.errorCode == "ERROR" ? "CALLBACK_ERROR" : inner.errorCode
