@@ -25,7 +25,7 @@ public enum TransactionStatus: Sendable { case idle, active, inTransaction, inFa
 /// got it: values are copied into `QueryResult`s, errors into `PostgresError`s.
 public final class Connection {
     /// The PGconn; nil once closed.
-    private var connection: OpaquePointer?
+    private(set) var connection: OpaquePointer?
 
     /// Connects with libpq keyword/value pairs (expand_dbname on, so "dbname" may be a URI).
     ///

@@ -66,6 +66,12 @@ public struct Configuration: Sendable, Equatable {
     public var initSql: String? = nil
     /// -1 means retry forever.
     public var lockRetryCount: Int = 50
+    /// `lock_timeout` for each migration, in milliseconds (0: none set by migrate).
+    public var lockTimeout: Int = 5_000
+    /// `statement_timeout` for each migration, in milliseconds (0: none set by migrate).
+    public var statementTimeout: Int = 0
+    /// How often a transactional file that timed out on a lock or hit a deadlock is tried again.
+    public var lockRetries: Int = 10
     /// `ignoreMigrationPatterns`, parsed.
     public var ignorePatterns: [IgnorePattern] = [IgnorePattern(type: "*", status: "future")]
     /// Record migrations in the history table without running them.
@@ -317,6 +323,8 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "placeholders": placeholders.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                 .joined(separator: ","),
             "initSql": initSql ?? "", "lockRetryCount": lockRetryCount,
+            "lockTimeout": MigrationTimeouts.text(milliseconds: lockTimeout),
+            "statementTimeout": MigrationTimeouts.text(milliseconds: statementTimeout), "lockRetries": lockRetries,
             "ignoreMigrationPatterns": ignorePatterns.map(\.description).joined(separator: ","),
             "skipExecutingMigrations": skipExecutingMigrations, "dryRunOutput": dryRunOutput ?? "",
             "outputType": outputType, "outputFile": outputFile ?? "", "environment": environment,

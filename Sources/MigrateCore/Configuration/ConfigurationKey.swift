@@ -11,6 +11,8 @@ struct ConfigurationKey: Sendable {
         case flag((WritableKeyPath<Configuration, Bool> & Sendable))
         /// A non-negative integer (`allowsMinusOne`: -1 too, Flyway's "forever").
         case count((WritableKeyPath<Configuration, Int> & Sendable), allowsMinusOne: Bool)
+        /// A duration stored in milliseconds: `500ms`, `5s`, `2min`, `1h`, or a bare number of milliseconds.
+        case milliseconds((WritableKeyPath<Configuration, Int> & Sendable))
         /// Comma-separated, items trimmed. `emptyMeansDefault`: "" restores the default instead of giving an
         /// empty list (an empty `locations` means "the default" to Flyway). Empty items are dropped, or
         /// rejected when `rejectsEmptyItems` (a blank `cherryPick` item picks nothing the user can name).
@@ -53,7 +55,7 @@ struct ConfigurationKey: Sendable {
     var takesList: Bool {
         switch kind {
         case .list, .ignorePatterns, .refused, .noEffect: return true
-        case .text, .optionalText, .choice, .flag, .count, .placeholder, .configFiles: return false
+        case .text, .optionalText, .choice, .flag, .count, .milliseconds, .placeholder, .configFiles: return false
         }
     }
 
@@ -127,6 +129,9 @@ struct ConfigurationKey: Sendable {
         .init("initSql", .optionalText(\.initSql)),
         // Flyway documents -1 as "retry forever".
         .init("lockRetryCount", .count(\.lockRetryCount, allowsMinusOne: true)),
+        .init("lockTimeout", .milliseconds(\.lockTimeout)),
+        .init("statementTimeout", .milliseconds(\.statementTimeout)),
+        .init("lockRetries", .count(\.lockRetries, allowsMinusOne: false)),
         .init("ignoreMigrationPatterns", .ignorePatterns),
         .init("skipExecutingMigrations", .flag(\.skipExecutingMigrations)),
         .init("dryRunOutput", .optionalText(\.dryRunOutput)),

@@ -432,6 +432,9 @@ private struct Loader {
             } else {
                 reject(allowsMinusOne ? "a non-negative integer or -1" : "a non-negative integer")
             }
+        case let .milliseconds(path):
+            guard let milliseconds = MigrationTimeouts.milliseconds(value) else { return reject(MigrationTimeouts.expected) }
+            configuration[keyPath: path] = milliseconds
         case let .list(path, emptyMeansDefault, rejectsEmptyItems):
             var list = items()
             if rejectsEmptyItems, list != [""], list.contains("") {

@@ -88,9 +88,13 @@ extension Migrator {
             if nothingRan && failing > 0 {
                 try applyChain(chain[(chain.startIndex + committed)..<(chain.startIndex + failing)], session: session, reset: reset, into: &applied)
             }
-            let file = chain[chain.startIndex + failing].file
+            let failed = chain[chain.startIndex + failing]
+            let file = failed.file
             onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
-            throw failure
+            // A lock conflict: the files before it are committed; it runs again on its own, then the rest.
+            try retryOrThrow(failure, file: runs[failing].displayPath, mode: failed.mode, attempt: 1, session: session)
+            applied.append(try apply(failed, session: session, reset: reset, failedAttempts: 1))
+            try apply(chain[(chain.startIndex + failing + 1)...], session: session, reset: reset, into: &applied)
         }
     }
 

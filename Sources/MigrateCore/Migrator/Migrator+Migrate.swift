@@ -45,6 +45,8 @@ extension Migrator {
             var planned = try plan(cherryPicked(status.pending), session: session)
             if let largeFiles { planned = try largeFiles.filled(planned) }
             if !planned.isEmpty { try warnAboutInvalidIndexes(session) }
+            session.blockerWatch = planned.isEmpty ? nil : startBlockerWatch(session)
+            defer { session.blockerWatch?.stop() }
 
             // 3. Write.
             var result = MigrateResult(database: session.databaseName, schemaName: session.defaultSchema,
@@ -112,10 +114,11 @@ extension Migrator {
     }
 
     /// Applies `planned` in order: small files several to a message where they can, others one by one.
-    private func apply(_ planned: ArraySlice<PlannedMigration>, session: Session, reset: [String],
+    func apply(_ planned: ArraySlice<PlannedMigration>, session: Session, reset: [String],
                        into applied: inout [MigrationSummary]) throws {
         var next = planned.startIndex
         while next < planned.endIndex {
+            try stopIfInterrupted(before: planned[next].settings.displayPath)
             let chain = messageChain(planned[next...], session: session)
             if chain.count > 1 {
                 try applyChain(chain, session: session, reset: reset, into: &applied)
@@ -163,21 +166,32 @@ extension Migrator {
     }
 
     /// Applies one file as its plan says and records it in the history (in the same transaction when it has
-    /// one). Returns what ran, with its time.
-    func apply(_ migration: PlannedMigration, session: Session, reset: [String]) throws -> MigrationSummary {
+    /// one). Returns what ran, with its time. A transactional file that fails on a lock timeout or deadlock
+    /// is rolled back and run again (see `retryOrThrow`); `failedAttempts` were made already (in a message
+    /// with other files, where its `applying` was reported).
+    func apply(_ migration: PlannedMigration, session: Session, reset: [String], failedAttempts: Int = 0) throws -> MigrationSummary {
         let file = migration.file
-        let run = MigrationRun(migration: migration, session: session, reset: reset, hooks: scriptHooks(session))
-        onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
-        do {
-            try run.run(heading: "Migration \(file.version.map { "version \($0.text)" } ?? "repeatable") - \(file.description)")
-        } catch {
-            if case MigrationError.statementFailed = error { runErrorCallbacks(.afterEachMigrateStatementError, session) }
-            runErrorCallbacks(.afterEachMigrateError, session)
-            throw error
+        try stopIfInterrupted(before: migration.settings.displayPath)
+        if failedAttempts == 0 { onEvent(.applying(script: file.script, version: file.version?.text, description: file.description)) }
+        var attempt = failedAttempts + 1
+        while true {
+            let run = MigrationRun(migration: migration, session: session, reset: reset, hooks: scriptHooks(session))
+            do {
+                try run.run(heading: "Migration \(file.version.map { "version \($0.text)" } ?? "repeatable") - \(file.description)")
+                let milliseconds = run.elapsed()
+                onEvent(.applied(script: file.script, version: file.version?.text, description: file.description, milliseconds: milliseconds))
+                return MigrationSummary(file, executionTime: milliseconds)
+            } catch {
+                do {
+                    try retryOrThrow(error, file: run.displayPath, mode: migration.mode, attempt: attempt, session: session)
+                    attempt += 1
+                } catch let final {
+                    if case MigrationError.statementFailed = error { runErrorCallbacks(.afterEachMigrateStatementError, session) }
+                    runErrorCallbacks(.afterEachMigrateError, session)
+                    throw final
+                }
+            }
         }
-        let milliseconds = run.elapsed()
-        onEvent(.applied(script: file.script, version: file.version?.text, description: file.description, milliseconds: milliseconds))
-        return MigrationSummary(file, executionTime: milliseconds)
     }
 }
 
@@ -240,9 +254,15 @@ struct MigrationRun {
         reset.map { ScriptRunner.OwnStatement(text: $0, purpose: "\(purpose) \(displayPath)") }
     }
 
-    /// What goes before the statements of a file in a transaction of its own: the reset and BEGIN.
+    /// What goes before the statements of a file in a transaction of its own: the reset, BEGIN and the
+    /// timeouts, set LOCAL so that they end with the file's transaction.
     var transactionPrelude: [ScriptRunner.OwnStatement] {
-        reset("preparing to run") + [.init(text: "BEGIN", purpose: "starting the transaction for \(displayPath)")]
+        reset("preparing to run") + [.init(text: "BEGIN", purpose: "starting the transaction for \(displayPath)")] + timeouts(local: true)
+    }
+
+    /// The lock and statement timeouts for this file (see `MigrationTimeouts`).
+    private func timeouts(local: Bool) -> [ScriptRunner.OwnStatement] {
+        session.timeouts.statements(local: local).map { .init(text: $0, purpose: "setting the timeouts for \(displayPath)") }
     }
 
     /// What goes after them, in the same message: the reset, the history row (its time measured by the
@@ -257,8 +277,8 @@ struct MigrationRun {
 
     /// group=true: the caller holds one transaction around every file, so no BEGIN/COMMIT here.
     func inGroup() throws {
-        try runner.run(plan: migration.script, prelude: reset("preparing to run"), postlude: { reset("resetting the session after") },
-                       batching: true)
+        try runner.run(plan: migration.script, prelude: reset("preparing to run") + timeouts(local: true),
+                       postlude: { reset("resetting the session after") }, batching: true)
         if runner.progress.transactionEndedByScript {
             throw MigrationError.notTransactionalInGroup(file: displayPath, reason: "it ends the transaction itself (COMMIT/ROLLBACK)")
         }
@@ -297,8 +317,9 @@ struct MigrationRun {
             throw failed(error, .rolledBack, doing: "recording \(displayPath) in the schema history before it runs")
         }
         do {
-            try runner.run(plan: migration.script, prelude: reset("preparing to run"), postlude: { reset("resetting the session after") },
-                           batching: false)
+            // Session-level timeouts here: the reset after the file (or after its failure) undoes them.
+            try runner.run(plan: migration.script, prelude: reset("preparing to run") + timeouts(local: false),
+                           postlude: { reset("resetting the session after") }, batching: false)
         } catch {
             executor.rollback()
             throw failedOutsideTransaction(error, recordedBeforeRunning: true)

@@ -38,6 +38,10 @@ final class Session {
     var callbacks = PlannedCallbacks()
     /// See `resetStatements`.
     var reset: [String]?
+    /// The lock and statement timeouts each migration file runs with.
+    var timeouts: MigrationTimeouts
+    /// Who blocks this session, watched while migrations run (see `BlockerWatch`).
+    var blockerWatch: BlockerWatch?
     /// The undo files the scan found (see `MigrationScanner.Result.undoFiles`).
     var undoFiles: [MigrationFile] = []
 
@@ -57,6 +61,7 @@ final class Session {
         databaseName = row[2] ?? ""
         let originalPath = row[3] ?? ""
         historyExistedAtConnect = row[4] == "t"
+        timeouts = MigrationTimeouts(configuration)
         guard let schema = configuredSchema ?? current else {
             throw MigrationError.noDefaultSchema
         }
@@ -157,6 +162,7 @@ extension Migrator {
             connection.traceHandler = { [onEvent] sql, milliseconds in onEvent(.statementSent(sql: sql, milliseconds: milliseconds)) }
         }
         let executor: SQLExecutor = dryRun ?? LiveExecutor(connection: connection)
+        Cancellation.arm(connection)
         do {
             if dryRun != nil { try connection.execute("BEGIN TRANSACTION READ ONLY") }
             if let initSql = configuration.initSql, !initSql.isEmpty {

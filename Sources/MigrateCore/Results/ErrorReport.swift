@@ -43,6 +43,12 @@ public struct ErrorReport: Sendable, Encodable {
             default:
                 break
             }
+        case let conflict as LockConflictFailure:
+            self = ErrorReport(conflict.cause)
+            errorCode = "LOCK_CONFLICT"; message = conflict.description
+        case let interrupted as Interrupted:
+            if let cause = interrupted.cause { self = ErrorReport(cause) }
+            errorCode = "INTERRUPTED"; message = interrupted.description; path = interrupted.file
         case let drift as DriftCheckError:
             if case .buildFailed(_, let cause) = drift { self = ErrorReport(cause); message = drift.description }
             errorCode = drift.errorCode

@@ -50,7 +50,7 @@ final class TextReporter: Reporter {
         case .undone(let script, let version, let description, let milliseconds):
             let what = "version \(version) - \(description)"
             line(dryRunTarget == nil ? "Undid \(what) (\(script)) in \(formatDuration(milliseconds))" : "Would undo \(what) (\(script))")
-        case .warning, .serverNotice, .waitingForLock, .connectionRetry, .statementSent:
+        case .warning, .serverNotice, .waitingForLock, .lockConflict, .connectionRetry, .statementSent:
             if let text = logLine(for: event) { terminal.err(text) }
         }
     }
