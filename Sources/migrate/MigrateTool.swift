@@ -10,7 +10,7 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
 
     var abstract: String {
         switch self {
-        case .migrate: return "apply pending migrations, each file with its history row"
+        case .migrate: return "apply pending migrations, each file with its history row (lock timeouts retried)"
         case .info: return "list every migration with its state"
         case .validate: return "check applied migrations against the files (exit 1 on drift)"
         case .undo: return "revert the latest migration by its U file (-target=V: all above V)"
@@ -77,6 +77,13 @@ struct MigrateTool: ParsableCommand {
             says the outcome is unknown (info tells; the next migrate applies only what is missing). A file outside a \
             transaction is recorded as failed before it runs, so an interrupted one stops the next migrate until it is \
             checked and repaired; INVALID indexes left by CREATE INDEX CONCURRENTLY are named with DROP INDEX CONCURRENTLY.
+
+            Locks: each migration file runs with lock_timeout=lockTimeout (default 5s; 500ms, 2min, 0 = none) and \
+            statement_timeout=statementTimeout (default none), set LOCAL in its transaction (SET for a file outside one, \
+            reset after it). A transactional file that times out on a lock or hits a deadlock is rolled back and run again \
+            after a growing back-off, up to lockRetries times (default 10); each conflict names the blocking session (pid, \
+            user, application, state, transaction age, query). SIGINT/SIGTERM cancel the running statement on the server, \
+            roll back its file, release the lock and exit 1; a second signal exits at once.
 
             check -drift builds the schema the database should have in a scratch database (a temporary one on the same \
             server, created and dropped, or -check.buildUrl=… with check.buildUser and check.buildPassword) by applying the \
