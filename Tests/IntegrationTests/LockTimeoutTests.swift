@@ -58,6 +58,29 @@ final class LockTimeoutTests: XCTestCase {
         XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"], ["2", "true"]])
     }
 
+    /// Small files go to the server several to a message: the one that times out runs again alone, the one
+    /// before it stays committed (applied once), the one after it runs after the retry.
+    func testLockTimeoutInAMessageOfSeveralFilesRetriesThatFileAlone() throws {
+        let project = try MigrateProject()
+        try project.write("sql/V1__t.sql", "CREATE TABLE t (a int);\nCREATE TABLE log (file text);\n")
+        try project.migrateOK(["migrate"])
+        try project.write("sql/V2__log.sql", "INSERT INTO log VALUES ('V2');\n")
+        try project.write("sql/V3__add_b.sql", "ALTER TABLE t ADD COLUMN b int;\nINSERT INTO log VALUES ('V3');\n")
+        try project.write("sql/V4__log.sql", "INSERT INTO log VALUES ('V4');\n")
+        let (blocker, _) = try holdReadLock(project)
+        let running = try project.start(["-outputType=json", "-lockTimeout=100ms", "-lockRetries=50", "migrate"])
+        try project.waitForBackendsBlocked()
+        try waitUntil("the first attempt to time out") { try project.backendsWaitingForALock().isEmpty }
+        try project.waitForBackendsBlocked()
+        try blocker.execute("COMMIT")
+        let run = running.wait()
+        XCTAssertEqual(run.status, 0, run.output)
+        let conflicts = try run.document()["lockConflicts"] as? [[String: Any]] ?? []
+        XCTAssertEqual(Set(conflicts.compactMap { $0["script"] as? String }), ["sql/V3__add_b.sql"])
+        XCTAssertEqual(try project.column("SELECT file FROM log ORDER BY file"), ["V2", "V3", "V4"])
+        XCTAssertEqual(try project.history().map { [$0[0], $0[5]] }, [["1", "true"], ["2", "true"], ["3", "true"], ["4", "true"]])
+    }
+
     func testBlockerThatNeverCommitsEndsInAClearFailureWithNothingApplied() throws {
         let project = try blockedProject()
         let (blocker, blockerPID) = try holdReadLock(project)
