@@ -6,7 +6,7 @@ import PostgresClient
 
 /// The commands, written once: their names on the command line and what each one calls.
 enum CommandName: String, CaseIterable, ExpressibleByArgument {
-    case migrate, info, validate, undo, clean, baseline, repair, new, check
+    case migrate, info, validate, undo, clean, baseline, repair, new, check, lint
 
     var abstract: String {
         switch self {
@@ -19,11 +19,12 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .repair: return "remove failed rows and realign the history with the files"
         case .new: return "write the next versioned migration file (-undo: its U file too)"
         case .check: return "-drift: compare the database with a build of its applied migrations"
+        case .lint: return "find statements in pending migrations that lock or break a live database (exit 1 on findings)"
         }
     }
 
     /// Whether the command changes the database (and so has a dry run).
-    var writes: Bool { self != .info && self != .validate && self != .new && self != .check }
+    var writes: Bool { self != .info && self != .validate && self != .new && self != .check && self != .lint }
 
     /// Runs the command. `validate` finding problems, or `check` finding drift, is a failure too (after its result
     /// is reported; see `Invocation.findings`).
@@ -38,6 +39,7 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .repair: return try migrator.repair()
         case .new: return try migrator.newMigration(description: invocation.descriptions.first ?? "", undo: invocation.undo)
         case .check: return try migrator.checkDrift()  // -drift, the only mode (see Invocation.usageProblem)
+        case .lint: return try migrator.lint()
         }
     }
 }
@@ -176,6 +178,17 @@ struct ValidationFailed: FindingsFailure {
     var details: ErrorDetails?
     var description: String { details?.errorMessage ?? "Validate failed" }
     var errorCode: String { details?.errorCode ?? "VALIDATE_ERROR" }
+}
+
+/// `lint` found statements that break its rules.
+struct LintFindings: FindingsFailure {
+    var result: LintResult
+    var errorCode: String { "LINT_FINDINGS" }
+    var description: String {
+        let count = result.findings.count
+        return "Lint found \(count) problem\(count == 1 ? "" : "s") in \(result.files.count) file\(result.files.count == 1 ? "" : "s") "
+            + "(fix them, or add -- migrate:lint-ignore <rule> <reason> before a statement that is safe)"
+    }
 }
 
 /// `check -drift` found drift, and check.failOnDrift is true.
