@@ -85,6 +85,13 @@ struct MigrateTool: ParsableCommand {
             migrations its history lists, compares the two catalogs and lists what is only in the migrations, only in the \
             database, or different. It exits 1 on drift (check.failOnDrift=false: 0).
 
+            lint parses each pending file (-lint.all=true: every file) with PostgreSQL's own grammar (libpg_query) and \
+            reports statements that lock a live table or break running code (CREATE INDEX without CONCURRENTLY, ADD \
+            FOREIGN KEY without NOT VALID, DDL without lock_timeout, …): rule id, file:line:column, why, and the safe \
+            form; exits 1 on findings. -lint.format=github writes GitHub Actions annotations. A statement is excused by \
+            -- migrate:lint-ignore <rule> <reason> on the line before it. migrate lints before its first write: \
+            -lint=warn (default) prints findings, -lint=error stops the run, -lint=off skips the lint.
+
             Settings use Flyway's names and come from, highest first: the command line (-key=value or --key value, \
             before or after the commands), FLYWAY_* environment variables, then configuration files \
             (-configFiles=a.toml,b.toml; by default flyway.toml and flyway.user.toml in conf/, ~ and ., or, when there \
