@@ -143,6 +143,12 @@ final class LintTests: XCTestCase {
         XCTAssertEqual(finding["statement"] as? String, "CREATE INDEX orders_total_idx ON orders (total)")
         XCTAssertTrue((finding["filepath"] as? String)?.hasSuffix("/sql/V2__index.sql") ?? false)
         XCTAssertEqual(json["operation"] as? String, "lint")
+        // Connected, lint says how big the table is (the planner's estimate after ANALYZE, and its size on disk).
+        XCTAssertEqual(finding["table"] as? String, "orders")
+        try project.db().execute("INSERT INTO orders (id, total) SELECT g, g FROM generate_series(1, 500) g; ANALYZE orders")
+        let sized = try XCTUnwrap((try project.json(["lint"], expectSuccess: false)["findings"] as? [[String: Any]])?.first)
+        XCTAssertTrue((sized["tableSize"] as? String ?? "").hasPrefix("orders has about 500 rows, "), "\(sized)")
+        XCTAssertTrue((sized["message"] as? String ?? "").hasSuffix("on disk)"), "\(sized)")
     }
 
     func testIgnoreCommentNeedsAReason() throws {

@@ -12,6 +12,9 @@ public struct LintFinding: Sendable, Encodable, Equatable {
     /// Why it is dangerous, naming the table or index concerned.
     public var message: String
     public var safeForm: String
+    /// The table the statement works on, and, when migrate could read it, how big it is on the server.
+    public var table: String?
+    public var tableSize: String?
 
     /// `file:line:column: [rule] message`: the one-line form used in warnings and errors.
     public var summary: String { "\(file):\(line):\(column): [\(rule)] \(message)" }

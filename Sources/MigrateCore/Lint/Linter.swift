@@ -47,7 +47,8 @@ struct Linter {
                         if ignores.contains(hit.rule.rawValue) { ignored += 1; continue }
                         findings.append(LintFinding(rule: hit.rule.rawValue, file: file, filepath: filepath, line: statement.line, column: statement.column,
                                                     statement: ScriptRunner.firstLine(of: statement.text),
-                                                    message: "\(hit.subject): \(hit.rule.danger)", safeForm: hit.rule.safeForm))
+                                                    message: "\(hit.subject): \(hit.rule.danger)", safeForm: hit.rule.safeForm,
+                                                    table: Self.table(of: node)))
                     }
                 }
             }
@@ -287,6 +288,17 @@ struct Linter {
             on = !["0", "0s", "0ms"].contains(text.lowercased())
         }
         if stmt["is_local"]?.isTrue == true { state.localLockTimeout = on } else { state.sessionLockTimeout = on }
+    }
+
+    /// The table a statement works on, as written (schema-qualified when it is).
+    private static func table(of node: ParseNode) -> String? {
+        guard let stmt = node.typed?.node else { return nil }
+        let relation = stmt["relation"] ?? stmt["relations"]?.items.first?["RangeVar"]
+        if let name = relation?["relname"]?.string {
+            return relation?["schemaname"]?.string.map { "\($0).\(name)" } ?? name
+        }
+        guard stmt["removeType"]?.string == "OBJECT_TABLE" else { return nil }
+        return stmt["objects"]?.items.first?["List"]?["items"]?.names.joined(separator: ".")
     }
 
     /// What the statement is called in a finding.
