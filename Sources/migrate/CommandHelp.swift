@@ -36,7 +36,7 @@ enum CommandHelp {
         case .baseline: return [.afterConnect, .beforeBaseline, .afterBaseline, .afterBaselineError]
         case .repair: return [.afterConnect, .beforeRepair, .afterRepair, .afterRepairError]
         case .new: return []
-        case .check: return [.afterConnect]
+        case .check, .lint: return [.afterConnect]
         }
     }
 
@@ -89,6 +89,15 @@ enum CommandHelp {
                     "functions and procedures, triggers, sequences, types, extensions, grants. Reports what is only in",
                     "the migrations, only in the database, or different; exits 1 on drift (check.failOnDrift).",
                     "Settings: check.buildUrl, check.buildUser, check.buildPassword, check.failOnDrift, schemas."]
+        case .lint:
+            return ["Parses each pending file (-lint.all=true: every file) statement by statement with PostgreSQL's own",
+                    "grammar (libpg_query), after placeholder replacement, and reports statements that lock a live",
+                    "table or break running code: rule id, file:line:column, why, and the safe form. Knows what the",
+                    "same run created (an index on a table created earlier is fine). Exits 1 on findings. A statement",
+                    "the grammar cannot parse is a note, never a failure. -- migrate:lint-ignore <rule> <reason> on the",
+                    "line before a statement (or on its line) silences a rule; the reason is required.",
+                    "migrate lints before its first write too: -lint=warn (default) prints findings, -lint=error stops.",
+                    "Settings: lint.all, lint.format=github (GitHub Actions annotations), outputType=json, lint."]
         case .new:
             return ["Writes the next versioned file into the first location, numbered like the files already there",
                     "(V001__ -> V002__, V1_2__ -> V1_3__, timestamps -> the current UTC time), and prints its path.",

@@ -6,7 +6,7 @@ import PostgresClient
 
 /// The commands, written once: their names on the command line and what each one calls.
 enum CommandName: String, CaseIterable, ExpressibleByArgument {
-    case migrate, info, validate, undo, clean, baseline, repair, new, check
+    case migrate, info, validate, undo, clean, baseline, repair, new, check, lint
 
     var abstract: String {
         switch self {
@@ -19,11 +19,12 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .repair: return "remove failed rows and realign the history with the files"
         case .new: return "write the next versioned migration file (-undo: its U file too)"
         case .check: return "-drift: compare the database with a build of its applied migrations"
+        case .lint: return "find statements in pending migrations that lock or break a live database (exit 1 on findings)"
         }
     }
 
     /// Whether the command changes the database (and so has a dry run).
-    var writes: Bool { self != .info && self != .validate && self != .new && self != .check }
+    var writes: Bool { self != .info && self != .validate && self != .new && self != .check && self != .lint }
 
     /// Runs the command. `validate` finding problems, or `check` finding drift, is a failure too (after its result
     /// is reported; see `Invocation.findings`).
@@ -38,6 +39,7 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .repair: return try migrator.repair()
         case .new: return try migrator.newMigration(description: invocation.descriptions.first ?? "", undo: invocation.undo)
         case .check: return try migrator.checkDrift()  // -drift, the only mode (see Invocation.usageProblem)
+        case .lint: return try migrator.lint()
         }
     }
 }
@@ -89,6 +91,13 @@ struct MigrateTool: ParsableCommand {
             server, created and dropped, or -check.buildUrl=… with check.buildUser and check.buildPassword) by applying the \
             migrations its history lists, compares the two catalogs and lists what is only in the migrations, only in the \
             database, or different. It exits 1 on drift (check.failOnDrift=false: 0).
+
+            lint parses each pending file (-lint.all=true: every file) with PostgreSQL's own grammar (libpg_query) and \
+            reports statements that lock a live table or break running code (CREATE INDEX without CONCURRENTLY, ADD \
+            FOREIGN KEY without NOT VALID, DDL without lock_timeout, …): rule id, file:line:column, why, and the safe \
+            form; exits 1 on findings. -lint.format=github writes GitHub Actions annotations. A statement is excused by \
+            -- migrate:lint-ignore <rule> <reason> on the line before it. migrate lints before its first write: \
+            -lint=warn (default) prints findings, -lint=error stops the run, -lint=off skips the lint.
 
             Settings use Flyway's names and come from, highest first: the command line (-key=value or --key value, \
             before or after the commands), FLYWAY_* environment variables, then configuration files \
@@ -183,6 +192,17 @@ struct ValidationFailed: FindingsFailure {
     var details: ErrorDetails?
     var description: String { details?.errorMessage ?? "Validate failed" }
     var errorCode: String { details?.errorCode ?? "VALIDATE_ERROR" }
+}
+
+/// `lint` found statements that break its rules.
+struct LintFindings: FindingsFailure {
+    var result: LintResult
+    var errorCode: String { "LINT_FINDINGS" }
+    var description: String {
+        let count = result.findings.count
+        return "Lint found \(count) problem\(count == 1 ? "" : "s") in \(result.files.count) file\(result.files.count == 1 ? "" : "s") "
+            + "(fix them, or add -- migrate:lint-ignore <rule> <reason> before a statement that is safe)"
+    }
 }
 
 /// `check -drift` found drift, and check.failOnDrift is true.

@@ -90,6 +90,13 @@ public struct Configuration: Sendable, Equatable {
     public var checkBuildPassword: String? = nil
     /// `check -drift` exits 1 when it finds drift (Flyway's default is false: a check that cannot fail).
     public var checkFailOnDrift: Bool = true
+    /// `lint`: what `migrate` does with lint findings before its first write: "off", "warn" (print them) or
+    /// "error" (stop the run).
+    public var lint: String = "warn"
+    /// `lint.all`: the lint command reads every migration file, not only the pending ones.
+    public var lintAll: Bool = false
+    /// `lint.format`: "text" or "github" (GitHub Actions annotations); -outputType=json gives JSON.
+    public var lintFormat: String = "text"
     /// Connect to this database instead of the url's, on the url's server: `check -drift`'s temporary build
     /// database. Set by code, never by a setting.
     var databaseOverride: String? = nil
@@ -330,6 +337,7 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "outputType": outputType, "outputFile": outputFile ?? "", "environment": environment,
             "check.buildUrl": checkBuildUrl.map(SecretMasker(secrets: []).mask) ?? "", "check.buildUser": checkBuildUser ?? "",
             "check.buildPassword": checkBuildPassword == nil ? "" : "*** (set)", "check.failOnDrift": checkFailOnDrift,
+            "lint": lint, "lint.all": lintAll, "lint.format": lintFormat,
         ]
         return Mirror(self, children: children, displayStyle: .struct)
     }

@@ -142,6 +142,9 @@ struct ConfigurationKey: Sendable {
         .init("check.buildUser", .optionalText(\.checkBuildUser)),
         .init("check.buildPassword", .optionalText(\.checkBuildPassword)),
         .init("check.failOnDrift", .flag(\.checkFailOnDrift)),
+        .init("lint", .choice(\.lint, ["off", "warn", "error"])),
+        .init("lint.all", .flag(\.lintAll)),
+        .init("lint.format", .choice(\.lintFormat, ["text", "github"])),
         // Which `[environments.<name>]` to connect to; "" means Flyway's "default".
         .init("environment", .text(\.environment, nonEmpty: false)),
     ]

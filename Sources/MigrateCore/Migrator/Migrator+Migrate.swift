@@ -44,6 +44,7 @@ extension Migrator {
             // 2. Plan: every pending file read and checked in full before the first write.
             var planned = try plan(cherryPicked(status.pending), session: session)
             if let largeFiles { planned = try largeFiles.filled(planned) }
+            try lintBeforeApplying(planned, session)
             if !planned.isEmpty { try warnAboutInvalidIndexes(session) }
             session.blockerWatch = planned.isEmpty ? nil : startBlockerWatch(session)
             defer { session.blockerWatch?.stop() }

@@ -59,6 +59,9 @@ public struct ErrorReport: Sendable, Encodable {
         case let error as NewMigrationError:
             errorCode = error.errorCode
             path = error.path
+        case let lint as LintFailed:
+            errorCode = "LINT_FAILED"
+            path = lint.findings.first?.file; lineNumber = lint.findings.first?.line; column = lint.findings.first?.column
         case is LockTimeout:
             errorCode = "LOCK_TIMEOUT"
         case let server as PostgresError:
