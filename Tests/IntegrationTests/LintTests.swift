@@ -26,7 +26,8 @@ final class LintTests: XCTestCase {
     private func lint(_ project: MigrateProject, _ sql: String, _ extra: [String] = [], expectSuccess: Bool,
                       file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
         try project.write("sql/V2__example.sql", sql)
-        return try project.json(["lint"] + extra, expectSuccess: expectSuccess, file: file, line: line)
+        // lockTimeout=0: migrate sets no lock_timeout of its own, so the file's own SET decides (require-lock-timeout).
+        return try project.json(["lint", "-lockTimeout=0"] + extra, expectSuccess: expectSuccess, file: file, line: line)
     }
 
     private func rules(_ document: [String: Any]) -> [String] {
@@ -109,8 +110,11 @@ final class LintTests: XCTestCase {
         XCTAssertEqual(document["files"] as? [String], ["sql/V1__create.sql", "sql/V2__index.sql"])
         // Applied, V1's table exists: V2 alone now indexes an existing table.
         try project.migrateOK(["migrate", "-lint=off", "-target=1"])
-        XCTAssertEqual(Set(rules(try project.json(["lint"], expectSuccess: false))),
+        XCTAssertEqual(Set(rules(try project.json(["lint", "-lockTimeout=0"], expectSuccess: false))),
                        ["require-lock-timeout", "require-concurrent-index-creation", "disallowed-unique-constraint"])
+        // With migrate's own lockTimeout (the default 5s) every file runs with a lock_timeout in effect.
+        XCTAssertEqual(Set(rules(try project.json(["lint"], expectSuccess: false))),
+                       ["require-concurrent-index-creation", "disallowed-unique-constraint"])
         // lint.all reads the applied V1 again, so the table counts as created by the plan.
         XCTAssertEqual(rules(try project.json(["lint", "-lint.all=true"])), [])
     }

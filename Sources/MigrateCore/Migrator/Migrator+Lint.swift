@@ -55,6 +55,8 @@ extension Migrator {
 
     private func lint(_ planned: [PlannedMigration]) throws -> LintResult {
         var linter = Linter()
+        // migrate sets lockTimeout itself around every file (SET LOCAL, or SET for a file outside a transaction).
+        linter.lockTimeoutFromConfiguration = configuration.lockTimeout != 0
         for migration in planned where migration.mode != .recordOnly {
             let settings = migration.settings
             var reader = try settings.reader(migration.file)
