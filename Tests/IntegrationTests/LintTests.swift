@@ -211,4 +211,16 @@ final class LintTests: XCTestCase {
         let off = try project.json(["migrate", "-lint=off"])
         XCTAssertEqual(off["warnings"] as? [String] ?? [], [])
     }
+
+    /// A file too big to keep in memory (a 3 MB COPY): the lint reads the statements the plan kept, at their lines.
+    func testABigFileIsLintedFromThePlansStatements() throws {
+        let project = try projectWithSchema()
+        var sql = "COPY orders (code) FROM STDIN;\n"
+        sql += String(repeating: "some-order-code-with-padding-to-make-the-copy-data-long-enough\n", count: 50_000)
+        sql += "\\.\nCREATE INDEX orders_total_idx ON orders (total);\n"
+        let document = try lint(project, sql, expectSuccess: false)
+        XCTAssertEqual(Set(rules(document)), ["require-lock-timeout", "require-concurrent-index-creation"])
+        let finding = try XCTUnwrap((document["findings"] as? [[String: Any]])?.first { $0["rule"] as? String == "require-concurrent-index-creation" })
+        XCTAssertEqual(finding["line"] as? Int, 50_003)
+    }
 }

@@ -59,13 +59,16 @@ extension Migrator {
         linter.lockTimeoutFromConfiguration = configuration.lockTimeout != 0
         for migration in planned where migration.mode != .recordOnly {
             let settings = migration.settings
-            var reader = try settings.reader(migration.file)
-            reader.materializesCopyData = false
+            // The plan's statements where it kept them; the file read again only where it did not.
+            var kept = migration.script.keptStatements?.makeIterator()
+            var reader = kept == nil ? try settings.reader(migration.file) : nil
+            reader?.materializesCopyData = false
             let lines = OriginalLines(try SQLScriptReader(path: migration.file.filepath, displayName: settings.displayPath,
                                                           encoding: settings.encoding))
             do {
                 try linter.lint(file: settings.displayPath, filepath: migration.file.filepath, transactional: migration.script.transactional, lines: lines) {
-                    while let element = try reader.next() {
+                    if kept != nil { return kept!.next() }
+                    while let element = try reader!.next() {
                         if case .statement(let statement) = element { return statement }
                     }
                     return nil

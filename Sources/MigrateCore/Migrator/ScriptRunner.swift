@@ -47,7 +47,21 @@ struct ScriptRunner {
         /// runs in a transaction, is kept in memory, has no COPY (whose data is no statement) and nothing
         /// that ends the transaction or sets client_encoding (which the run handles statement by statement).
         var canShareMessage = false
+        /// The statements of a file too big to keep (its COPY data left out), while they are few: what the
+        /// lint reads instead of the whole file again.
+        var statementsOfUncachedFile: [SQLStatement]?
+
+        /// The script's statements without reading the file again, where the plan kept them.
+        var keptStatements: [SQLStatement]? {
+            if let cached {
+                return cached.compactMap { if case .statement(let statement) = $0 { return statement } else { return nil } }
+            }
+            return statementsOfUncachedFile
+        }
     }
+
+    /// How much statement text a plan keeps for a file it does not cache (see `Plan.statementsOfUncachedFile`).
+    static let uncachedStatementBytes = 1 << 20
 
     func reader() throws -> SQLScriptReader { try settings.reader(file) }
 
@@ -64,6 +78,8 @@ struct ScriptRunner {
         var cached: [ScriptElement]? = keepable > 0 && (FileSystem.size(of: file.filepath) ?? 0) <= keepable ? [] : nil
         if cached == nil { reader.materializesCopyData = false }
         var cachedBytes = 0
+        var uncachedStatements: [SQLStatement] = []
+        var statementBytes = 0
         var firstNonTransactional: SQLStatement?
         var firstTransactional: SQLStatement?
         var handledOneByOne = false
@@ -88,12 +104,21 @@ struct ScriptRunner {
                     firstTransactional = statement
                 }
                 cachedBytes += statement.text.utf8.count
+                if cached == nil, statementBytes <= Self.uncachedStatementBytes {
+                    statementBytes += statement.text.utf8.count
+                    uncachedStatements.append(statement)
+                }
             } else if case .copyData(let line) = element {
                 cachedBytes += line.utf8.count
             }
             if cached != nil {
                 if cachedBytes > keepable {
                     // Too big to keep: the run pass reads the file again, so this pass needs no row data.
+                    // The statements read so far (this one included) are still kept for the lint.
+                    for case .statement(let earlier) in cached! + [element] where statementBytes <= Self.uncachedStatementBytes {
+                        statementBytes += earlier.text.utf8.count
+                        uncachedStatements.append(earlier)
+                    }
                     cached = nil
                     reader.materializesCopyData = false
                 } else {
@@ -113,6 +138,7 @@ struct ScriptRunner {
             plan.transactional = false
         }
         plan.canShareMessage = plan.transactional && cached != nil && !handledOneByOne
+        if cached == nil && statementBytes <= Self.uncachedStatementBytes { plan.statementsOfUncachedFile = uncachedStatements }
         return plan
     }
 
