@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests (no database) and integration tests against a throwaway
 # PostgreSQL cluster that the tests start themselves (initdb + pg_ctl in a temp dir) and stop afterwards.
-# Installs libpq-dev and postgresql first when they are missing.
+# Installs libpq-dev, postgresql and pgbouncer first when they are missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 missing=()
 if ! pkg-config --exists libpq 2>/dev/null; then missing+=(libpq-dev pkg-config); fi
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v initdb >/dev/null; then missing+=(postgresql); fi
+if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then missing+=(pgbouncer); fi
 if ((${#missing[@]})); then
     echo "Installing missing packages: ${missing[*]}"
     SUDO=""

@@ -10,7 +10,7 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
 
     var abstract: String {
         switch self {
-        case .migrate: return "apply pending migrations, each file with its history row"
+        case .migrate: return "apply pending migrations, each file with its history row (lockMode=transaction: for PgBouncer)"
         case .info: return "list every migration with its state"
         case .validate: return "check applied migrations against the files (exit 1 on drift)"
         case .undo: return "revert the latest migration by its U file (-target=V: all above V)"
@@ -77,6 +77,13 @@ struct MigrateTool: ParsableCommand {
             says the outcome is unknown (info tells; the next migrate applies only what is missing). A file outside a \
             transaction is recorded as failed before it runs, so an interrupted one stops the next migrate until it is \
             checked and repaired; INVALID indexes left by CREATE INDEX CONCURRENTLY are named with DROP INDEX CONCURRENTLY.
+
+            Poolers: through a pooler in transaction mode (PgBouncer pool_mode=transaction), where a session-level \
+            advisory lock would outlive the run on a pooled server connection, commands that take the lock refuse to \
+            run, with nothing changed. Connect directly or through a session pool, or use -lockMode=transaction: \
+            migrate then locks with pg_try_advisory_xact_lock inside each migration's transaction, reads the history \
+            again under it (a file another run applied meanwhile is skipped), and refuses files that cannot run in a \
+            transaction (CREATE INDEX CONCURRENTLY) before writing anything.
 
             check -drift builds the schema the database should have in a scratch database (a temporary one on the same \
             server, created and dropped, or -check.buildUrl=… with check.buildUser and check.buildPassword) by applying the \

@@ -66,6 +66,9 @@ public struct Configuration: Sendable, Equatable {
     public var initSql: String? = nil
     /// -1 means retry forever.
     public var lockRetryCount: Int = 50
+    /// How runs keep each other out: "session" (one session-level advisory lock for the whole command) or
+    /// "transaction" (a transaction-level lock inside each migration's transaction, for transaction poolers).
+    public var lockMode: String = "session"
     /// `ignoreMigrationPatterns`, parsed.
     public var ignorePatterns: [IgnorePattern] = [IgnorePattern(type: "*", status: "future")]
     /// Record migrations in the history table without running them.
@@ -316,7 +319,7 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "placeholderSuffix": placeholderSuffix,
             "placeholders": placeholders.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                 .joined(separator: ","),
-            "initSql": initSql ?? "", "lockRetryCount": lockRetryCount,
+            "initSql": initSql ?? "", "lockRetryCount": lockRetryCount, "lockMode": lockMode,
             "ignoreMigrationPatterns": ignorePatterns.map(\.description).joined(separator: ","),
             "skipExecutingMigrations": skipExecutingMigrations, "dryRunOutput": dryRunOutput ?? "",
             "outputType": outputType, "outputFile": outputFile ?? "", "environment": environment,

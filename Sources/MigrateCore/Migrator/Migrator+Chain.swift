@@ -10,7 +10,7 @@ extension Migrator {
     /// Not before PostgreSQL 13, which applied statement_timeout to a whole message rather than to each of
     /// its statements.
     func messageChain(_ pending: ArraySlice<PlannedMigration>, session: Session) -> ArraySlice<PlannedMigration> {
-        guard !session.isDryRun, session.connection.serverVersion >= 130_000, !session.callbacks.hookIntoMigrations else { return pending.prefix(0) }
+        guard !session.isDryRun, !locksPerTransaction, session.connection.serverVersion >= 130_000, !session.callbacks.hookIntoMigrations else { return pending.prefix(0) }
         var bytes = 0
         var statements = 0
         var end = pending.startIndex

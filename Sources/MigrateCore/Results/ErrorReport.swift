@@ -55,6 +55,9 @@ public struct ErrorReport: Sendable, Encodable {
             path = error.path
         case is LockTimeout:
             errorCode = "LOCK_TIMEOUT"
+        case let pooling as PoolingError:
+            errorCode = pooling.errorCode
+            path = pooling.file
         case let server as PostgresError:
             sqlState = server.sqlState?.rawValue
         default:
