@@ -87,6 +87,13 @@ struct MigrateTool: ParsableCommand {
             user, application, state, transaction age, query). SIGINT/SIGTERM cancel the running statement on the server, \
             roll back its file, release the lock and exit 1; a second signal exits at once.
 
+            Poolers: through a pooler in transaction mode (PgBouncer pool_mode=transaction), where a session-level \
+            advisory lock would outlive the run on a pooled server connection, commands that take the lock refuse to \
+            run, with nothing changed. Connect directly or through a session pool, or use -lockMode=transaction: \
+            migrate then locks with pg_try_advisory_xact_lock inside each migration's transaction, reads the history \
+            again under it (a file another run applied meanwhile is skipped), and refuses files that cannot run in a \
+            transaction (CREATE INDEX CONCURRENTLY) before writing anything.
+
             check -drift builds the schema the database should have in a scratch database (a temporary one on the same \
             server, created and dropped, or -check.buildUrl=… with check.buildUser and check.buildPassword) by applying the \
             migrations its history lists, compares the two catalogs and lists what is only in the migrations, only in the \

@@ -357,7 +357,7 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
             flyway.conf:1: flyway.cleanOnValidationError=true is not supported by migrate: run clean before migrate instead
             flyway.conf:2: flyway.jdbcProperties.socketTimeout is not supported by migrate: give connection parameters in the url
             flyway.conf:3: flyway.ignoreMissingMigrations is not supported by migrate: use ignoreMigrationPatterns
-            flyway.conf:4: flyway.postgresql.transactional.lock=true is not supported by migrate: migrate always holds a session-level advisory lock (as with false)
+            flyway.conf:4: flyway.postgresql.transactional.lock=true is not supported by migrate: migrate holds a session-level advisory lock (as with false); behind a transaction pooler use lockMode=transaction
             environment variable FLYWAY_VAULT_TOKEN: flyway.vault.token is not supported by migrate: pass the password with FLYWAY_PASSWORD, ${VAR} in a .conf file or ${env.VAR} in a TOML file
             command line -sqlMigrationSuffix: flyway.sqlMigrationSuffix is not supported by migrate: use sqlMigrationSuffixes
             command line -callbacks: flyway.callbacks is not supported by migrate: migrate runs SQL callbacks only: put <event>.sql files in the locations or callbackLocations

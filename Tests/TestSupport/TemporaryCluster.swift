@@ -333,7 +333,7 @@ public final class TemporaryCluster: @unchecked Sendable {
     }
 
     /// A TCP port that was free a moment ago (bound to 127.0.0.1:0, then released).
-    private static func freePort() -> Int {
+    static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return Int.random(in: 20000..<60000) }
         defer { Glibc.close(fd) }

@@ -72,6 +72,9 @@ public struct Configuration: Sendable, Equatable {
     public var statementTimeout: Int = 0
     /// How often a transactional file that timed out on a lock or hit a deadlock is tried again.
     public var lockRetries: Int = 10
+    /// How runs keep each other out: "session" (one session-level advisory lock for the whole command) or
+    /// "transaction" (a transaction-level lock inside each migration's transaction, for transaction poolers).
+    public var lockMode: String = "session"
     /// `ignoreMigrationPatterns`, parsed.
     public var ignorePatterns: [IgnorePattern] = [IgnorePattern(type: "*", status: "future")]
     /// Record migrations in the history table without running them.
@@ -329,7 +332,7 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "placeholderSuffix": placeholderSuffix,
             "placeholders": placeholders.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                 .joined(separator: ","),
-            "initSql": initSql ?? "", "lockRetryCount": lockRetryCount,
+            "initSql": initSql ?? "", "lockRetryCount": lockRetryCount, "lockMode": lockMode,
             "lockTimeout": MigrationTimeouts.text(milliseconds: lockTimeout),
             "statementTimeout": MigrationTimeouts.text(milliseconds: statementTimeout), "lockRetries": lockRetries,
             "ignoreMigrationPatterns": ignorePatterns.map(\.description).joined(separator: ","),

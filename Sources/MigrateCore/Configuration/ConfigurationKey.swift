@@ -132,6 +132,7 @@ struct ConfigurationKey: Sendable {
         .init("lockTimeout", .milliseconds(\.lockTimeout)),
         .init("statementTimeout", .milliseconds(\.statementTimeout)),
         .init("lockRetries", .count(\.lockRetries, allowsMinusOne: false)),
+        .init("lockMode", .choice(\.lockMode, ["session", "transaction"])),
         .init("ignoreMigrationPatterns", .ignorePatterns),
         .init("skipExecutingMigrations", .flag(\.skipExecutingMigrations)),
         .init("dryRunOutput", .optionalText(\.dryRunOutput)),
@@ -153,7 +154,7 @@ struct ConfigurationKey: Sendable {
         let errorsFail = "every SQL error fails the migration"
         let keys: [ConfigurationKey] = [
             .init("postgresql.transactional.lock",
-                  .refused(reason: "migrate always holds a session-level advisory lock (as with false)", accepted: ["false"])),
+                  .refused(reason: "migrate holds a session-level advisory lock (as with false); behind a transaction pooler use lockMode=transaction", accepted: ["false"])),
             .init("cleanOnValidationError", .refused(reason: "run clean before migrate instead", accepted: ["false"])),
             .init("callbacks", .refused(reason: "migrate runs SQL callbacks only: put <event>.sql files in the locations or callbackLocations")),
             .init("resolvers", .refused(reason: "migrate runs SQL migrations only")),

@@ -10,7 +10,7 @@ extension Migrator {
     /// Not before PostgreSQL 13, which applied statement_timeout to a whole message rather than to each of
     /// its statements.
     func messageChain(_ pending: ArraySlice<PlannedMigration>, session: Session) -> ArraySlice<PlannedMigration> {
-        guard !session.isDryRun, session.connection.serverVersion >= 130_000, !session.callbacks.hookIntoMigrations else { return pending.prefix(0) }
+        guard !session.isDryRun, !locksPerTransaction, session.connection.serverVersion >= 130_000, !session.callbacks.hookIntoMigrations else { return pending.prefix(0) }
         var bytes = 0
         var statements = 0
         var end = pending.startIndex
@@ -93,7 +93,7 @@ extension Migrator {
             onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
             // A lock conflict: the files before it are committed; it runs again on its own, then the rest.
             try retryOrThrow(failure, file: runs[failing].displayPath, mode: failed.mode, attempt: 1, session: session)
-            applied.append(try apply(failed, session: session, reset: reset, failedAttempts: 1))
+            if let summary = try apply(failed, session: session, reset: reset, failedAttempts: 1) { applied.append(summary) }
             try apply(chain[(chain.startIndex + failing + 1)...], session: session, reset: reset, into: &applied)
         }
     }

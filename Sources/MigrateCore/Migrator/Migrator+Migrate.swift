@@ -11,7 +11,7 @@ extension Migrator {
         let (session, scanned, largeFiles) = try openSessionWithMigrations(largeChecksumsLater: true)
         try checkCherryPick(scanned)  // before validating: a wrong pick is the clearer error
         session.executor.comment("Executing: migrate")
-        return try withLock(session) { history in
+        return try withMigrateLock(session) { history in
             // 1. Read: where the history stands.
             let historyExists = history != nil
             var rows = history ?? []
@@ -44,6 +44,7 @@ extension Migrator {
             // 2. Plan: every pending file read and checked in full before the first write.
             var planned = try plan(cherryPicked(status.pending), session: session)
             if let largeFiles { planned = try largeFiles.filled(planned) }
+            try checkRunsUnderTransactionLock(planned)
             try lintBeforeApplying(planned, session)
             if !planned.isEmpty { try warnAboutInvalidIndexes(session) }
             session.blockerWatch = planned.isEmpty ? nil : startBlockerWatch(session)
@@ -64,12 +65,7 @@ extension Migrator {
                     try runCallbacks(.createSchema, session)
                     try runCallbacks(.beforeCreateSchema, session)
                 }
-                if !historyExists {
-                    try session.executor.inTransaction {
-                        try createHistory(session)
-                        if let baselineVersion { try insertBaseline(baselineVersion, session) }
-                    }
-                }
+                if !historyExists { try createHistoryIfMissing(session, baseline: baselineVersion) }
                 beforeMigrateRan = true
                 try runCallbacks(.beforeMigrate, session)
                 let reset = planned.isEmpty ? [] : try session.resetStatements(self)
@@ -84,7 +80,7 @@ extension Migrator {
                                 try runCallbacksInline(.afterVersioned, session)
                                 try runCallbacksInline(.beforeRepeatables, session)
                             }
-                            applied.append(try apply(migration, session: session, reset: reset))
+                            if let summary = try apply(migration, session: session, reset: reset) { applied.append(summary) }
                         }
                         if firstRepeatable == planned.endIndex { try runCallbacksInline(.afterVersioned, session) }
                     }
@@ -125,7 +121,7 @@ extension Migrator {
                 try applyChain(chain, session: session, reset: reset, into: &applied)
                 next += chain.count
             } else {
-                applied.append(try apply(planned[next], session: session, reset: reset))
+                if let summary = try apply(planned[next], session: session, reset: reset) { applied.append(summary) }
                 next += 1
             }
         }
@@ -167,22 +163,34 @@ extension Migrator {
     }
 
     /// Applies one file as its plan says and records it in the history (in the same transaction when it has
-    /// one). Returns what ran, with its time. A transactional file that fails on a lock timeout or deadlock
-    /// is rolled back and run again (see `retryOrThrow`); `failedAttempts` were made already (in a message
-    /// with other files, where its `applying` was reported).
-    func apply(_ migration: PlannedMigration, session: Session, reset: [String], failedAttempts: Int = 0) throws -> MigrationSummary {
+    /// one). Returns what ran, with its time; nil when, with lockMode=transaction, another run applied it
+    /// since this one read the history. A transactional file that fails on a lock timeout or deadlock is
+    /// rolled back and run again (see `retryOrThrow`); `failedAttempts` were made already (in a message with
+    /// other files, where its `applying` was reported).
+    func apply(_ migration: PlannedMigration, session: Session, reset: [String], failedAttempts: Int = 0) throws -> MigrationSummary? {
         let file = migration.file
         try stopIfInterrupted(before: migration.settings.displayPath)
-        if failedAttempts == 0 { onEvent(.applying(script: file.script, version: file.version?.text, description: file.description)) }
         var attempt = failedAttempts + 1
         while true {
-            let run = MigrationRun(migration: migration, session: session, reset: reset, hooks: scriptHooks(session))
+            var run = MigrationRun(migration: migration, session: session, reset: reset, hooks: scriptHooks(session))
+            if let lock = transactionLock(session) {
+                // The file's transaction is opened here, to lock and read the history before anything of it runs.
+                if migration.mode != .inGroup { try session.executor.begin() }
+                guard try lockAndCheckPending(file, lock) else {
+                    if migration.mode != .inGroup { session.executor.rollback() }
+                    return nil
+                }
+                run.transactionOpenedByCaller = migration.mode != .inGroup
+            }
+            if attempt == 1 { onEvent(.applying(script: file.script, version: file.version?.text, description: file.description)) }
             do {
                 try run.run(heading: "Migration \(file.version.map { "version \($0.text)" } ?? "repeatable") - \(file.description)")
+                if run.transactionOpenedByCaller && session.executor.transactionStatus != .idle { try session.executor.commit() }
                 let milliseconds = run.elapsed()
                 onEvent(.applied(script: file.script, version: file.version?.text, description: file.description, milliseconds: milliseconds))
                 return MigrationSummary(file, executionTime: milliseconds)
             } catch {
+                if run.transactionOpenedByCaller { session.executor.rollback() }
                 do {
                     try retryOrThrow(error, file: run.displayPath, mode: migration.mode, attempt: attempt, session: session)
                     attempt += 1
@@ -204,6 +212,8 @@ struct MigrationRun {
     let reset: [String]
     let runner: ScriptRunner
     let stopwatch = Stopwatch()
+    /// lockMode=transaction: the caller has begun the file's transaction (and locked in it).
+    var transactionOpenedByCaller = false
 
     init(migration: PlannedMigration, session: Session, reset: [String], hooks: ScriptRunner.Hooks? = nil) {
         self.migration = migration
@@ -258,7 +268,8 @@ struct MigrationRun {
     /// What goes before the statements of a file in a transaction of its own: the reset, BEGIN and the
     /// timeouts, set LOCAL so that they end with the file's transaction.
     var transactionPrelude: [ScriptRunner.OwnStatement] {
-        reset("preparing to run") + [.init(text: "BEGIN", purpose: "starting the transaction for \(displayPath)")] + timeouts(local: true)
+        reset("preparing to run") + (transactionOpenedByCaller ? [] : [.init(text: "BEGIN", purpose: "starting the transaction for \(displayPath)")])
+            + timeouts(local: true)
     }
 
     /// The lock and statement timeouts for this file (see `MigrationTimeouts`).

@@ -24,6 +24,8 @@ final class Session {
     /// Whether the history table existed when the session started (read with the session's first query):
     /// where it did, the lock and the rows are one round trip.
     let historyExistedAtConnect: Bool
+    /// The server process that answered the session's first query (see `checkNotTransactionPooled`).
+    let serverPID: Int
     /// The script currently running, for attributing server notices.
     var currentScript: String?
     /// While one message holds several files: the script of the message's statement at an index.
@@ -54,7 +56,8 @@ final class Session {
         let row = try connection.query("""
             SELECT current_schema(), current_user, current_database(), current_setting('search_path'),
                    EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                            WHERE n.nspname = coalesce($1, current_schema()) AND c.relname = $2 AND c.relkind IN ('r', 'p'))
+                            WHERE n.nspname = coalesce($1, current_schema()) AND c.relname = $2 AND c.relkind IN ('r', 'p')),
+                   pg_backend_pid()
             """, [configuredSchema, configuration.table]).rows.first ?? []
         let current = row[0]
         userName = row[1] ?? ""
@@ -62,6 +65,7 @@ final class Session {
         let originalPath = row[3] ?? ""
         historyExistedAtConnect = row[4] == "t"
         timeouts = MigrationTimeouts(configuration)
+        serverPID = row[5].flatMap { Int($0) } ?? 0
         guard let schema = configuredSchema ?? current else {
             throw MigrationError.noDefaultSchema
         }
@@ -211,6 +215,7 @@ extension Migrator {
     /// A dry run takes no lock: it writes nothing, and must leave nothing behind.
     func withLock<T>(_ session: Session, _ body: ([AppliedMigration]?) throws -> T) throws -> T {
         if session.isDryRun { return try body(try readHistory(session)) }
+        try checkNotTransactionPooled(session)
         let lock = AdvisoryLock(connection: session.connection, quotedTable: session.history.quotedName)
         var rows: [AppliedMigration]?
         try lock.acquire(retries: configuration.lockRetryCount, waiting: { pid in onEvent(.waitingForLock(holderPID: pid)) }) {

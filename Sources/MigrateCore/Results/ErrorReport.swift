@@ -64,6 +64,9 @@ public struct ErrorReport: Sendable, Encodable {
             path = lint.findings.first?.file; lineNumber = lint.findings.first?.line; column = lint.findings.first?.column
         case is LockTimeout:
             errorCode = "LOCK_TIMEOUT"
+        case let pooling as PoolingError:
+            errorCode = pooling.errorCode
+            path = pooling.file
         case let server as PostgresError:
             sqlState = server.sqlState?.rawValue
         default:

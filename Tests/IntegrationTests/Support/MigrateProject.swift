@@ -70,8 +70,8 @@ final class MigrateProject {
     }
 
     /// Starts migrate as `migrate(…)` would run it, without waiting: the test injects a fault while it works.
-    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
-        let (args, env) = invocation(arguments, environment: environment, withURL: true)
+    func start(_ arguments: [String], environment: [String: String] = [:], withURL: Bool = true) throws -> Running {
+        let (args, env) = invocation(arguments, environment: environment, withURL: withURL)
         return Running(process: try ProcessRunner.start(MigrateBinary.path, args, environment: env, currentDirectory: directory.path))
     }
 
