@@ -65,7 +65,7 @@ public struct ConfigurationFileProbe {
             let isSetting = !key.lowercased().contains("placeholders")
             if isSetting, lastPart == "password" || lastPart == "buildpassword", !key.contains(secretNeedle) { continue }
             if isSetting, lastPart == "url" || lastPart == "buildurl", !key.contains(secretNeedle),
-               !SecretMasker(secrets: []).mask(value).contains(secretNeedle) { continue }
+               !SecretMasker.maskedURL(value).contains(secretNeedle) { continue }
             return false
         }
         return reached

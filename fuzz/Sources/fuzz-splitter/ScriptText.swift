@@ -79,25 +79,31 @@ struct ScriptText {
     func check(_ outcome: Outcome) {
         var located: [(range: Range<Int>, statement: SQLStatement)] = []
         var ignoredLines = Set<Int>()
+        // For a line ending in `COPY … FROM stdin;`: where the script goes on after the data. What follows the
+        // `;` on that line is split after the data, as psql does, so a statement begun there goes on there.
+        var resumes: [Int: Int] = [:]
         var elements = outcome.elements[...]
         while let element = elements.popFirst() {
             guard case .statement(let statement) = element else {
                 require(false, "\(element) outside COPY data")
                 return
             }
-            guard let start = offset(line: statement.line, column: statement.column) else {
-                require(false, "\(statement) starts outside the script")
+            guard let start = offset(line: statement.line, column: statement.column),
+                  let ranges = locate(Array(statement.text.utf8), at: start, resumes: resumes) else {
+                require(false, "\(statement) is not the text at its line and column")
                 return
             }
-            let text = Array(statement.text.utf8)
-            require(bytes[start...].starts(with: text), "\(statement) is not the text at its line and column")
-            located.append((start..<(start + text.count), statement))
-            let terminated = start + text.count < bytes.count && bytes[start + text.count] == UInt8(ascii: ";")
+            located += ranges.map { ($0, statement) }
+            let end = ranges[ranges.count - 1].upperBound
+            let terminated = end < bytes.count && bytes[end] == UInt8(ascii: ";")
             checkSplitAlone(statement, terminated: terminated)
             if statement.isCopyFromStdin {
-                let dataLines = checkCopyData(&elements, after: terminated ? lineNumber(at: start + text.count) : lines.count,
-                                              failed: outcome.error != nil)
+                let line = terminated ? lineNumber(at: end) : lines.count
+                let dataStart = resumes[line].map { $0 < bytes.count ? lineNumber(at: $0) : lines.count + 1 } ?? line + 1
+                let dataLines = checkCopyData(&elements, from: dataStart, failed: outcome.error != nil)
                 ignoredLines.formUnion(dataLines)
+                let after = (dataLines.max() ?? dataStart - 1) + 1
+                resumes[line] = after <= lines.count ? lines[after - 1].start : bytes.count
             }
         }
         located.sort { $0.range.lowerBound < $1.range.lowerBound }
@@ -110,6 +116,17 @@ struct ScriptText {
         if outcome.error == nil { checkGap(previousEnd..<bytes.count, ignoring: ignoredLines) }
     }
 
+    /// Where `text` sits when it starts at `start`: in one piece, or (begun after a COPY on its line) up to
+    /// that line's end and then from where the script resumes after the data.
+    private func locate(_ text: [UInt8], at start: Int, resumes: [Int: Int]) -> [Range<Int>]? {
+        if bytes[start...].starts(with: text) { return [start..<(start + text.count)] }
+        let line = lineNumber(at: start)
+        guard let resume = resumes[line] else { return nil }
+        let first = bytes[start..<lines[line - 1].end]
+        guard text.starts(with: first), bytes[resume...].starts(with: text[first.count...]) else { return nil }
+        return [start..<lines[line - 1].end, resume..<(resume + text.count - first.count)]
+    }
+
     /// A statement split again on its own (with its `;` if it had one) is the same statement. It goes on a
     /// second line: a U+FEFF starting the first line would be read as a byte order mark.
     private func checkSplitAlone(_ statement: SQLStatement, terminated: Bool) {
@@ -118,9 +135,9 @@ struct ScriptText {
         require(alone == [expected], "\(statement) split on its own gives \(String(describing: alone))")
     }
 
-    /// The `.copyData` rows after a COPY are the lines after the one ending the statement, up to the `\.`
-    /// line or the end; returns the lines they (and the `\.`) take. `failed`: the script ended in an error.
-    private func checkCopyData(_ elements: inout ArraySlice<ScriptElement>, after statementLine: Int, failed: Bool) -> Set<Int> {
+    /// The `.copyData` rows after a COPY are the lines from `firstLine` up to the `\.` line or the end;
+    /// returns the lines they (and the `\.`) take. `failed`: the script ended in an error.
+    private func checkCopyData(_ elements: inout ArraySlice<ScriptElement>, from firstLine: Int, failed: Bool) -> Set<Int> {
         var rows: [String] = []
         while case .copyData(let row)? = elements.first {
             rows.append(row)
@@ -132,10 +149,10 @@ struct ScriptText {
         }
         let ended = endLine >= 1 && endLine <= lines.count
             && bytes[lines[endLine - 1].start..<lines[endLine - 1].contentEnd].elementsEqual("\\.".utf8)
-        let dataLines = (statementLine + 1)..<(ended ? endLine : endLine + 1)
+        let dataLines = firstLine..<max(firstLine, ended ? endLine : endLine + 1)
         let expected = dataLines.map { String(decoding: bytes[lines[$0 - 1].start..<lines[$0 - 1].contentEnd], as: UTF8.self) + "\n" }
         require(rows == expected, "COPY rows \(rows) where lines \(dataLines) hold \(expected)")
-        return Set((statementLine + 1)..<max(statementLine + 1, endLine + 1))
+        return Set(firstLine..<max(firstLine, endLine + 1))
     }
 
     /// Between statements: only blanks, `;`, comments, `\restrict`/`\unrestrict` lines and COPY data.

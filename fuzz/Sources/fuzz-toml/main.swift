@@ -19,11 +19,13 @@ fuzz { bytes in
         return
     }
 
-    // Every key has a line, and (when written without escapes) that line names it.
+    // Every key has a line, and a key with a value (written without escapes) is named on its line. (A table
+    // may be named only inside a longer header, `[a.b.c]` for `a`, and is then given another line.)
     let textLines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-    forEachPath(in: document.root) { path in
+    forEachPath(in: document.root) { path, node in
         let line = document.line(of: path)
         require(line >= 1 && line <= lines, "\(path) on line \(line) of \(lines)")
+        if case .table = node { return }
         if let key = path.last, !key.isEmpty, key.allSatisfy(isBareKeyCharacter), !text.contains("\\"), line <= textLines.count {
             require(textLines[line - 1].contains(key), "\(path) said to be on line \(line): \(textLines[line - 1].debugDescription)")
         }
@@ -58,10 +60,10 @@ func isBareKeyCharacter(_ character: Character) -> Bool {
     character.isASCII && (character.isLetter || character.isNumber || character == "_" || character == "-")
 }
 
-/// Calls `body` with the path of every key reachable through tables.
-func forEachPath(in table: [String: TOMLNode], under prefix: [String] = [], _ body: ([String]) -> Void) {
+/// Calls `body` with the path and value of every key reachable through tables.
+func forEachPath(in table: [String: TOMLNode], under prefix: [String] = [], _ body: ([String], TOMLNode) -> Void) {
     for (key, node) in table {
-        body(prefix + [key])
+        body(prefix + [key], node)
         if case let .table(nested) = node { forEachPath(in: nested, under: prefix + [key], body) }
     }
 }

@@ -10,7 +10,7 @@ fuzz { bytes in
     // Masked the way every message is: by shape, and by the secrets a Configuration finds in its url.
     let masker = SecretMasker(secrets: SecretMasker.secrets(in: text))
     let hidden = PasswordSlots(text).hold(everyOccurrenceOf: secretNeedle, in: text) ? [secretNeedle] : []
-    let shown = SecretMasker(secrets: []).mask(text)  // how `info` and the JSON output show the url
+    let shown = SecretMasker.maskedURL(text)  // how `info`, errors and the JSON output show the url
     require(hidden.allSatisfy { !shown.contains($0) }, "the url as shown keeps its password: \(shown)")
 
     let url: ConnectionURL
