@@ -92,7 +92,10 @@ struct TOMLKeyLines: Sendable {
 
         mutating func scanDocument(_ record: (_ path: [String], _ line: Int) -> Void) {
             var table: [String] = []
-            if current == "\u{FEFF}" { advance() }  // a byte order mark, which toml++ skips
+            if current == "\u{FEFF}" {  // a byte order mark, which toml++ skips
+                advance()
+                lineStart = index
+            }
             while index < text.count {
                 skipSpace()
                 guard let scalar = current else { return }
@@ -116,7 +119,7 @@ struct TOMLKeyLines: Sendable {
         /// check before asserting on it. Follows toml++'s header parsing: blanks, a second `[` (only right after
         /// the first), blanks; a `]`, a quote, a key character, the end, or white space it rejects itself are fine.
         func checkedHeaderStart() -> TOMLSyntaxError? {
-            guard text[lineStart..<index].enumerated().allSatisfy({ $1 == " " || $1 == "\t" || ($0 == 0 && lineStart == 0 && $1 == "\u{FEFF}") }) else {
+            guard text[lineStart..<index].allSatisfy({ $0 == " " || $0 == "\t" }) else {
                 return nil  // not a header: toml++ rejects what follows a value on its line
             }
             var offset = 1

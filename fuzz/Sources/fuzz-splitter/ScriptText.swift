@@ -89,16 +89,14 @@ struct ScriptText {
                 return
             }
             guard let start = offset(line: statement.line, column: statement.column),
-                  let ranges = locate(Array(statement.text.utf8), at: start, resumes: resumes) else {
+                  let (ranges, semicolon) = locate(Array(statement.text.utf8), at: start, resumes: resumes) else {
                 require(false, "\(statement) is not the text at its line and column")
                 return
             }
             located += ranges.map { ($0, statement) }
-            let end = ranges[ranges.count - 1].upperBound
-            let terminated = end < bytes.count && bytes[end] == UInt8(ascii: ";")
-            checkSplitAlone(statement, terminated: terminated)
+            checkSplitAlone(statement, terminated: semicolon != nil)
             if statement.isCopyFromStdin {
-                let line = terminated ? lineNumber(at: end) : lines.count
+                let line = semicolon.map(lineNumber) ?? lines.count
                 let dataStart = resumes[line].map { $0 < bytes.count ? lineNumber(at: $0) : lines.count + 1 } ?? line + 1
                 let dataLines = checkCopyData(&elements, from: dataStart, failed: outcome.error != nil)
                 ignoredLines.formUnion(dataLines)
@@ -116,15 +114,24 @@ struct ScriptText {
         if outcome.error == nil { checkGap(previousEnd..<bytes.count, ignoring: ignoredLines) }
     }
 
-    /// Where `text` sits when it starts at `start`: in one piece, or (begun after a COPY on its line) up to
-    /// that line's end and then from where the script resumes after the data.
-    private func locate(_ text: [UInt8], at start: Int, resumes: [Int: Int]) -> [Range<Int>]? {
-        if bytes[start...].starts(with: text) { return [start..<(start + text.count)] }
+    /// Where `text` sits when it starts at `start`, and the offset of the `;` that ended it (nil for a last
+    /// statement without one): in one piece, or (begun after a COPY on its line) up to that line's end and
+    /// then from where the script resumes after the data.
+    private func locate(_ text: [UInt8], at start: Int, resumes: [Int: Int]) -> (ranges: [Range<Int>], semicolon: Int?)? {
+        func semicolon(at offset: Int) -> Int? { offset < bytes.count && bytes[offset] == UInt8(ascii: ";") ? offset : nil }
         let line = lineNumber(at: start)
-        guard let resume = resumes[line] else { return nil }
+        let resume = resumes[line]
+        if bytes[start...].starts(with: text) {
+            let end = start + text.count
+            // Up to the end of the COPY's line and no further: its `;` may open what follows the data.
+            let after = end == lines[line - 1].end ? resume.flatMap(semicolon) : nil
+            return ([start..<end], semicolon(at: end) ?? after)
+        }
+        guard let resume else { return nil }
         let first = bytes[start..<lines[line - 1].end]
         guard text.starts(with: first), bytes[resume...].starts(with: text[first.count...]) else { return nil }
-        return [start..<lines[line - 1].end, resume..<(resume + text.count - first.count)]
+        let end = resume + text.count - first.count
+        return ([start..<lines[line - 1].end, resume..<end], semicolon(at: end))
     }
 
     /// A statement split again on its own (with its `;` if it had one) is the same statement. It goes on a
