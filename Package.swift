@@ -11,6 +11,8 @@ let package = Package(
     name: "migrate",
     products: [
         .executable(name: "migrate", targets: ["migrate"]),
+        // For fuzz/, a separate package that runs the parsers under libFuzzer; the tool does not use it.
+        .library(name: "MigrateCore", targets: ["MigrateCore", "PostgresClient", "TOML"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -10,6 +10,8 @@ import Glibc
 ///   query up to `&`; otherwise, as in a libpq conninfo string, bare up to a blank or single-quoted with
 ///   backslash escapes.
 ///
+/// `maskedURL` masks the same in the value of a url setting, read whole: there blanks do not end a password.
+///
 /// `maskMessage` also hides quoted tokens ("…" or '…') that are a known secret or part of one, for
 /// messages that echo values: libpq's connection errors quote pieces of the conninfo string
 /// (`missing "=" after "cret"`), configuration errors quote the offending value.
@@ -28,6 +30,13 @@ public struct SecretMasker: Sendable {
         // Most text holds neither a URL nor a `name=value` pair: one pass over its bytes says so.
         guard Self.mayHoldSecret(text) else { return text }
         return Self.replacing(Self.secretRanges(in: text), in: text)
+    }
+
+    /// A connection url (the value of a url setting, not a line of prose) with its passwords masked. Read
+    /// whole, as pgjdbc and libpq read it: a query value runs to the next `&` and the userinfo to the first
+    /// `/`, blanks included (`?password=correct horse` is one password).
+    public static func maskedURL(_ url: String) -> String {
+        replacing(secretRanges(in: url, wholeURL: true), in: url)
     }
 
     /// Whether `text` contains `=` or `://`, the only places `mask` looks for secrets.
@@ -63,11 +72,11 @@ public struct SecretMasker: Sendable {
         return Self.replacing(ranges, in: text)
     }
 
-    /// Every secret `mask` finds in `text`, as written and decoded (quotes and escapes removed, `%XX`
-    /// decoded, `+` as a space too), so a known-secret rule recognises whichever form got echoed.
+    /// Every secret `maskedURL` finds in the connection url `text`, as written and decoded (quotes and escapes
+    /// removed, `%XX` decoded, `+` as a space too), so a known-secret rule recognises whichever form got echoed.
     public static func secrets(in text: String) -> [String] {
         var found: [String] = []
-        for range in secretRanges(in: text) {
+        for range in secretRanges(in: text, wholeURL: true) {
             let raw = String(text[range])
             found += [raw, unquoted(raw), PercentEncoding.decoded(raw, plusIsSpace: false),
                       PercentEncoding.decoded(raw, plusIsSpace: true)].compactMap { $0 }
@@ -84,13 +93,14 @@ public struct SecretMasker: Sendable {
 
     // MARK: Finding secrets
 
-    /// Where secrets sit in `text`, sorted and not overlapping.
-    static func secretRanges(in text: String) -> [Range<String.Index>] {
+    /// Where secrets sit in `text`, sorted and not overlapping. `wholeURL`: `text` is one url, so blanks do
+    /// not end its parts as they end a url in prose.
+    static func secretRanges(in text: String, wholeURL: Bool = false) -> [Range<String.Index>] {
         var ranges: [Range<String.Index>] = []
         // Userinfo: between the first ':' and the last '@' of the authority, which ends at '/' or a blank.
         var from = text.startIndex
         while let slashes = text[from...].firstRange(of: "://") {
-            let end = text[slashes.upperBound...].firstIndex { $0 == "/" || $0.isWhitespace } ?? text.endIndex
+            let end = text[slashes.upperBound...].firstIndex { $0 == "/" || (!wholeURL && $0.isWhitespace) } ?? text.endIndex
             let authority = text[slashes.upperBound..<end]
             if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
                 ranges.append(text.index(after: colon)..<at)
@@ -102,7 +112,8 @@ public struct SecretMasker: Sendable {
         while let equals = text[index...].firstIndex(of: "=") {
             index = text.index(after: equals)
             var nameEnd = equals
-            while nameEnd > text.startIndex, isBlank(text[text.index(before: nameEnd)]) { nameEnd = text.index(before: nameEnd) }
+            // libpq allows any white space around `=` (isspace: line breaks too).
+            while nameEnd > text.startIndex, text[text.index(before: nameEnd)].isWhitespace { nameEnd = text.index(before: nameEnd) }
             var nameStart = nameEnd
             while nameStart > text.startIndex, isNameCharacter(text[text.index(before: nameStart)]) {
                 nameStart = text.index(before: nameStart)
@@ -110,23 +121,23 @@ public struct SecretMasker: Sendable {
             let name = text[nameStart..<nameEnd]
             guard !name.isEmpty, isSecretName(PercentEncoding.decoded(name, plusIsSpace: false) ?? String(name)) else { continue }
             let inQuery = nameStart > text.startIndex && "?&".contains(text[text.index(before: nameStart)])
-            let value = inQuery ? queryValue(in: text, from: index) : conninfoValue(in: text, from: index)
+            let value = inQuery ? queryValue(in: text, from: index, wholeURL: wholeURL) : conninfoValue(in: text, from: index)
             if !value.isEmpty { ranges.append(value) }
             index = max(index, value.upperBound)
         }
         return merged(ranges)
     }
 
-    /// A URL query value: up to `&` or a blank.
-    private static func queryValue(in text: String, from start: String.Index) -> Range<String.Index> {
-        start..<(text[start...].firstIndex { $0 == "&" || $0.isWhitespace } ?? text.endIndex)
+    /// A URL query value: up to `&` or (in prose) a blank.
+    private static func queryValue(in text: String, from start: String.Index, wholeURL: Bool) -> Range<String.Index> {
+        start..<(text[start...].firstIndex { $0 == "&" || (!wholeURL && $0.isWhitespace) } ?? text.endIndex)
     }
 
-    /// A conninfo value after optional blanks: single-quoted with backslash escapes (quotes included), or
+    /// A conninfo value after optional white space: single-quoted with backslash escapes (quotes included), or
     /// bare up to a blank. Words after a bare value up to the next `keyword=` belong to no keyword: they
     /// are the rest of a password with a space in it, which libpq rejects and echoes, so they count too.
     private static func conninfoValue(in text: String, from start: String.Index) -> Range<String.Index> {
-        guard let start = text[start...].firstIndex(where: { !isBlank($0) }) else { return text.endIndex..<text.endIndex }
+        guard let start = text[start...].firstIndex(where: { !$0.isWhitespace }) else { return text.endIndex..<text.endIndex }
         guard text[start] == "'" else {
             var end = text[start...].firstIndex(where: \.isWhitespace) ?? text.endIndex
             while let word = text[end...].firstIndex(where: { !isBlank($0) }), word > end, !text[word].isNewline {

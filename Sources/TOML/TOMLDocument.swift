@@ -11,6 +11,8 @@ public struct TOMLDocument: Sendable {
     private let keyLines: TOMLKeyLines
 
     public init(parsing text: String) throws(TOMLSyntaxError) {
+        keyLines = TOMLKeyLines(text)
+        if let abortingError = keyLines.abortingError { throw abortingError }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -20,7 +22,6 @@ public struct TOMLDocument: Sendable {
             throw TOMLSyntaxError(line: 1, column: 1, message: "the file could not be parsed as TOML")
         }
         root = Self.entries(of: table)
-        keyLines = TOMLKeyLines(text)
     }
 
     /// The 1-based line where the key at `path` is written: its own line, else that of the nearest written

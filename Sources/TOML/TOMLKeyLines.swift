@@ -1,17 +1,26 @@
 /// The line where each key of a TOML document is written.
 ///
-/// TOMLKit reports positions for syntax errors only, so keys are found here in the text. The text has
-/// already been parsed by TOMLKit, so it is valid TOML and this scan only follows its structure: headers,
-/// keys (bare, quoted, dotted), and values to step over (strings of the four kinds, arrays, inline tables).
+/// TOMLKit reports positions for syntax errors only, so keys are found here in the text. This scan only
+/// follows the structure of valid TOML: headers, keys (bare, quoted, dotted), and values to step over
+/// (strings of the four kinds, arrays, inline tables).
+///
+/// It runs before toml++ sees the text, for the syntax errors on which toml++ fails an assertion and
+/// stops the process instead of throwing (see `abortingError`). toml++ throws at the first error, so it only
+/// reaches those on a valid prefix of the text, which this scan follows.
 struct TOMLKeyLines: Sendable {
     /// Each written path (table header or key, from the root) and its 1-based line; the first one wins.
     private var lines: [[String]: Int] = [:]
+    /// The first syntax error toml++ 3.4 would abort on: a table header whose key starts with neither a key
+    /// character nor a quote (`[é]`, `[=x]`), or an array item that starts with `}` or a line separator
+    /// (`[1, }`). TOMLDocument reports it instead of handing the text to toml++.
+    private(set) var abortingError: TOMLSyntaxError?
 
     init(_ text: String) {
         var scanner = Scanner(Array(text.unicodeScalars))
         scanner.scanDocument { path, line in
             if lines[path] == nil { lines[path] = line }
         }
+        abortingError = scanner.abortingError
     }
 
     func line(of path: [String]) -> Int {
@@ -28,6 +37,9 @@ struct TOMLKeyLines: Sendable {
         let text: [Unicode.Scalar]
         var index = 0
         var line = 1
+        /// Where the current line starts, for columns.
+        var lineStart = 0
+        var abortingError: TOMLSyntaxError?
 
         init(_ text: [Unicode.Scalar]) { self.text = text }
 
@@ -49,8 +61,11 @@ struct TOMLKeyLines: Sendable {
         /// Steps over one scalar, counting lines.
         mutating func advance(_ count: Int = 1) {
             for _ in 0..<count where index < text.count {
-                if text[index] == "\n" { line += 1 }
                 index += 1
+                if text[index - 1] == "\n" {
+                    line += 1
+                    lineStart = index
+                }
             }
         }
 
@@ -77,10 +92,15 @@ struct TOMLKeyLines: Sendable {
 
         mutating func scanDocument(_ record: (_ path: [String], _ line: Int) -> Void) {
             var table: [String] = []
+            if current == "\u{FEFF}" {  // a byte order mark, which toml++ skips
+                advance()
+                lineStart = index
+            }
             while index < text.count {
                 skipSpace()
                 guard let scalar = current else { return }
                 if scalar == "[" {
+                    if abortingError == nil { abortingError = checkedHeaderStart() }
                     let arrayOfTables = peek(1) == "["
                     advance(arrayOfTables ? 2 : 1)
                     let headerLine = line
@@ -92,6 +112,46 @@ struct TOMLKeyLines: Sendable {
                     keyValue(under: table, record)
                     if index == start { advance() }  // never stall on something unexpected
                 }
+            }
+        }
+
+        /// At a `[` that starts a line: the error for a header whose key starts with something toml++ does not
+        /// check before asserting on it. Follows toml++'s header parsing: blanks, a second `[` (only right after
+        /// the first), blanks; a `]`, a quote, a key character, the end, or white space it rejects itself are fine.
+        func checkedHeaderStart() -> TOMLSyntaxError? {
+            guard text[lineStart..<index].allSatisfy({ $0 == " " || $0 == "\t" }) else {
+                return nil  // not a header: toml++ rejects what follows a value on its line
+            }
+            var offset = 1
+            func skipBlanks() -> Bool {
+                let start = offset
+                while peek(offset) == " " || peek(offset) == "\t" { offset += 1 }
+                return offset > start
+            }
+            if skipBlanks(), peek(offset) == "[" { return nil }  // `[ [`: toml++ says the brackets must touch
+            if peek(offset) == "[" {
+                offset += 1
+                _ = skipBlanks()
+            }
+            guard let found = peek(offset), found != "]", found != "\"", found != "'", !Self.isBareKeyScalar(found),
+                  !Self.isOtherHorizontalSpace(found) else { return nil }
+            return TOMLSyntaxError(line: line, column: index + offset - lineStart + 1,
+                                   message: "Error while parsing table header: expected bare key starting character or string delimiter, saw \(Self.shown(found))")
+        }
+
+        /// `'x'`, or a code point for what does not print.
+        static func shown(_ scalar: Unicode.Scalar) -> String {
+            if scalar == "\n" || scalar == "\r" { return "a line break" }
+            guard scalar.properties.generalCategory == .control || scalar.properties.isWhitespace else { return "'\(scalar)'" }
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }
+
+        /// White space other than space and tab, which toml++ reports as an error wherever it finds it.
+        static func isOtherHorizontalSpace(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0xA0, 0x1680, 0x180E, 0x2000...0x200B, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF: return true
+            default: return false
             }
         }
 
@@ -142,10 +202,21 @@ struct TOMLKeyLines: Sendable {
                 if starts(with: "'''") { skipMultiline(quote: "'") } else { _ = literalString() }
             case "[":
                 advance()
+                var expectsItem = true
                 while true {
                     skipSpace()
                     guard let scalar = current, scalar != "]" else { break }
-                    if scalar == "," { advance(); continue }
+                    if scalar == "," {
+                        advance()
+                        expectsItem = true
+                        continue
+                    }
+                    // toml++ asserts that an item does not start with what ends a value; it checks the rest.
+                    if expectsItem, abortingError == nil, scalar == "}" || [0x85, 0x2028, 0x2029].contains(scalar.value) {
+                        abortingError = TOMLSyntaxError(line: line, column: index - lineStart + 1,
+                                                        message: "Error while parsing array: expected value or closing ']', saw \(Self.shown(scalar))")
+                    }
+                    expectsItem = false
                     let start = index
                     value(under: path, { _, _ in })  // tables in arrays are not settings
                     if index == start { advance() }

@@ -273,7 +273,7 @@ public struct Configuration: Sendable, Equatable {
     }
 
     /// The url with every password masked.
-    public var redactedURL: String? { url.map(SecretMasker(secrets: []).mask) }  // mask finds passwords by shape
+    public var redactedURL: String? { url.map(SecretMasker.maskedURL) }
 
     /// The url parsed; errors start with where the url was set.
     func parsedURL() throws(ConfigurationError) -> ConnectionURL? {
@@ -338,7 +338,7 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "ignoreMigrationPatterns": ignorePatterns.map(\.description).joined(separator: ","),
             "skipExecutingMigrations": skipExecutingMigrations, "dryRunOutput": dryRunOutput ?? "",
             "outputType": outputType, "outputFile": outputFile ?? "", "environment": environment,
-            "check.buildUrl": checkBuildUrl.map(SecretMasker(secrets: []).mask) ?? "", "check.buildUser": checkBuildUser ?? "",
+            "check.buildUrl": checkBuildUrl.map(SecretMasker.maskedURL) ?? "", "check.buildUser": checkBuildUser ?? "",
             "check.buildPassword": checkBuildPassword == nil ? "" : "*** (set)", "check.failOnDrift": checkFailOnDrift,
             "lint": lint, "lint.all": lintAll, "lint.format": lintFormat,
         ]

@@ -28,6 +28,8 @@ public struct ConnectionURL: Sendable {
 
     /// Parses `string`; errors describe the problem without repeating the URL or its password.
     public init(_ string: String) throws(ConfigurationError) {
+        // libpq takes C strings: a NUL would silently cut the url (or a value) short.
+        guard !string.utf8.contains(0) else { throw ConfigurationError("the url contains a NUL character") }
         let lowered = string.lowercased()
         if lowered.hasPrefix("jdbc:") {
             guard lowered.hasPrefix(Self.jdbcPrefix) else {
@@ -37,6 +39,9 @@ public struct ConnectionURL: Sendable {
                         + "(expected \(Self.expectedForms))")
             }
             let jdbc = try JDBCURL(string.dropFirst(Self.jdbcPrefix.count))
+            if let cut = jdbc.parameters.first(where: { $0.value.utf8.contains(0) }) {
+                throw ConfigurationError("the url's \(cut.keyword) decodes to a NUL character (%00), which libpq cannot take")
+            }
             form = .jdbc
             parameters = jdbc.parameters
             warnings = jdbc.warnings

@@ -37,17 +37,19 @@ public enum CallbackEvent: String, Sendable, CaseIterable, Encodable {
     /// The event nearest to a name that is none (`afterMigrat` → `afterMigrate`), for the error message.
     static func closest(to name: String) -> CallbackEvent {
         let folded = Array(name.lowercased().utf8)
-        return allCases.min { editDistance(folded, Array($0.rawValue.lowercased().utf8)) < editDistance(folded, Array($1.rawValue.lowercased().utf8)) }!
+        // One distance per event: min(by:) over distances computed in the comparison would take two per step.
+        return allCases.map { ($0, editDistance(folded, Array($0.rawValue.lowercased().utf8))) }.min { $0.1 < $1.1 }!.0
     }
 
     private static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
         var previous = Array(0...b.count)
+        var current = previous
         for (i, x) in a.enumerated() {
-            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            current[0] = i + 1
             for (j, y) in b.enumerated() {
                 current[j + 1] = min(previous[j] + (x == y ? 0 : 1), previous[j + 1] + 1, current[j] + 1)
             }
-            previous = current
+            swap(&previous, &current)
         }
         return previous[b.count]
     }

@@ -217,6 +217,7 @@ public struct SQLScriptReader {
         deferred.append(UnsafeBufferPointer(rebasing: line.bytes[position...]))
         var contentCount = max(line.contentCount - position, 0)
         if !line.endsLine, let rest = try source.nextLine() {
+            try Self.rejectNUL(in: rest, file: file)
             let restOfLine = try replacingPlaceholders(in: rest)
             contentCount = deferred.count + restOfLine.contentCount
             deferred.append(restOfLine.bytes)

@@ -1,0 +1,140 @@
+import TOML
+import XCTest
+@testable import MigrateCore
+
+/// Inputs the fuzz targets (fuzz/, run by fuzz/run.sh) found: each was a defect, or pins down behaviour the
+/// targets' properties rely on.
+final class FuzzFindingsTests: XCTestCase {
+    // MARK: fuzz-toml: toml++ stopped the process (a failed assertion) on these instead of throwing
+
+    private func syntaxError(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> TOMLSyntaxError? {
+        do {
+            _ = try TOMLDocument(parsing: text)
+            XCTFail("expected a syntax error", file: file, line: line)
+        } catch {
+            return error
+        }
+        return nil
+    }
+
+    func testATableHeaderThatStartsWithNoKeyIsASyntaxError() {
+        let cases: [(text: String, line: Int, column: Int, saw: String)] = [
+            ("[\u{FFFD}\u{FFFD}&ents.default]\nurl = \"postgresql://h/db\"\n", 1, 2, "saw '\u{FFFD}'"),  // as found
+            ("a = 1\n[é]\n", 2, 2, "saw 'é'"),
+            ("[ =x]\n", 1, 3, "saw '='"),
+            ("[[\t.a]]\n", 1, 4, "saw '.'"),
+            ("[[[a]]]\n", 1, 3, "saw '['"),
+            ("[\nx = 1\n", 1, 2, "saw a line break"),
+            ("\u{FEFF}[\u{0B}a]\n", 1, 2, "saw U+000B"),
+        ]
+        for (text, line, column, saw) in cases {
+            let error = syntaxError(text)
+            XCTAssertEqual(error?.line, line, text.debugDescription)
+            XCTAssertEqual(error?.column, column, text.debugDescription)
+            XCTAssertEqual(error?.message, "Error while parsing table header: expected bare key starting character or string "
+                + "delimiter, \(saw)", text.debugDescription)
+        }
+    }
+
+    func testAnArrayItemThatStartsWithABraceIsASyntaxError() {
+        let found = "x = { a = [1, 2.5, -inf, nan, }1979-05-17[ayfyl]w\u{FFFD}][enviro, \"b c\" = 'x' }\n"
+        XCTAssertEqual(syntaxError(found)?.message, "Error while parsing array: expected value or closing ']', saw '}'")
+        XCTAssertEqual(syntaxError(found)?.column, 31)
+        XCTAssertEqual(syntaxError("a = [\n  1,\n  }\n")?.line, 3)
+        XCTAssertEqual(syntaxError("a = [\u{2028}]\n")?.message, "Error while parsing array: expected value or closing ']', saw U+2028")
+    }
+
+    func testWhatLooksLikeThoseInStringsAndCommentsIsNot() throws {
+        let document = try TOMLDocument(parsing: """
+            a = \"\"\"
+            [é]
+            \"\"\"
+            b = ['}', "[=]"]  # [é] and [1, }
+            [ "quoted" ]
+            [[t]]
+            """)
+        XCTAssertEqual(document.root["a"], .string("[é]\n"))
+        XCTAssertEqual(document.root["b"], .array([.string("}"), .string("[=]")]))
+        XCTAssertEqual(document.line(of: ["quoted"]), 5)
+        // toml++'s own errors are untouched: brackets apart, an item where a comma belongs.
+        XCTAssertEqual(syntaxError("[ [a]]\n")?.message.contains("brackets must be contiguous"), true)
+        XCTAssertEqual(syntaxError("a = [1 }]\n")?.message.contains("expected comma or closing ']'"), true)
+    }
+
+    // MARK: fuzz-url
+
+    func testANULInAURLIsRefusedRatherThanCutShort() {
+        // libpq takes C strings: it would have read the first of these as "\u{1}", the second without its password.
+        for url in ["\u{1}\0=", "host=h\0 password=secret", "jdbc:postgresql://h/db\0?password=secret"] {
+            XCTAssertThrowsError(try ConnectionURL(url), url.debugDescription) { error in
+                XCTAssertEqual((error as? ConfigurationError)?.message, "the url contains a NUL character")
+            }
+        }
+        for (url, keyword) in [("jdbc:postgresql://h/db%00x", "dbname"), ("jdbc:postgresql://h/db?password=a%00b", "password")] {
+            XCTAssertThrowsError(try ConnectionURL(url), url) { error in
+                XCTAssertEqual((error as? ConfigurationError)?.message,
+                               "the url's \(keyword) decodes to a NUL character (%00), which libpq cannot take")
+            }
+        }
+    }
+
+    private func configuration(url: String) -> Configuration {
+        var configuration = Configuration()
+        configuration.url = url
+        return configuration
+    }
+
+    func testAPasswordWithBlanksInAURLIsMaskedWhole() {
+        // pgjdbc and libpq take these as they are, blanks and all; the masker used to stop at the first blank.
+        let query = configuration(url: "jdbc:postgresql://h/db?user=u&password=correct horse battery&ssl=true")
+        XCTAssertEqual(query.redactedURL, "jdbc:postgresql://h/db?user=u&password=***&ssl=true")
+        XCTAssertEqual(query.secrets, ["correct horse battery"])
+        let found = configuration(url: "jdbc:postgresql://u:Nd19hwe@:P5433,[::1]:5/df?password=Nd1ePw&sslpassword=Nd1e9Pd=Nearch=-c c "
+            + "%search_paons=ord=nt\u{FFFD}cherd=Nd1e9Pw&password=nt\u{FFFD}cheprimary")
+        XCTAssertEqual(found.redactedURL, "jdbc:postgresql://u:***@:P5433,[::1]:5/df?password=***&sslpassword=***&password=***")
+        let userinfo = configuration(url: "postgres://u:correct horse@h/db")
+        XCTAssertEqual(userinfo.redactedURL, "postgres://u:***@h/db")
+        XCTAssertEqual(userinfo.secrets, ["correct horse"])
+    }
+
+    func testAConninfoPasswordWithLineBreaksAroundTheEqualsSignIsMasked() {
+        // libpq allows any white space around `=`.
+        let found = configuration(url: "hoqt=h port=\u{FFFD}271 password\r\r\u{0B}\r='Nd1e9Pw\\' x' dbna")
+        XCTAssertEqual(found.redactedURL, "hoqt=h port=\u{FFFD}271 password\r\r\u{0B}\r=*** dbna")
+        XCTAssertEqual(configuration(url: "host=h password\n=\ts3cret dbname=d").redactedURL, "host=h password\n=\t*** dbname=d")
+    }
+
+    // MARK: fuzz-splitter
+
+    func testANULAfterACopyOnALineReadInPiecesIsRefused() throws {
+        // The rest of a line after `COPY … FROM stdin;` is split after the data; read in pieces (a line longer
+        // than a chunk), it skipped the NUL check and the statement went to libpq cut short.
+        let script = Array("COPY t FROM stdin; SELECT\u{1}\0\0\0', 9;\n1\n\\.\nSELECT 10;".utf8)
+        for chunkSize in [2, 8, 4096] {
+            XCTAssertThrowsError(try scriptElements(bytes: script, chunkSize: chunkSize), "chunk \(chunkSize)") { error in
+                let error = error as? SQLScriptError
+                XCTAssertEqual(error?.line, 1, "chunk \(chunkSize)")
+                XCTAssertEqual(error?.column, 27, "chunk \(chunkSize)")
+                XCTAssertEqual(error?.message.hasPrefix("NUL byte (0x00)"), true, "chunk \(chunkSize)")
+            }
+        }
+    }
+
+    func testAStatementBegunAfterACopyOnItsLineGoesOnAfterTheData() throws {
+        // As psql: the rest of the COPY's line is lexed once the data is over.
+        let script = "COPY t FROM stdin; SELECT 'é' 9;J11\n\\.\nSELECT 10;"
+        for chunkSize in [2, 4096] {
+            XCTAssertEqual(try scriptElements(bytes: Array(script.utf8), chunkSize: chunkSize), [
+                statement("COPY t FROM stdin", line: 1, copy: true),
+                .copyEnd(line: 2),
+                statement("SELECT 'é' 9", line: 1, column: 20),
+                statement("J11\nSELECT 10", line: 1, column: 33),
+            ], "chunk \(chunkSize)")
+        }
+    }
+
+    func testAByteOrderMarkAfterTheFirstLineBelongsToTheStatement() throws {
+        XCTAssertEqual(try scriptTexts("SELECT 1;\n\u{FEFF}SELECT 2"), ["SELECT 1", "\u{FEFF}SELECT 2"])
+        XCTAssertEqual(try scriptTexts("\u{FEFF}SELECT 1"), ["SELECT 1"])
+    }
+}
