@@ -13,6 +13,12 @@ extension Migrator {
         session.executor.comment("Executing: migrate")
         return try withMigrateLock(session) { history in
             // 1. Read: where the history stands.
+            var history = history
+            // lockMode=transaction reads without a lock: a schema that is not empty may be another run's work,
+            // with the history table it created meanwhile.
+            if history == nil, transactionLock(session) != nil, try !session.schemaObjects(session.defaultSchema).isEmpty {
+                history = try session.history.read()
+            }
             let historyExists = history != nil
             var rows = history ?? []
             var resolved = scanned
