@@ -13,20 +13,20 @@ extension Migrator {
         session.executor.comment("Executing: migrate")
         return try withMigrateLock(session) { history in
             // 1. Read: where the history stands.
-            var history = history
-            // lockMode=transaction reads without a lock: a schema that is not empty may be another run's work,
-            // with the history table it created meanwhile.
-            if history == nil, transactionLock(session) != nil, try !session.schemaObjects(session.defaultSchema).isEmpty {
-                history = try session.history.read()
-            }
-            let historyExists = history != nil
+            var historyExists = history != nil
             var rows = history ?? []
             var resolved = scanned
             if let largeFiles, largeFiles.areNeeded(by: resolved, applied: rows) { resolved = try largeFiles.filled(resolved) }
             var baselineVersion: MigrationVersion?
             if !historyExists {
                 // (A schema that does not exist yet has no objects either.)
-                if try !session.schemaObjects(session.defaultSchema).isEmpty {
+                let notEmpty = try !session.schemaObjects(session.defaultSchema).isEmpty
+                // lockMode=transaction read the history without a lock: objects seen now may be another run's
+                // work, whose history table was created (and committed) before them. Read again, after them.
+                if notEmpty, transactionLock(session) != nil, let now = try session.history.read() {
+                    historyExists = true
+                    rows = now
+                } else if notEmpty {
                     guard configuration.baselineOnMigrate else {
                         throw MigrationError.nonEmptySchemaWithoutHistory(schema: session.defaultSchema, table: session.history.table,
                                                                           otherHistoryTables: try session.otherHistoryTables())
