@@ -1,3 +1,4 @@
+import PostgresClient
 import TOML
 import XCTest
 @testable import MigrateCore
@@ -102,6 +103,18 @@ final class FuzzFindingsTests: XCTestCase {
         let found = configuration(url: "hoqt=h port=\u{FFFD}271 password\r\r\u{0B}\r='Nd1e9Pw\\' x' dbna")
         XCTAssertEqual(found.redactedURL, "hoqt=h port=\u{FFFD}271 password\r\r\u{0B}\r=*** dbna")
         XCTAssertEqual(configuration(url: "host=h password\n=\ts3cret dbname=d").redactedURL, "host=h password\n=\t*** dbname=d")
+    }
+
+    func testAPasswordStartingWithACombiningMarkIsMasked() {
+        // As Characters, `=` and the mark after it are one, so the masker found no `password=` (libpq reads bytes).
+        let found = ".1ost=@h password=\u{593}\u{FFFD}\u{FFFD}yNd1e9Pw''''a.s'\u{FFFD}453'ssjdbc'?ps3''a.s'"
+        XCTAssertEqual(configuration(url: found).redactedURL, ".1ost=@h password=***")
+        XCTAssertEqual(configuration(url: "jdbc:postgresql://h/db?password=\u{301}secret&user=u").redactedURL,
+                       "jdbc:postgresql://h/db?password=***&user=u")
+        XCTAssertEqual(configuration(url: "postgres://u:\u{301}secret@h/db").redactedURL, "postgres://u:***@h/db")
+        XCTAssertEqual(configuration(url: "host=h password='\u{301}se cret' dbname=d").secrets, ["'\u{301}se cret'", "\u{301}se cret"])
+        XCTAssertEqual(SecretMasker(secrets: ["\u{301}se cret"]).maskMessage("missing \"=\" after \"\u{301}se\""),
+                       "missing \"=\" after \"***\"")
     }
 
     // MARK: fuzz-splitter
