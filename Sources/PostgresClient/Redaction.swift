@@ -86,7 +86,8 @@ public struct SecretMasker: Sendable {
         }
         var unique: [String] = []
         for secret in found where !secret.isEmpty && !unique.contains(secret) { unique.append(secret) }
-        return unique
+        // A part of another secret adds nothing (libpq's reading of `password=se cret` is `se`).
+        return unique.filter { secret in !unique.contains { $0 != secret && $0.unicodeScalars.contains(secret.unicodeScalars) } }
     }
 
     /// Whether a setting or parameter called `name` holds a secret: `password`, `sslpassword`, `PGPASSWORD`…
@@ -99,7 +100,7 @@ public struct SecretMasker: Sendable {
     // On unicode scalars, as libpq and pgjdbc read the text: as Characters, a combining mark after `=` or a
     // quote would join it into one Character and hide it (`password=\u{301}…`).
 
-    /// Where secrets sit in `text`, sorted and not overlapping. `wholeURL`: `text` is one url, so blanks do
+    /// Where secrets sit in `text` (they may overlap). `wholeURL`: `text` is one url, so blanks do
     /// not end its parts as they end a url in prose.
     static func secretRanges(in text: String, wholeURL: Bool = false) -> [Range<String.Index>] {
         let text = text.unicodeScalars
@@ -132,7 +133,44 @@ public struct SecretMasker: Sendable {
             if !value.isEmpty { ranges.append(value) }
             index = max(index, value.upperBound)
         }
-        return merged(ranges)
+        // A keyword string read pair by pair as libpq reads it: a value may hold what looks like another pair.
+        if wholeURL { ranges += conninfoPasswords(in: text) }
+        return ranges
+    }
+
+    /// The values of libpq's password keywords in a keyword string, found as libpq's conninfo parser finds them:
+    /// `keyword = value` pairs, the value single-quoted or up to white space, `\` escaping the next character.
+    /// Stops where libpq would stop (a keyword without `=`).
+    private static func conninfoPasswords(in text: String.UnicodeScalarView) -> [Range<String.Index>] {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == " " || ("\t"..."\r").contains(scalar) }  // C isspace
+        var ranges: [Range<String.Index>] = []
+        var index = text.startIndex
+        func skipSpaces() { while index < text.endIndex, isSpace(text[index]) { text.formIndex(after: &index) } }
+        while true {
+            skipSpaces()
+            guard index < text.endIndex else { return ranges }
+            let keywordStart = index
+            while index < text.endIndex, text[index] != "=", !isSpace(text[index]) { text.formIndex(after: &index) }
+            let keyword = String(String.UnicodeScalarView(text[keywordStart..<index]))
+            skipSpaces()
+            guard index < text.endIndex, text[index] == "=" else { return ranges }
+            text.formIndex(after: &index)
+            skipSpaces()
+            let valueStart = index
+            let quoted = index < text.endIndex && text[index] == "'"
+            if quoted { text.formIndex(after: &index) }
+            while index < text.endIndex {
+                let scalar = text[index]
+                text.formIndex(after: &index)
+                if scalar == "\\", index < text.endIndex {
+                    text.formIndex(after: &index)
+                } else if quoted ? scalar == "'" : isSpace(scalar) {
+                    if !quoted { text.formIndex(before: &index) }
+                    break
+                }
+            }
+            if keyword == "password" || keyword == "sslpassword" { ranges.append(valueStart..<index) }
+        }
     }
 
     /// A URL query value: up to `&` or (in prose) a blank.
@@ -200,10 +238,10 @@ public struct SecretMasker: Sendable {
         return result
     }
 
-    /// `ranges` (of unicode scalars) sorted and not overlapping.
+    /// `text` with `ranges` (of unicode scalars) replaced.
     private static func replacing(_ ranges: [Range<String.Index>], in text: String) -> String {
         var result = text.unicodeScalars
-        for range in ranges.reversed() { result.replaceSubrange(range, with: replacement.unicodeScalars) }
+        for range in merged(ranges).reversed() { result.replaceSubrange(range, with: replacement.unicodeScalars) }
         return String(result)
     }
 }
