@@ -53,11 +53,12 @@ public struct SecretMasker: Sendable {
 
     /// `mask`, plus quoted tokens that are (part of) a known secret; for error messages that echo values.
     public func maskMessage(_ text: String) -> String {
-        let text = mask(text)
+        let masked = mask(text)
+        let text = masked.unicodeScalars
         var ranges: [Range<String.Index>] = []
         var index = text.startIndex
         // A quote opens a token unless a letter or digit precedes it (an apostrophe, as in "Flyway's").
-        while let open = text[index...].firstIndex(where: { "\"'".contains($0) }) {
+        while let open = text[index...].firstIndex(where: { $0 == "\"" || $0 == "'" }) {
             let start = text.index(after: open)
             index = start
             if open > text.startIndex, Self.isWordCharacter(text[text.index(before: open)]) { continue }
@@ -65,11 +66,13 @@ public struct SecretMasker: Sendable {
                 text[closing] == text[open]
                     && (text.index(after: closing) == text.endIndex || !Self.isWordCharacter(text[text.index(after: closing)]))
             }) else { break }
-            let token = text[start..<close]
-            if !token.isEmpty, secrets.contains(where: { $0.contains(token) }) { ranges.append(start..<close) }
+            let token = String(String.UnicodeScalarView(text[start..<close]))
+            if !token.isEmpty, secrets.contains(where: { $0.unicodeScalars.contains(token.unicodeScalars) }) {
+                ranges.append(start..<close)
+            }
             index = text.index(after: close)
         }
-        return Self.replacing(ranges, in: text)
+        return Self.replacing(ranges, in: masked)
     }
 
     /// Every secret `maskedURL` finds in the connection url `text`, as written and decoded (quotes and escapes
@@ -77,13 +80,14 @@ public struct SecretMasker: Sendable {
     public static func secrets(in text: String) -> [String] {
         var found: [String] = []
         for range in secretRanges(in: text, wholeURL: true) {
-            let raw = String(text[range])
+            let raw = String(String.UnicodeScalarView(text.unicodeScalars[range]))
             found += [raw, unquoted(raw), PercentEncoding.decoded(raw, plusIsSpace: false),
                       PercentEncoding.decoded(raw, plusIsSpace: true)].compactMap { $0 }
         }
         var unique: [String] = []
         for secret in found where !secret.isEmpty && !unique.contains(secret) { unique.append(secret) }
-        return unique
+        // A part of another secret adds nothing (libpq's reading of `password=se cret` is `se`).
+        return unique.filter { secret in !unique.contains { $0 != secret && $0.unicodeScalars.contains(secret.unicodeScalars) } }
     }
 
     /// Whether a setting or parameter called `name` holds a secret: `password`, `sslpassword`, `PGPASSWORD`…
@@ -92,15 +96,19 @@ public struct SecretMasker: Sendable {
     }
 
     // MARK: Finding secrets
+    //
+    // On unicode scalars, as libpq and pgjdbc read the text: as Characters, a combining mark after `=` or a
+    // quote would join it into one Character and hide it (`password=\u{301}…`).
 
-    /// Where secrets sit in `text`, sorted and not overlapping. `wholeURL`: `text` is one url, so blanks do
+    /// Where secrets sit in `text` (they may overlap). `wholeURL`: `text` is one url, so blanks do
     /// not end its parts as they end a url in prose.
     static func secretRanges(in text: String, wholeURL: Bool = false) -> [Range<String.Index>] {
+        let text = text.unicodeScalars
         var ranges: [Range<String.Index>] = []
         // Userinfo: between the first ':' and the last '@' of the authority, which ends at '/' or a blank.
         var from = text.startIndex
-        while let slashes = text[from...].firstRange(of: "://") {
-            let end = text[slashes.upperBound...].firstIndex { $0 == "/" || (!wholeURL && $0.isWhitespace) } ?? text.endIndex
+        while let slashes = text[from...].firstRange(of: "://".unicodeScalars) {
+            let end = text[slashes.upperBound...].firstIndex { $0 == "/" || (!wholeURL && isWhitespace($0)) } ?? text.endIndex
             let authority = text[slashes.upperBound..<end]
             if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
                 ranges.append(text.index(after: colon)..<at)
@@ -113,35 +121,72 @@ public struct SecretMasker: Sendable {
             index = text.index(after: equals)
             var nameEnd = equals
             // libpq allows any white space around `=` (isspace: line breaks too).
-            while nameEnd > text.startIndex, text[text.index(before: nameEnd)].isWhitespace { nameEnd = text.index(before: nameEnd) }
+            while nameEnd > text.startIndex, isWhitespace(text[text.index(before: nameEnd)]) { nameEnd = text.index(before: nameEnd) }
             var nameStart = nameEnd
             while nameStart > text.startIndex, isNameCharacter(text[text.index(before: nameStart)]) {
                 nameStart = text.index(before: nameStart)
             }
-            let name = text[nameStart..<nameEnd]
-            guard !name.isEmpty, isSecretName(PercentEncoding.decoded(name, plusIsSpace: false) ?? String(name)) else { continue }
-            let inQuery = nameStart > text.startIndex && "?&".contains(text[text.index(before: nameStart)])
+            let name = String(String.UnicodeScalarView(text[nameStart..<nameEnd]))
+            guard !name.isEmpty, isSecretName(PercentEncoding.decoded(name, plusIsSpace: false) ?? name) else { continue }
+            let inQuery = nameStart > text.startIndex && "?&".unicodeScalars.contains(text[text.index(before: nameStart)])
             let value = inQuery ? queryValue(in: text, from: index, wholeURL: wholeURL) : conninfoValue(in: text, from: index)
             if !value.isEmpty { ranges.append(value) }
             index = max(index, value.upperBound)
         }
-        return merged(ranges)
+        // A keyword string read pair by pair as libpq reads it: a value may hold what looks like another pair.
+        if wholeURL { ranges += conninfoPasswords(in: text) }
+        return ranges
+    }
+
+    /// The values of libpq's password keywords in a keyword string, found as libpq's conninfo parser finds them:
+    /// `keyword = value` pairs, the value single-quoted or up to white space, `\` escaping the next character.
+    /// Stops where libpq would stop (a keyword without `=`).
+    private static func conninfoPasswords(in text: String.UnicodeScalarView) -> [Range<String.Index>] {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == " " || ("\t"..."\r").contains(scalar) }  // C isspace
+        var ranges: [Range<String.Index>] = []
+        var index = text.startIndex
+        func skipSpaces() { while index < text.endIndex, isSpace(text[index]) { text.formIndex(after: &index) } }
+        while true {
+            skipSpaces()
+            guard index < text.endIndex else { return ranges }
+            let keywordStart = index
+            while index < text.endIndex, text[index] != "=", !isSpace(text[index]) { text.formIndex(after: &index) }
+            let keyword = String(String.UnicodeScalarView(text[keywordStart..<index]))
+            skipSpaces()
+            guard index < text.endIndex, text[index] == "=" else { return ranges }
+            text.formIndex(after: &index)
+            skipSpaces()
+            let valueStart = index
+            let quoted = index < text.endIndex && text[index] == "'"
+            if quoted { text.formIndex(after: &index) }
+            while index < text.endIndex {
+                let scalar = text[index]
+                text.formIndex(after: &index)
+                if scalar == "\\", index < text.endIndex {
+                    text.formIndex(after: &index)
+                } else if quoted ? scalar == "'" : isSpace(scalar) {
+                    if !quoted { text.formIndex(before: &index) }
+                    break
+                }
+            }
+            if keyword == "password" || keyword == "sslpassword" { ranges.append(valueStart..<index) }
+        }
     }
 
     /// A URL query value: up to `&` or (in prose) a blank.
-    private static func queryValue(in text: String, from start: String.Index, wholeURL: Bool) -> Range<String.Index> {
-        start..<(text[start...].firstIndex { $0 == "&" || (!wholeURL && $0.isWhitespace) } ?? text.endIndex)
+    private static func queryValue(in text: String.UnicodeScalarView, from start: String.Index, wholeURL: Bool) -> Range<String.Index> {
+        start..<(text[start...].firstIndex { $0 == "&" || (!wholeURL && isWhitespace($0)) } ?? text.endIndex)
     }
 
     /// A conninfo value after optional white space: single-quoted with backslash escapes (quotes included), or
     /// bare up to a blank. Words after a bare value up to the next `keyword=` belong to no keyword: they
     /// are the rest of a password with a space in it, which libpq rejects and echoes, so they count too.
-    private static func conninfoValue(in text: String, from start: String.Index) -> Range<String.Index> {
-        guard let start = text[start...].firstIndex(where: { !$0.isWhitespace }) else { return text.endIndex..<text.endIndex }
+    private static func conninfoValue(in text: String.UnicodeScalarView, from start: String.Index) -> Range<String.Index> {
+        guard let start = text[start...].firstIndex(where: { !isWhitespace($0) }) else { return text.endIndex..<text.endIndex }
         guard text[start] == "'" else {
-            var end = text[start...].firstIndex(where: \.isWhitespace) ?? text.endIndex
-            while let word = text[end...].firstIndex(where: { !isBlank($0) }), word > end, !text[word].isNewline {
-                let wordEnd = text[word...].firstIndex { $0.isWhitespace || $0 == "=" } ?? text.endIndex
+            var end = text[start...].firstIndex(where: isWhitespace) ?? text.endIndex
+            while let word = text[end...].firstIndex(where: { !isBlank($0) }), word > end, !isWhitespace(text[word]) {
+                let wordEnd = text[word...].firstIndex { isWhitespace($0) || $0 == "=" } ?? text.endIndex
                 if text[wordEnd...].first(where: { !isBlank($0) }) == "=" { break }
                 end = wordEnd
             }
@@ -157,24 +202,29 @@ public struct SecretMasker: Sendable {
 
     /// A conninfo value without its quotes and escapes; nil if it was not quoted.
     private static func unquoted(_ value: String) -> String? {
-        guard value.count >= 2, value.hasPrefix("'"), value.hasSuffix("'") else { return nil }
-        var result = ""
+        let scalars = value.unicodeScalars
+        guard scalars.count >= 2, scalars.first == "'", scalars.last == "'" else { return nil }
+        var result = String.UnicodeScalarView()
         var escaped = false
-        for character in value.dropFirst().dropLast() {
-            if character == "\\", !escaped { escaped = true; continue }
-            result.append(character)
+        for scalar in scalars.dropFirst().dropLast() {
+            if scalar == "\\", !escaped { escaped = true; continue }
+            result.append(scalar)
             escaped = false
         }
-        return result
+        return String(result)
     }
 
-    private static func isBlank(_ character: Character) -> Bool { character == " " || character == "\t" }
+    private static func isBlank(_ scalar: Unicode.Scalar) -> Bool { scalar == " " || scalar == "\t" }
 
-    private static func isNameCharacter(_ character: Character) -> Bool {
-        character.isLetter || character.isNumber || "_-%".contains(character)
+    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isWhitespace }
+
+    private static func isNameCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        isWordCharacter(scalar) || scalar == "_" || scalar == "-" || scalar == "%"
     }
 
-    private static func isWordCharacter(_ character: Character) -> Bool { character.isLetter || character.isNumber }
+    private static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+    }
 
     private static func merged(_ ranges: [Range<String.Index>]) -> [Range<String.Index>] {
         var result: [Range<String.Index>] = []
@@ -188,11 +238,11 @@ public struct SecretMasker: Sendable {
         return result
     }
 
-    /// `ranges` sorted and not overlapping.
+    /// `text` with `ranges` (of unicode scalars) replaced.
     private static func replacing(_ ranges: [Range<String.Index>], in text: String) -> String {
-        var result = text
-        for range in ranges.reversed() { result.replaceSubrange(range, with: replacement) }
-        return result
+        var result = text.unicodeScalars
+        for range in merged(ranges).reversed() { result.replaceSubrange(range, with: replacement.unicodeScalars) }
+        return String(result)
     }
 }
 

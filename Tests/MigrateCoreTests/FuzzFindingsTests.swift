@@ -1,3 +1,4 @@
+import PostgresClient
 import TOML
 import XCTest
 @testable import MigrateCore
@@ -102,6 +103,28 @@ final class FuzzFindingsTests: XCTestCase {
         let found = configuration(url: "hoqt=h port=\u{FFFD}271 password\r\r\u{0B}\r='Nd1e9Pw\\' x' dbna")
         XCTAssertEqual(found.redactedURL, "hoqt=h port=\u{FFFD}271 password\r\r\u{0B}\r=*** dbna")
         XCTAssertEqual(configuration(url: "host=h password\n=\ts3cret dbname=d").redactedURL, "host=h password\n=\t*** dbname=d")
+    }
+
+    func testAKeywordStringIsMaskedPairByPairAsLibpqReadsIt() {
+        // The masker took `uhpassword='…` inside another keyword's value for a pair, and its quoted value ran on
+        // over the real `password=`, which was then skipped.
+        let found = "jdbcaA9postgredrd = *uhpassword='Nd1e9gPw\\tas\u{FFFD}:2 password='Nd1e9Pw\\dbnaee"
+        XCTAssertEqual(configuration(url: found).redactedURL, "jdbcaA9postgredrd = *uhpassword=***")
+        XCTAssertTrue(configuration(url: found).secrets.contains("'Nd1e9Pw\\dbnaee"))
+        XCTAssertEqual(configuration(url: "host=h options='-c x=password=a' password=secret").redactedURL,
+                       "host=h options='-c x=password=*** password=***")
+    }
+
+    func testAPasswordStartingWithACombiningMarkIsMasked() {
+        // As Characters, `=` and the mark after it are one, so the masker found no `password=` (libpq reads bytes).
+        let found = ".1ost=@h password=\u{593}\u{FFFD}\u{FFFD}yNd1e9Pw''''a.s'\u{FFFD}453'ssjdbc'?ps3''a.s'"
+        XCTAssertEqual(configuration(url: found).redactedURL, ".1ost=@h password=***")
+        XCTAssertEqual(configuration(url: "jdbc:postgresql://h/db?password=\u{301}secret&user=u").redactedURL,
+                       "jdbc:postgresql://h/db?password=***&user=u")
+        XCTAssertEqual(configuration(url: "postgres://u:\u{301}secret@h/db").redactedURL, "postgres://u:***@h/db")
+        XCTAssertEqual(configuration(url: "host=h password='\u{301}se cret' dbname=d").secrets, ["'\u{301}se cret'"])
+        XCTAssertEqual(SecretMasker(secrets: ["\u{301}se cret"]).maskMessage("missing \"=\" after \"\u{301}se\""),
+                       "missing \"=\" after \"***\"")
     }
 
     // MARK: fuzz-splitter

@@ -121,7 +121,8 @@ struct ScriptText {
         func semicolon(at offset: Int) -> Int? { offset < bytes.count && bytes[offset] == UInt8(ascii: ";") ? offset : nil }
         let line = lineNumber(at: start)
         let resume = resumes[line]
-        if bytes[start...].starts(with: text) {
+        // After a COPY on its line, the data lines follow: a statement there cannot run on into them.
+        if bytes[start...].starts(with: text), resume == nil || start + text.count <= lines[line - 1].end {
             let end = start + text.count
             // Up to the end of the COPY's line and no further: its `;` may open what follows the data.
             let after = end == lines[line - 1].end ? resume.flatMap(semicolon) : nil
