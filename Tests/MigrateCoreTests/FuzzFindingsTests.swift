@@ -79,6 +79,21 @@ final class FuzzFindingsTests: XCTestCase {
         }
     }
 
+    func testTheFormOfAURLIsReadFromItsBytes() throws {
+        // As Characters, `//` and a combining mark after it are not `//`: the URI was refused as an unknown scheme.
+        XCTAssertEqual(try ConnectionURL("postgresql://\u{5A0}\\=").form, .uri)
+        // The JDBC form is split on Characters, where the mark would hide the `=`: it must be percent-encoded.
+        XCTAssertThrowsError(try ConnectionURL("jdbc:postgresql://h/db?user=\u{301}u")) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.message,
+                           "the url has a combining character right after '=': percent-encode it (%XX)")
+        }
+        XCTAssertEqual(try ConnectionURL("jdbc:postgresql://h/db?user=%CC%81u").parameters.last?.value, "\u{301}u")
+        // libpq's blanks are C's isspace: a no-break space belongs to the value, `=` with a mark after it is `=`.
+        XCTAssertEqual(try ConnectionURL("host=a\u{A0}b").form, .keywords)
+        XCTAssertEqual(try ConnectionURL("host=\u{301}x port=5432").form, .keywords)
+        XCTAssertThrowsError(try ConnectionURL("host=h port"))
+    }
+
     private func configuration(url: String) -> Configuration {
         var configuration = Configuration()
         configuration.url = url

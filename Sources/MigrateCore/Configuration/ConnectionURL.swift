@@ -30,28 +30,37 @@ public struct ConnectionURL: Sendable {
     public init(_ string: String) throws(ConfigurationError) {
         // libpq takes C strings: a NUL would silently cut the url (or a value) short.
         guard !string.utf8.contains(0) else { throw ConfigurationError("the url contains a NUL character") }
+        // Forms are told apart by bytes, as libpq does: as Characters, `//` and a combining mark after it
+        // would not start with `//`.
         let lowered = string.lowercased()
-        if lowered.hasPrefix("jdbc:") {
-            guard lowered.hasPrefix(Self.jdbcPrefix) else {
+        func starts(with prefix: String) -> Bool { lowered.utf8.starts(with: prefix.utf8) }
+        if starts(with: "jdbc:") {
+            guard starts(with: Self.jdbcPrefix) else {
                 let subprotocol = lowered.dropFirst(5).prefix { $0 != ":" }
                 throw ConfigurationError(
                     "unsupported JDBC URL 'jdbc:\(subprotocol):…': migrate connects only to PostgreSQL "
                         + "(expected \(Self.expectedForms))")
             }
-            let jdbc = try JDBCURL(string.dropFirst(Self.jdbcPrefix.count))
+            let rest = Substring(string.utf8.dropFirst(Self.jdbcPrefix.utf8.count))
+            // The JDBC form is split on Characters, in which a combining mark joins the delimiter before it.
+            if let joined = rest.first(where: { $0.unicodeScalars.count > 1 && ":/?&=@,[]%+".unicodeScalars.contains($0.unicodeScalars.first!) }) {
+                throw ConfigurationError("the url has a combining character right after '\(joined.unicodeScalars.first!)': "
+                    + "percent-encode it (%XX)")
+            }
+            let jdbc = try JDBCURL(rest)
             if let cut = jdbc.parameters.first(where: { $0.value.utf8.contains(0) }) {
                 throw ConfigurationError("the url's \(cut.keyword) decodes to a NUL character (%00), which libpq cannot take")
             }
             form = .jdbc
             parameters = jdbc.parameters
             warnings = jdbc.warnings
-        } else if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
+        } else if starts(with: "postgres://") || starts(with: "postgresql://") {
             form = .uri
             parameters = [("dbname", string)]
             warnings = []
         } else if let scheme = Self.scheme(of: string) {
             throw ConfigurationError("unsupported URL scheme '\(scheme)' (expected \(Self.expectedForms))")
-        } else if string.contains("=") {
+        } else if string.utf8.contains(UInt8(ascii: "=")) {
             try Self.checkKeywords(in: string)
             form = .keywords
             parameters = [("dbname", string)]
@@ -79,38 +88,41 @@ public struct ConnectionURL: Sendable {
 
     /// Rejects what libpq would not parse. libpq's conninfo syntax: `keyword = value` pairs separated by
     /// blanks; a value is either single-quoted or runs to the next blank, and a backslash escapes the next character.
+    /// Read by unicode scalars, with C's `isspace` as blanks, as libpq reads its bytes.
     private static func checkKeywords(in string: String) throws(ConfigurationError) {
-        var index = string.startIndex
-        func skipBlanks() { while index < string.endIndex, string[index].isWhitespace { index = string.index(after: index) } }
+        let scalars = string.unicodeScalars
+        func isBlank(_ scalar: Unicode.Scalar) -> Bool { scalar == " " || ("\t"..."\r").contains(scalar) }
+        var index = scalars.startIndex
+        func skipBlanks() { while index < scalars.endIndex, isBlank(scalars[index]) { scalars.formIndex(after: &index) } }
         while true {
             skipBlanks()
-            guard index < string.endIndex else { return }
+            guard index < scalars.endIndex else { return }
             let keywordStart = index
-            while index < string.endIndex, string[index] != "=", !string[index].isWhitespace {
-                index = string.index(after: index)
+            while index < scalars.endIndex, scalars[index] != "=", !isBlank(scalars[index]) {
+                scalars.formIndex(after: &index)
             }
-            let keyword = String(string[keywordStart..<index])
+            let keyword = String(scalars[keywordStart..<index])
             skipBlanks()
-            guard index < string.endIndex, string[index] == "=" else {
+            guard index < scalars.endIndex, scalars[index] == "=" else {
                 throw ConfigurationError("libpq connection string: missing '=' after '\(keyword)'")
             }
-            index = string.index(after: index)
+            scalars.formIndex(after: &index)
             skipBlanks()
-            let quoted = index < string.endIndex && string[index] == "'"
-            if quoted { index = string.index(after: index) }
+            let quoted = index < scalars.endIndex && scalars[index] == "'"
+            if quoted { scalars.formIndex(after: &index) }
             var closed = !quoted
-            while index < string.endIndex {
-                let character = string[index]
-                if quoted, character == "'" {
-                    index = string.index(after: index)
+            while index < scalars.endIndex {
+                let scalar = scalars[index]
+                if quoted, scalar == "'" {
+                    scalars.formIndex(after: &index)
                     closed = true
                     break
                 }
-                if !quoted, character.isWhitespace { break }
-                if character == "\\", string.index(after: index) < string.endIndex {
-                    index = string.index(after: index)
+                if !quoted, isBlank(scalar) { break }
+                if scalar == "\\", scalars.index(after: index) < scalars.endIndex {
+                    scalars.formIndex(after: &index)
                 }
-                index = string.index(after: index)
+                scalars.formIndex(after: &index)
             }
             guard closed else {
                 throw ConfigurationError("libpq connection string: unterminated quoted value for '\(keyword)'")

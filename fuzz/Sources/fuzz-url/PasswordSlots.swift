@@ -10,13 +10,14 @@ struct PasswordSlots {
 
     init(_ text: String) {
         let bytes = Array(text.utf8)
-        let lowered = text.lowercased()
-        if lowered.hasPrefix("jdbc:postgresql://") {
+        let lowered = Array(text.lowercased().utf8)
+        func starts(with prefix: String) -> Bool { lowered.starts(with: prefix.utf8) }
+        if starts(with: "jdbc:postgresql://") {
             readURL(bytes, from: "jdbc:postgresql://".utf8.count, authorityEnds: "/?", firstAt: false)
-        } else if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
+        } else if starts(with: "postgres://") || starts(with: "postgresql://") {
             // libpq looks for the userinfo's `@` up to the first `/` only, and takes the first `@`.
-            readURL(bytes, from: lowered.hasPrefix("postgres://") ? 11 : 13, authorityEnds: "/", firstAt: true)
-        } else if !lowered.hasPrefix("jdbc:") {
+            readURL(bytes, from: starts(with: "postgres://") ? 11 : 13, authorityEnds: "/", firstAt: true)
+        } else if !starts(with: "jdbc:") {
             readKeywords(bytes)
         }
     }

@@ -53,9 +53,8 @@ func sorted(_ parameters: [(keyword: String, value: String)]) -> [String] {
 
 /// Neither a JDBC URL nor a URI: what libpq reads as `keyword=value` pairs.
 func isKeywordString(_ text: String) -> Bool {
-    let lowered = text.lowercased()
-    return text.contains("=") && !lowered.hasPrefix("jdbc:") && !lowered.hasPrefix("postgres://")
-        && !lowered.hasPrefix("postgresql://")
+    let lowered = text.lowercased().utf8
+    return text.utf8.contains(UInt8(ascii: "=")) && !["jdbc:", "postgres://", "postgresql://"].contains { lowered.starts(with: $0.utf8) }
 }
 
 /// libpq's message when it cannot parse `text` as connection parameters; nil when it can.
