@@ -24,8 +24,6 @@ struct BadInput {
     enum Outcome {
         /// Exits with `status`; the output has every word; the database is as before.
         case fails(status: Int32 = 1, words: [String], at: (path: String, line: Int)? = nil)
-        /// As `fails`, but the server is what refuses: the history table may have been created (empty).
-        case failsAtServer(words: [String], at: (path: String, line: Int)? = nil)
         /// Exits 0, the output has every word, and `check` holds.
         case succeeds(words: [String] = [], check: (MigrateProject) throws -> Void = { _ in })
     }
@@ -83,13 +81,6 @@ struct BadInput {
         case let .fails(status, words, at):
             try expectFailure(run, status: status, words: words, at: at, project: project, user: user, context: context, file: file, line: line)
             XCTAssertEqual(try Self.snapshot(project), before, "\(context)\nthe database changed", file: file, line: line)
-        case let .failsAtServer(words, at):
-            try expectFailure(run, status: 1, words: words, at: at, project: project, user: user, context: context, file: file, line: line)
-            let after = try Self.snapshot(project).filter { !$0.hasPrefix("public.flyway_schema_history") }
-            XCTAssertEqual(after, before, "\(context)\nthe database changed beyond an empty history table", file: file, line: line)
-            if try project.tableExists("public.flyway_schema_history") {
-                XCTAssertEqual(try project.history().count, 0, context, file: file, line: line)
-            }
         case let .succeeds(words, check):
             XCTAssertEqual(run.status, 0, context, file: file, line: line)
             for word in words { XCTAssertTrue(run.output.contains(word), "\(context)\nlacks '\(word)'", file: file, line: line) }
