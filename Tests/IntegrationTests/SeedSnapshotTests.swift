@@ -235,6 +235,23 @@ final class SeedSnapshotTests: XCTestCase {
         XCTAssertEqual(try row.scalar("SELECT count(*) FROM audit"), "0")
     }
 
+    func testSettingsFromFilesEnvironmentAndTOML() throws {
+        let project = try projectWithRows()
+        try project.write("flyway.conf", "flyway.seedLocation=data/snapshots\n")
+        let run = try project.json(["snapshot", "-configFiles=flyway.conf"])
+        XCTAssertEqual(run["folder"] as? String, "data/snapshots/v2")
+        let fromEnvironment = try project.migrate(["-outputType=json", "snapshot", "-configFiles=flyway.conf", "-snapshot.replace=true"],
+                                                  environment: ["FLYWAY_SNAPSHOT_EXCLUDE": "audit"])
+        XCTAssertEqual(fromEnvironment.status, 0, fromEnvironment.output)
+        XCTAssertEqual(try fromEnvironment.document()["excludedTables"] as? [String], ["audit"])
+        try project.write("flyway.toml", "[flyway]\nseedLocation = \"data/snapshots\"\n\n[flyway.seed]\nreplace = true\n")
+        let seed = try project.json(["seed", "-configFiles=flyway.toml"])
+        XCTAssertEqual(seed["snapshot"] as? String, "data/snapshots/v2")
+        let typo = try project.migrate(["snapshot", "-snapshot.tabels=sites"])
+        XCTAssertEqual(typo.status, 1)
+        XCTAssertTrue(typo.stderr.contains("snapshot.tables"), typo.stderr)
+    }
+
     func testSnapshotAndSeedInTextAndHelp() throws {
         let project = try projectWithRows()
         let snapshot = try project.migrateOK(["snapshot"])
