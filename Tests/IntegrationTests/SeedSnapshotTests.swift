@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `migrate snapshot` and `migrate seed` against a real server: a snapshot tagged with the schema version,
@@ -250,6 +251,26 @@ final class SeedSnapshotTests: XCTestCase {
         let typo = try project.migrate(["snapshot", "-snapshot.tabels=sites"])
         XCTAssertEqual(typo.status, 1)
         XCTAssertTrue(typo.stderr.contains("snapshot.tables"), typo.stderr)
+    }
+
+    /// The repository's own example: sql/ and seed/v006 seed an empty database through scripts/seed.sh.
+    func testTheExampleSnapshotSeedsThroughTheWrapperScript() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let project = try MigrateProject()
+        let run = try ProcessRunner.run("/bin/bash", [repository.appendingPathComponent("scripts/seed.sh").path, "--url", project.url,
+                                                      "-outputType=json"],
+                                        environment: ["MIGRATE": MigrateBinary.path, "PATH": "/usr/bin:/bin"], input: nil,
+                                        currentDirectory: project.directory.path)
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        let document = try MigrateProject.Run(status: run.status, stdout: run.stdout, stderr: run.stderr).document()
+        XCTAssertEqual(document["snapshot"] as? String, "seed/v006")
+        let manifest = try String(contentsOf: repository.appendingPathComponent("seed/v006/manifest"), encoding: .utf8)
+        for table in document["tables"] as? [[String: Any]] ?? [] {
+            let name = try XCTUnwrap(table["table"] as? String)
+            XCTAssertTrue(manifest.contains("\nrows.\(name)=\(table["rows"] as? Int ?? -1)\n"), "\(name): \(manifest)")
+            XCTAssertEqual(try project.scalar("SELECT count(*) FROM \(name)"), "\(table["rows"] as? Int ?? -1)")
+        }
+        XCTAssertEqual(try project.scalar("SELECT max(version) FROM flyway_schema_history"), "006")
     }
 
     func testSnapshotAndSeedInTextAndHelp() throws {
