@@ -186,6 +186,36 @@ final class SeedSnapshotTests: XCTestCase {
         XCTAssertEqual((only["tables"] as? [[String: Any]])?.map { $0["table"] as? String }, ["sites"])
     }
 
+    /// Another run cannot apply V3 between the load and seed's own migrate: seed holds the migration lock
+    /// from before the load until after the last migration.
+    func testSeedHoldsTheMigrationLockAcrossTheLoad() throws {
+        let source = try projectWithRows()
+        try source.migrateOK(["snapshot"])
+        try source.write("sql/V3__rename_code.sql", Self.v3)
+        let target = try emptyCopy(of: source)
+        try target.migrateOK(["migrate", "-target=2"])
+        let blocker = try target.newSession()
+        try blocker.execute("BEGIN; LOCK TABLE notes IN ACCESS SHARE MODE")
+        let seed = try target.start(["-outputType=json", "seed", "-lockTimeout=10min"])
+        let seedPID = try XCTUnwrap(try target.waitForBackendsBlocked(1).first)
+        let key = try XCTUnwrap(try target.scalar(
+            "SELECT objid::text FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1", [String(seedPID)]))
+        XCTAssertFalse(key.isEmpty)
+        let other = try target.start(["migrate"])
+        try waitUntil("the other migrate trying the lock") {
+            try target.scalar("SELECT count(*)::text FROM pg_stat_activity WHERE pid <> $1 AND pid <> pg_backend_pid() AND query LIKE '%pg_try_advisory_lock%'",
+                              [String(seedPID)]) == "1"
+        }
+        try blocker.execute("COMMIT")
+        let seeded = seed.wait()
+        XCTAssertEqual(seeded.status, 0, seeded.output)
+        XCTAssertEqual(versions(try seeded.document()["migrations"]), ["3"])
+        let migrated = other.wait()
+        XCTAssertEqual(migrated.status, 0, migrated.output)
+        XCTAssertTrue(migrated.output.contains("up to date"), migrated.output)
+        XCTAssertEqual(try target.column("SELECT site_code FROM sites ORDER BY id"), ["ber-site", "lyo-site"])
+    }
+
     func testNewerSnapshotThanTheMigrationsIsIgnored() throws {
         let source = try projectWithRows()
         try source.migrateOK(["snapshot"])
