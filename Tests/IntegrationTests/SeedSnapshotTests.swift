@@ -330,6 +330,47 @@ final class SeedSnapshotTests: XCTestCase {
         XCTAssertEqual(try project.scalar("SELECT max(version) FROM flyway_schema_history"), "006")
     }
 
+    /// The issue's case on the repository's own schema: a snapshot at V6, a V7 that renames a column and backfills
+    /// it, and `seed` into an empty database restoring the V6 rows and migrating them to V7.
+    func testExampleSchemaSnapshotAtV6SeededAndMigratedByARenameToV7() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let source = try MigrateProject()
+        try FileManager.default.removeItem(at: source.directory.appendingPathComponent("sql"))
+        for folder in ["sql", "seed"] {
+            try FileManager.default.copyItem(at: repository.appendingPathComponent(folder), to: source.directory.appendingPathComponent(folder))
+        }
+        try source.json(["seed"])
+        let machines = try source.column("SELECT name || ' (' || serial_number || ')' FROM machines ORDER BY machine_id")
+        XCTAssertEqual(machines.count, 6)
+        // A snapshot taken anew from that database, at V6.
+        try FileManager.default.removeItem(at: source.directory.appendingPathComponent("seed"))
+        let snapshot = try source.json(["snapshot"])
+        XCTAssertEqual(snapshot["schemaVersion"] as? String, "006")
+        XCTAssertEqual(snapshot["folder"] as? String, "seed/v006")
+
+        try source.write("sql/V007__machine_display_name.sql", """
+            ALTER TABLE machines RENAME COLUMN name TO display_name;
+            UPDATE machines SET display_name = display_name || ' (' || serial_number || ')';
+            """)
+        let target = try emptyCopy(of: source)
+        let seed = try target.json(["seed"])
+        XCTAssertEqual(seed["snapshot"] as? String, "seed/v006")
+        XCTAssertEqual(versions(seed["migrationsBefore"]), ["001", "002", "003", "004", "005", "006"])
+        XCTAssertEqual(versions(seed["migrations"]), ["007"])
+        XCTAssertEqual(seed["targetSchemaVersion"] as? String, "007")
+        XCTAssertEqual(try target.column("SELECT version FROM flyway_schema_history WHERE version IS NOT NULL ORDER BY installed_rank"),
+                       ["001", "002", "003", "004", "005", "006", "007"])
+        // The V6 rows, transformed by V7.
+        XCTAssertEqual(try target.column("SELECT display_name FROM machines ORDER BY machine_id"), machines)
+        for table in snapshot["tables"] as? [[String: Any]] ?? [] {
+            let name = try XCTUnwrap(table["table"] as? String)
+            guard name != "audit_log" else { continue }
+            XCTAssertEqual(try target.scalar("SELECT count(*) FROM \(name)"), try source.scalar("SELECT count(*) FROM \(name)"), name)
+        }
+        // V4's audit trigger saw V7's backfill (it was off only while the snapshot loaded).
+        XCTAssertEqual(try target.scalar("SELECT count(*) FROM audit_log"), "\(try source.scalar("SELECT count(*) FROM audit_log").map { Int($0)! + 6 } ?? -1)")
+    }
+
     func testSnapshotAndSeedInTextAndHelp() throws {
         let project = try projectWithRows()
         let snapshot = try project.migrateOK(["snapshot"])
