@@ -142,6 +142,14 @@ final class FuzzFindingsTests: XCTestCase {
                        "host=h options='-c x=password=*** password=***")
     }
 
+    func testAURLQueryIsMaskedPairByPairAsPgjdbcReadsIt() {
+        // Found in a 2 KB url: a look-alike `password=` inside another parameter's value made the masker read
+        // `d=secret` as a pair of its own, though pgjdbc reads it in the password (the query splits at `&` only).
+        let url = "jdbc:postgresql://h/db?a=password=x&password=b\tpassword=\tc d=secret&ssl=true"
+        XCTAssertEqual(configuration(url: url).redactedURL, "jdbc:postgresql://h/db?a=password=***&ssl=true")
+        XCTAssertTrue(configuration(url: url).secrets.contains("b\tpassword=\tc d=secret"))
+    }
+
     func testAPasswordStartingWithACombiningMarkIsMasked() {
         // As Characters, `=` and the mark after it are one, so the masker found no `password=` (libpq reads bytes).
         let found = ".1ost=@h password=\u{593}\u{FFFD}\u{FFFD}yNd1e9Pw''''a.s'\u{FFFD}453'ssjdbc'?ps3''a.s'"
