@@ -25,6 +25,10 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
         ),
+        // libpg_query: PostgreSQL's own parser as a library (no pkg-config file; header in /usr/include).
+        .systemLibrary(name: "CPgQuery", providers: [.apt(["libpg-query-dev"])]),
+        // Thin Swift wrapper over libpg_query: SQL text to a parse tree. Knows nothing of migrations.
+        .target(name: "PostgresParser", dependencies: ["CPgQuery"]),
         // Thin Swift wrapper over libpq: connection, results, errors. Knows nothing of migrations.
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
         // TOML text to plain Swift values: the only user of TOMLKit.
@@ -34,7 +38,7 @@ let package = Package(
             swiftSettings: memberImportVisibility
         ),
         // Configuration, discovery, SQL scripts, history table, commands. Knows nothing of the terminal.
-        .target(name: "MigrateCore", dependencies: ["PostgresClient", "TOML"], swiftSettings: memberImportVisibility),
+        .target(name: "MigrateCore", dependencies: ["PostgresClient", "PostgresParser", "TOML"], swiftSettings: memberImportVisibility),
         // The command-line tool: parses arguments, prints.
         .executableTarget(
             name: "migrate",

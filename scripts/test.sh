@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests (no database) and integration tests against a throwaway
 # PostgreSQL cluster that the tests start themselves (initdb + pg_ctl in a temp dir) and stop afterwards.
-# Installs libpq-dev and postgresql first when they are missing.
+# Installs libpq-dev, libpg-query-dev, postgresql and pgbouncer first when they are missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 missing=()
 if ! pkg-config --exists libpq 2>/dev/null; then missing+=(libpq-dev pkg-config); fi
+if [ ! -f /usr/include/pg_query.h ]; then missing+=(libpg-query-dev); fi
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v initdb >/dev/null; then missing+=(postgresql); fi
+if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then missing+=(pgbouncer); fi
 if ((${#missing[@]})); then
     echo "Installing missing packages: ${missing[*]}"
     SUDO=""
@@ -16,9 +18,13 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
 fi
 
-# Only the libpq wrapper may touch C (see STYLE.md).
+# Only the libpq wrapper may touch libpq, and only the parser wrapper libpg_query (see STYLE.md).
 if grep -rl 'import CLibPQ' Sources | grep -v '^Sources/PostgresClient/'; then
     echo "error: only Sources/PostgresClient may import CLibPQ" >&2
+    exit 1
+fi
+if grep -rl 'import CPgQuery' Sources | grep -v '^Sources/PostgresParser/'; then
+    echo "error: only Sources/PostgresParser may import CPgQuery" >&2
     exit 1
 fi
 

@@ -25,13 +25,14 @@ public enum TransactionStatus: Sendable { case idle, active, inTransaction, inFa
 /// got it: values are copied into `QueryResult`s, errors into `PostgresError`s.
 public final class Connection {
     /// The PGconn; nil once closed.
-    private var connection: OpaquePointer?
+    private(set) var connection: OpaquePointer?
 
     /// Connects with libpq keyword/value pairs (expand_dbname on, so "dbname" may be a URI).
     ///
     /// `client_encoding=UTF8` and `fallback_application_name=migrate` are added unless given, and
     /// placed first so that a URI or conninfo string in "dbname" can still override them.
-    /// The error thrown on failure carries libpq's message with every password masked.
+    /// The error thrown on failure carries libpq's message with every password masked, the server's
+    /// SQLSTATE when it refused the session, and `connectionFailure` saying how the attempt failed.
     public init(parameters: [(String, String)]) throws {
         var pairs: [(String, String)] = []
         let given = Set(parameters.map { $0.0 })
@@ -39,21 +40,7 @@ public final class Connection {
         if !given.contains("fallback_application_name") { pairs.append(("fallback_application_name", "migrate")) }
         pairs += parameters
 
-        let connection = withCStrings(pairs.map(\.0) + [nil]) { keywords in
-            withCStrings(pairs.map(\.1) + [nil]) { values in
-                PQconnectdbParams(keywords, values, 1)
-            }
-        }
-        guard let connection else {
-            throw PostgresError(message: "could not allocate a libpq connection (out of memory)")
-        }
-        guard PQstatus(connection) == CONNECTION_OK else {
-            let masker = SecretMasker(secrets: secrets(inConnectionParameters: parameters) + passwordOptions(of: connection))
-            let message = masker.maskMessage(connectionErrorMessage(connection))
-            PQfinish(connection)
-            throw PostgresError(message: message.isEmpty ? "could not connect to the server" : message)
-        }
-        self.connection = connection
+        connection = try ConnectionStartup.open(pairs, secrets: secrets(inConnectionParameters: parameters))
         installNoticeReceiver()
     }
 
@@ -363,6 +350,8 @@ public final class Connection {
         if firstError == nil, let visitError {
             firstError = visitError as? PostgresError ?? PostgresError(message: "\(visitError)")
         }
+        // Known only now: a server's FATAL error comes first, the end of the connection after it.
+        if PQstatus(connection) == CONNECTION_BAD { firstError?.connectionLost = true }
         return (results, firstError, false)
     }
 
@@ -387,26 +376,4 @@ public final class Connection {
         }
         PQsetNoticeReceiver(connection, receiver, Unmanaged.passUnretained(self).toOpaque())
     }
-}
-
-/// Calls `body` with a C array of the strings (nil stays NULL), valid only during the call.
-private func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-    let copies = strings.map { $0.flatMap { strdup($0) } }
-    defer { copies.forEach { free($0) } }
-    return body(copies.map { $0.map { UnsafePointer($0) } })
-}
-
-/// The password option of a PGconn after parsing (from parameters, a URI, PGPASSWORD…).
-private func passwordOptions(of connection: OpaquePointer) -> [String] {
-    guard let options = PQconninfo(connection) else { return [] }
-    defer { PQconninfoFree(options) }
-    var secrets: [String] = []
-    var option = options
-    while let keyword = option.pointee.keyword {
-        if strcmp(keyword, "password") == 0, let value = option.pointee.val {
-            secrets.append(String(cString: value))
-        }
-        option += 1
-    }
-    return secrets
 }

@@ -17,6 +17,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     /// In a multi-statement `execute`, the 0-based index of the statement that failed (how many
     /// statements completed before it), so callers can tell which one it was when there is no position.
     public var failedStatementIndex: Int?
+    /// The connection was gone once the error was read (server stopped or crashed, session terminated,
+    /// network lost). When `sqlState` is nil too, libpq noticed the loss itself: statements after
+    /// `failedStatementIndex` may have run on the server, their results lost on the way.
+    public var connectionLost = false
     /// Position inside `internalQuery` (an internally generated query, e.g. in PL/pgSQL), 1-based.
     public var internalPosition: Int?
     public var internalQuery: String?
@@ -27,6 +31,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     public var columnName: String?
     public var dataTypeName: String?
     public var constraintName: String?
+    /// How a connection attempt failed; nil for every other error.
+    public var connectionFailure: ConnectionFailure?
 
     public init(message: String, sqlState: SQLState? = nil) { self.message = message; self.sqlState = sqlState }
 
@@ -60,8 +66,22 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         add("column", columnName)
         add("dataType", dataTypeName)
         add("constraint", constraintName)
+        add("connectionFailure", connectionFailure.map { "\($0)" })
         return lines.joined(separator: "\n")
     }
+}
+
+/// How a connection attempt failed, as far as libpq can tell.
+public enum ConnectionFailure: Sendable, Equatable {
+    /// No server answered: refused, no socket, unknown host name, timed out, or the connection dropped
+    /// before the server said anything. The same attempt may pass once the server is up.
+    case unreachable
+    /// The server asked for a password and none was given (libpq: "fe_sendauth: no password supplied").
+    case passwordMissing
+    /// The server refused the session; the error's `sqlState` says why (28P01, 3D000, 57P03, 53300…).
+    case refusedByServer
+    /// libpq gave up on its own: a bad option, TLS negotiation or a certificate…
+    case rejectedByClient
 }
 
 /// libpq's `PG_DIAG_*` field codes, which are char macros and don't import into Swift.
@@ -122,6 +142,7 @@ extension PostgresError {
     init(connection: OpaquePointer?, fallback: String = "unknown libpq error") {
         let message = connectionErrorMessage(connection)
         self.init(message: message.isEmpty ? fallback : message)
+        connectionLost = connection.map { PQstatus($0) == CONNECTION_BAD } ?? true
     }
 }
 

@@ -36,7 +36,7 @@ enum CommandHelp {
         case .baseline: return [.afterConnect, .beforeBaseline, .afterBaseline, .afterBaselineError]
         case .repair: return [.afterConnect, .beforeRepair, .afterRepair, .afterRepairError]
         case .new: return []
-        case .check: return [.afterConnect]
+        case .check, .lint: return [.afterConnect]
         }
     }
 
@@ -54,6 +54,8 @@ enum CommandHelp {
             return ["Reads and checks everything first (history, validation, every pending file in full), then applies",
                     "each pending file in a transaction with its history row. On an empty database the newest",
                     "B<version>__ file at or below the target replaces the versioned files up to its version.",
+                    "A file outside a transaction is recorded as failed before it runs and as succeeded after, so one",
+                    "cut short (crash, kill, lost connection) stops the next run; INVALID indexes it left are named.",
                     "Settings: target, cherryPick, outOfOrder, validateOnMigrate, baselineOnMigrate, group, mixed,",
                     "executeInTransaction, skipExecutingMigrations, placeholders.<name>, dryRunOutput, outputType."]
         case .info:
@@ -63,8 +65,11 @@ enum CommandHelp {
             return ["Checks applied migrations against the files: checksums, descriptions, failed, missing and",
                     "pending migrations. Exits 1 when validation fails. Settings: ignoreMigrationPatterns, target."]
         case .clean:
-            return ["Drops every object in the configured schemas, the history table included; schemas migrate",
-                    "created are dropped whole. Refused unless cleanDisabled=false (dev and CI only)."]
+            return ["Drops every object in the configured schemas, of every kind pg_dump knows (tables, views,",
+                    "sequences, routines, types, domains, operators and their classes and families, collations,",
+                    "conversions, text search objects, statistics, extensions, event triggers of its functions), the",
+                    "history table included; schemas migrate created are dropped whole. Refused unless",
+                    "cleanDisabled=false (dev and CI only)."]
         case .baseline:
             return ["Records baselineVersion (baselineDescription) so that only later migrations apply to an existing",
                     "database. Settings: baselineVersion, baselineDescription."]
@@ -84,6 +89,15 @@ enum CommandHelp {
                     "functions and procedures, triggers, sequences, types, extensions, grants. Reports what is only in",
                     "the migrations, only in the database, or different; exits 1 on drift (check.failOnDrift).",
                     "Settings: check.buildUrl, check.buildUser, check.buildPassword, check.failOnDrift, schemas."]
+        case .lint:
+            return ["Parses each pending file (-lint.all=true: every file) statement by statement with PostgreSQL's own",
+                    "grammar (libpg_query), after placeholder replacement, and reports statements that lock a live",
+                    "table or break running code: rule id, file:line:column, why, and the safe form. Knows what the",
+                    "same run created (an index on a table created earlier is fine). Exits 1 on findings. A statement",
+                    "the grammar cannot parse is a note, never a failure. -- migrate:lint-ignore <rule> <reason> on the",
+                    "line before a statement (or on its line) silences a rule; the reason is required.",
+                    "migrate lints before its first write too: -lint=warn (default) prints findings, -lint=error stops.",
+                    "Settings: lint.all, lint.format=github (GitHub Actions annotations), outputType=json, lint."]
         case .new:
             return ["Writes the next versioned file into the first location, numbered like the files already there",
                     "(V001__ -> V002__, V1_2__ -> V1_3__, timestamps -> the current UTC time), and prints its path.",

@@ -124,16 +124,16 @@ struct Invocation {
         try run(configuration)
     }
 
-    private func reporter(json: Bool, masker: SecretMasker, dryRunTarget: String?) -> Reporter {
+    private func reporter(json: Bool, masker: SecretMasker, dryRunTarget: String?, lintFormat: String = "text") -> Reporter {
         json ? JSONReporter(masker: masker, commandCount: commands.count)
-             : TextReporter(masker: masker, quiet: quiet, dryRunTarget: dryRunTarget)
+             : TextReporter(masker: masker, quiet: quiet, dryRunTarget: dryRunTarget, lintFormat: lintFormat)
     }
 
     private func run(_ configuration: Configuration) throws {
         let masker = SecretMasker(secrets: configuration.secrets)
         let json = configuration.outputType == "json"
         let dryRunTarget = configuration.dryRunOutput
-        var reporter = reporter(json: json, masker: masker, dryRunTarget: dryRunTarget)
+        var reporter = reporter(json: json, masker: masker, dryRunTarget: dryRunTarget, lintFormat: configuration.lintFormat)
         if let outputFile = configuration.outputFile {
             let path = URL(fileURLWithPath: outputFile, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path
             // Created now, so a path that cannot be written stops the run before it changes anything.
@@ -184,6 +184,7 @@ struct Invocation {
         if let check = result as? CheckResult, check.driftDetected, configuration.checkFailOnDrift {
             return DriftDetected(result: check)
         }
+        if let lint = result as? LintResult, !lint.success { return LintFindings(result: lint) }
         return nil
     }
 

@@ -6,11 +6,11 @@ import PostgresClient
 
 /// The commands, written once: their names on the command line and what each one calls.
 enum CommandName: String, CaseIterable, ExpressibleByArgument {
-    case migrate, info, validate, undo, clean, baseline, repair, new, check
+    case migrate, info, validate, undo, clean, baseline, repair, new, check, lint
 
     var abstract: String {
         switch self {
-        case .migrate: return "apply pending migrations, each file with its history row"
+        case .migrate: return "apply pending migrations, each file with its history row (lock timeouts retried)"
         case .info: return "list every migration with its state"
         case .validate: return "check applied migrations against the files (exit 1 on drift)"
         case .undo: return "revert the latest migration by its U file (-target=V: all above V)"
@@ -19,11 +19,12 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .repair: return "remove failed rows and realign the history with the files"
         case .new: return "write the next versioned migration file (-undo: its U file too)"
         case .check: return "-drift: compare the database with a build of its applied migrations"
+        case .lint: return "find statements in pending migrations that lock or break a live database (exit 1 on findings)"
         }
     }
 
     /// Whether the command changes the database (and so has a dry run).
-    var writes: Bool { self != .info && self != .validate && self != .new && self != .check }
+    var writes: Bool { self != .info && self != .validate && self != .new && self != .check && self != .lint }
 
     /// Runs the command. `validate` finding problems, or `check` finding drift, is a failure too (after its result
     /// is reported; see `Invocation.findings`).
@@ -38,6 +39,7 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .repair: return try migrator.repair()
         case .new: return try migrator.newMigration(description: invocation.descriptions.first ?? "", undo: invocation.undo)
         case .check: return try migrator.checkDrift()  // -drift, the only mode (see Invocation.usageProblem)
+        case .lint: return try migrator.lint()
         }
     }
 }
@@ -60,15 +62,49 @@ struct MigrateTool: ParsableCommand {
             beforeEachMigrate, afterEachMigrate, afterMigrate, afterMigrateError, beforeClean, afterInfo, afterConnect, …; \
             also read from callbackLocations).
 
+            Locations are read recursively, each folder once (a location named twice or inside another gives its \
+            files once); symbolic links are followed, except one leading back to a folder that holds it (a warning \
+            names it). A broken link is a warning, or an error when named like a migration; a folder named like a \
+            migration and a V9__x.sql.conf without its migration are warnings (errors with \
+            validateMigrationNaming=true); a location that is a file is an error. Unknown keys, in files, on the \
+            command line and as FLYWAY_* variables (FLYWAY_ULR), are errors naming the closest key.
+
             Undo: U<version>__<description>.sql reverts V<version>__<description>.sql. undo runs the U file of the most \
             recently applied migration (with -target=V, of every applied one above V, newest first; with -cherryPick, of \
             the listed versions), each in its own transaction with an UNDO_SQL history row; every U file is checked \
             before the first one runs. info then shows the migration Undone and pending again; migrate re-applies it.
 
+            Faults: a file in a transaction is applied with its history row or not at all, even if the server stops, \
+            the connection drops or migrate is killed; when the connection is lost after a COMMIT was sent, the error \
+            says the outcome is unknown (info tells; the next migrate applies only what is missing). A file outside a \
+            transaction is recorded as failed before it runs, so an interrupted one stops the next migrate until it is \
+            checked and repaired; INVALID indexes left by CREATE INDEX CONCURRENTLY are named with DROP INDEX CONCURRENTLY.
+
+            Locks: each migration file runs with lock_timeout=lockTimeout (default 5s; 500ms, 2min, 0 = none) and \
+            statement_timeout=statementTimeout (default none), set LOCAL in its transaction (SET for a file outside one, \
+            reset after it). A transactional file that times out on a lock or hits a deadlock is rolled back and run again \
+            after a growing back-off, up to lockRetries times (default 10); each conflict names the blocking session (pid, \
+            user, application, state, transaction age, query). SIGINT/SIGTERM cancel the running statement on the server, \
+            roll back its file, release the lock and exit 1; a second signal exits at once.
+
+            Poolers: through a pooler in transaction mode (PgBouncer pool_mode=transaction), where a session-level \
+            advisory lock would outlive the run on a pooled server connection, commands that take the lock refuse to \
+            run, with nothing changed. Connect directly or through a session pool, or use -lockMode=transaction: \
+            migrate then locks with pg_try_advisory_xact_lock inside each migration's transaction, reads the history \
+            again under it (a file another run applied meanwhile is skipped), and refuses files that cannot run in a \
+            transaction (CREATE INDEX CONCURRENTLY) before writing anything.
+
             check -drift builds the schema the database should have in a scratch database (a temporary one on the same \
             server, created and dropped, or -check.buildUrl=… with check.buildUser and check.buildPassword) by applying the \
             migrations its history lists, compares the two catalogs and lists what is only in the migrations, only in the \
             database, or different. It exits 1 on drift (check.failOnDrift=false: 0).
+
+            lint parses each pending file (-lint.all=true: every file) with PostgreSQL's own grammar (libpg_query) and \
+            reports statements that lock a live table or break running code (CREATE INDEX without CONCURRENTLY, ADD \
+            FOREIGN KEY without NOT VALID, DDL without lock_timeout, …): rule id, file:line:column, why, and the safe \
+            form; exits 1 on findings. -lint.format=github writes GitHub Actions annotations. A statement is excused by \
+            -- migrate:lint-ignore <rule> <reason> on the line before it. migrate lints before its first write: \
+            -lint=warn (default) prints findings, -lint=error stops the run, -lint=off skips the lint.
 
             Settings use Flyway's names and come from, highest first: the command line (-key=value or --key value, \
             before or after the commands), FLYWAY_* environment variables, then configuration files \
@@ -77,6 +113,14 @@ struct MigrateTool: ParsableCommand {
             defaultSchema, table, locations, target, cherryPick, undoSqlMigrationPrefix, baselineVersion, baselineOnMigrate, outOfOrder, \
             validateOnMigrate, validateMigrationNaming, cleanDisabled, placeholders.<name>, connectRetries, \
             outputType=json, dryRunOutput=FILE (or - for standard output).
+
+            Connecting: a jdbc:postgresql:// url is complete, as in Flyway: what it leaves out gets pgjdbc's defaults \
+            (localhost, port 5432, the database named after the user), never libpq's PG* variables. A postgres:// URI or \
+            a 'host=… dbname=…' string keeps what it names and takes the rest from PG* variables, as psql does; with \
+            no url, PG* variables and ~/.pgpass decide. connectRetries=N retries, waiting 1, 2, 4… seconds up to \
+            connectRetriesInterval, only what may pass later (no server answering yet, starting up, too many \
+            connections); a wrong password, unknown user or database, missing pg_hba.conf rule or TLS problem fails \
+            at once with a hint naming the setting to check.
 
             TOML files hold [flyway] settings and one [environments.<name>] per database (url, user, password, \
             schemas…), whose [environments.<name>.flyway] table replaces top-level settings for it; ${env.NAME} is \
@@ -155,6 +199,17 @@ struct ValidationFailed: FindingsFailure {
     var details: ErrorDetails?
     var description: String { details?.errorMessage ?? "Validate failed" }
     var errorCode: String { details?.errorCode ?? "VALIDATE_ERROR" }
+}
+
+/// `lint` found statements that break its rules.
+struct LintFindings: FindingsFailure {
+    var result: LintResult
+    var errorCode: String { "LINT_FINDINGS" }
+    var description: String {
+        let count = result.findings.count
+        return "Lint found \(count) problem\(count == 1 ? "" : "s") in \(result.files.count) file\(result.files.count == 1 ? "" : "s") "
+            + "(fix them, or add -- migrate:lint-ignore <rule> <reason> before a statement that is safe)"
+    }
 }
 
 /// `check -drift` found drift, and check.failOnDrift is true.

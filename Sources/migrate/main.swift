@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import MigrateCore
+import PostgresClient
 
 let arguments = FlywayArguments.normalize(MigrateTool.helpAliases(Array(CommandLine.arguments.dropFirst())),
                                           knownKeys: ConfigurationLoader.knownKeyNames)
@@ -15,6 +16,8 @@ if arguments.contains("--help"), let command = CommandHelp.command(asked: argume
     print(CommandHelp.text(for: command))
     exit(0)
 }
+// SIGINT/SIGTERM cancel the running statement, as in psql; a second one ends migrate at once.
+Cancellation.installSignalHandlers()
 if let invocation = Invocation.fastParse(arguments) {
     do {
         try invocation.run()

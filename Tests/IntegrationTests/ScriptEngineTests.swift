@@ -226,7 +226,8 @@ final class ScriptEngineTests: XCTestCase {
         try project.write("sql/V3__outside.sql", "SET ROLE \(role);\nCREATE TABLE app.v (id int);\n")
         try project.write("sql/V3__outside.sql.conf", "executeInTransaction=false\n")
         try project.write("sql/V4__after.sql", "INSERT INTO app.u DEFAULT VALUES;\n")
-        try project.migrateOK(["migrate", "-initSql=SET lock_timeout = '7s'"])
+        // lockTimeout=0: initSql's lock_timeout holds (lockTimeout, set in each file, would win over it).
+        try project.migrateOK(["migrate", "-initSql=SET lock_timeout = '7s'", "-lockTimeout=0"])
 
         XCTAssertEqual(try project.column("SELECT tablename || ' ' || tableowner FROM pg_tables WHERE schemaname = 'app' ORDER BY 1"),
                        ["t \(role)", "u postgres", "v \(role)"])

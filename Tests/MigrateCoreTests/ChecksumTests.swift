@@ -63,7 +63,7 @@ final class ChecksumTests: XCTestCase {
         try Data("INSERT INTO t VALUES ('caf\u{E9}');\n".data(using: .isoLatin1)!).write(to: latin)
         XCTAssertEqual(try Checksum.ofFile(at: latin, encoding: .isoLatin1), -36497513)
         XCTAssertThrowsError(try Checksum.ofFile(at: latin)) { error in
-            XCTAssertTrue(String(describing: error).contains("invalid UTF-8 at line 1"), String(describing: error))
+            XCTAssertEqual((error as? SQLScriptError)?.line, 1, String(describing: error))
         }
     }
 
@@ -110,7 +110,8 @@ final class ChecksumSpeedPathTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: url) }
         try Data(bytes).write(to: url)
         XCTAssertThrowsError(try Checksum.ofFile(at: url)) { error in
-            XCTAssertTrue(String(describing: error).contains("invalid UTF-8 at line 38"), String(describing: error))
+            XCTAssertEqual((error as? SQLScriptError)?.line, 38, String(describing: error))
+            XCTAssertTrue(String(describing: error).contains("invalid UTF-8"), String(describing: error))
         }
     }
 }

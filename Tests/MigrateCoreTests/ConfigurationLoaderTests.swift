@@ -220,6 +220,15 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
         XCTAssertEqual(loadError([("connectRetries", "+3")]), "command line -connectRetries: expected a non-negative integer, got '+3'")
     }
 
+    /// Flyway's table is a bare name; a dot would make a table literally named "app.history".
+    func testTableWithADotPointsAtSchemas() throws {
+        XCTAssertEqual(loadError([("table", "app.history")]),
+                       "command line -table: 'app.history' contains a dot, but table is the history table's name without "
+                        + "a schema; set the schema with schemas or defaultSchema (e.g. -defaultSchema=app -table=history)")
+        try write("flyway.conf", "flyway.table=a.b\n")
+        XCTAssertTrue(loadError().hasPrefix("flyway.conf:1: flyway.table: 'a.b' contains a dot"), loadError())
+    }
+
     func testEveryProblemIsReportedAtOnce() throws {
         try write("flyway.conf", "flyway.outOfOrder=maybe\nflyway.cleanDisable=true\n")
         XCTAssertEqual(loadError([("group", "1")]), """
@@ -256,11 +265,27 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
                        "unknown configuration key 'flyway.placeholder.owner' at flyway.conf:1; did you mean 'flyway.placeholders.owner'?")
     }
 
-    func testUnknownEnvironmentVariablesAreIgnored() throws {
-        let configuration = try load(environment: ["FLYWAY_HOME": "/opt/flyway", "FLYWAY_CLEAN_DISABLE": "false",
-                                                   "FLYWAY_EDITION": "community"])
+    func testFlywaysOwnVariablesAreIgnored() throws {
+        let configuration = try load(environment: ["FLYWAY_HOME": "/opt/flyway", "FLYWAY_EDITION": "community",
+                                                   "FLYWAY_JAVA_CMD": "java", "JAVA_ARGS": "-Xmx1g"])
         XCTAssertTrue(configuration.cleanDisabled)
         XCTAssertEqual(configuration.warnings, [])
+    }
+
+    func testOtherFlywayVariablesAreErrorsNamingTheClosestSetting() throws {
+        XCTAssertEqual(loadError(environment: ["FLYWAY_ULR": "postgres://h/db", "FLYWAY_CLEAN_DISABLE": "false"]), """
+            environment variable FLYWAY_CLEAN_DISABLE is not a Flyway setting; did you mean FLYWAY_CLEAN_DISABLED?
+            environment variable FLYWAY_ULR is not a Flyway setting; did you mean FLYWAY_URL?
+            """)
+        XCTAssertEqual(loadError(environment: ["FLYWAY_FROBNICATE": "1"]),
+                       "environment variable FLYWAY_FROBNICATE is not a Flyway setting (a setting's variable is FLYWAY_ and its key in upper snake case, as FLYWAY_BASELINE_VERSION); unset it")
+    }
+
+    func testTranspositionsCountAsOneEdit() {
+        XCTAssertEqual(ConfigurationKey.editDistance("ulr", "url"), 1)
+        XCTAssertEqual(ConfigurationKey.editDistance("tabel", "table"), 1)
+        XCTAssertEqual(ConfigurationKey.editDistance("kitten", "sitting"), 3)
+        XCTAssertEqual(ConfigurationKey.editDistance("", "abc"), 3)
     }
 
     func testKeysWithoutTheFlywayPrefixAreErrorsInFiles() throws {
@@ -332,7 +357,7 @@ final class ConfigurationLoaderTests: ConfigurationTestCase {
             flyway.conf:1: flyway.cleanOnValidationError=true is not supported by migrate: run clean before migrate instead
             flyway.conf:2: flyway.jdbcProperties.socketTimeout is not supported by migrate: give connection parameters in the url
             flyway.conf:3: flyway.ignoreMissingMigrations is not supported by migrate: use ignoreMigrationPatterns
-            flyway.conf:4: flyway.postgresql.transactional.lock=true is not supported by migrate: migrate always holds a session-level advisory lock (as with false)
+            flyway.conf:4: flyway.postgresql.transactional.lock=true is not supported by migrate: migrate holds a session-level advisory lock (as with false); behind a transaction pooler use lockMode=transaction
             environment variable FLYWAY_VAULT_TOKEN: flyway.vault.token is not supported by migrate: pass the password with FLYWAY_PASSWORD, ${VAR} in a .conf file or ${env.VAR} in a TOML file
             command line -sqlMigrationSuffix: flyway.sqlMigrationSuffix is not supported by migrate: use sqlMigrationSuffixes
             command line -callbacks: flyway.callbacks is not supported by migrate: migrate runs SQL callbacks only: put <event>.sql files in the locations or callbackLocations

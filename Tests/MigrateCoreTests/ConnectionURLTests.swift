@@ -27,19 +27,20 @@ final class ConnectionURLTests: XCTestCase {
         XCTAssertEqual(try ConnectionURL("jdbc:postgresql://h/app").form, .jdbc)
     }
 
-    func testNoPort() throws {
-        XCTAssertEqual(try pairs("jdbc:postgresql://db.example.com/app"), ["host=db.example.com", "dbname=app"])
+    /// pgjdbc's default port is given explicitly, so libpq's PGPORT cannot replace it.
+    func testNoPortMeans5432() throws {
+        XCTAssertEqual(try pairs("jdbc:postgresql://db.example.com/app"), ["host=db.example.com", "port=5432", "dbname=app"])
     }
 
     func testNoDatabase() throws {
         XCTAssertEqual(try pairs("jdbc:postgresql://db.example.com:5433/"), ["host=db.example.com", "port=5433"])
-        XCTAssertEqual(try pairs("jdbc:postgresql://db.example.com"), ["host=db.example.com"])
+        XCTAssertEqual(try pairs("jdbc:postgresql://db.example.com"), ["host=db.example.com", "port=5432"])
     }
 
     func testSeveralHosts() throws {
         XCTAssertEqual(try pairs("jdbc:postgresql://a.example:5433,b.example,c.example:6000/app"),
                        ["host=a.example,b.example,c.example", "port=5433,5432,6000", "dbname=app"])
-        XCTAssertEqual(try pairs("jdbc:postgresql://a,b/app"), ["host=a,b", "dbname=app"])
+        XCTAssertEqual(try pairs("jdbc:postgresql://a,b/app"), ["host=a,b", "port=5432", "dbname=app"])
     }
 
     func testIPv6() throws {
@@ -49,21 +50,21 @@ final class ConnectionURLTests: XCTestCase {
     }
 
     func testShortFormsConnectToLocalhostLikePgjdbc() throws {
-        XCTAssertEqual(try pairs("jdbc:postgresql:app"), ["host=localhost", "dbname=app"])
-        XCTAssertEqual(try pairs("jdbc:postgresql:/"), ["host=localhost"])
-        XCTAssertEqual(try pairs("jdbc:postgresql:app?user=u"), ["host=localhost", "dbname=app", "user=u"])
-        XCTAssertEqual(try pairs("jdbc:postgresql:///app"), ["host=localhost", "dbname=app"])
+        XCTAssertEqual(try pairs("jdbc:postgresql:app"), ["host=localhost", "port=5432", "dbname=app"])
+        XCTAssertEqual(try pairs("jdbc:postgresql:/"), ["host=localhost", "port=5432"])
+        XCTAssertEqual(try pairs("jdbc:postgresql:app?user=u"), ["host=localhost", "port=5432", "dbname=app", "user=u"])
+        XCTAssertEqual(try pairs("jdbc:postgresql:///app"), ["host=localhost", "port=5432", "dbname=app"])
     }
 
     func testLibpqStyleHostParameterForUnixSockets() throws {
         XCTAssertEqual(try pairs("jdbc:postgresql:///app?host=/var/run/postgresql"),
-                       ["host=/var/run/postgresql", "dbname=app"])
+                       ["host=/var/run/postgresql", "port=5432", "dbname=app"])
         XCTAssertEqual(try pairs("jdbc:postgresql:///app?host=%2Ftmp&port=5499"), ["host=/tmp", "port=5499", "dbname=app"])
     }
 
     func testUserAndPasswordParametersArePercentDecoded() throws {
         XCTAssertEqual(try pairs("jdbc:postgresql://h/my%20db?user=d%C3%A9ploy&password=p%40ss%2Bw%26rd+x"),
-                       ["host=h", "dbname=my db", "user=déploy", "password=p@ss+w&rd x"])
+                       ["host=h", "port=5432", "dbname=my db", "user=déploy", "password=p@ss+w&rd x"])
     }
 
     func testUserInfoInTheAuthority() throws {
@@ -72,43 +73,43 @@ final class ConnectionURLTests: XCTestCase {
     }
 
     func testSSL() throws {
-        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?ssl=true"), ["host=h", "dbname=db", "sslmode=verify-full"])
-        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?ssl"), ["host=h", "dbname=db", "sslmode=verify-full"])
-        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?ssl=false"), ["host=h", "dbname=db"])
-        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?ssl=true&sslmode=require"), ["host=h", "dbname=db", "sslmode=require"])
-        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?sslmode=VERIFY-CA"), ["host=h", "dbname=db", "sslmode=verify-ca"])
+        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?ssl=true"), ["host=h", "port=5432", "dbname=db", "sslmode=verify-full"])
+        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?ssl"), ["host=h", "port=5432", "dbname=db", "sslmode=verify-full"])
+        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?ssl=false"), ["host=h", "port=5432", "dbname=db"])
+        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?ssl=true&sslmode=require"), ["host=h", "port=5432", "dbname=db", "sslmode=require"])
+        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?sslmode=VERIFY-CA"), ["host=h", "port=5432", "dbname=db", "sslmode=verify-ca"])
         XCTAssertEqual(try pairs("jdbc:postgresql://h/db?ssl=true&sslfactory=org.postgresql.ssl.NonValidatingFactory"),
-                       ["host=h", "dbname=db", "sslmode=require"])
+                       ["host=h", "port=5432", "dbname=db", "sslmode=require"])
         XCTAssertEqual(
             try pairs("jdbc:postgresql://h/db?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem&sslcert=c.pem&sslkey=k.pem"),
-            ["host=h", "dbname=db", "sslmode=verify-full", "sslrootcert=/etc/ca.pem", "sslcert=c.pem", "sslkey=k.pem"])
+            ["host=h", "port=5432", "dbname=db", "sslmode=verify-full", "sslrootcert=/etc/ca.pem", "sslcert=c.pem", "sslkey=k.pem"])
     }
 
     func testCurrentSchemaAndOptions() throws {
         XCTAssertEqual(try pairs("jdbc:postgresql://h/db?currentSchema=app"),
-                       ["host=h", "dbname=db", "options=-c search_path=app"])
+                       ["host=h", "port=5432", "dbname=db", "options=-c search_path=app"])
         XCTAssertEqual(try pairs("jdbc:postgresql://h/db?currentSchema=app,public&options=-c%20statement_timeout%3D5s"),
-                       ["host=h", "dbname=db", "options=-c statement_timeout=5s -c search_path=app,public"])
+                       ["host=h", "port=5432", "dbname=db", "options=-c statement_timeout=5s -c search_path=app,public"])
         XCTAssertEqual(try pairs("jdbc:postgresql://h/db?currentSchema=my%20schema"),
-                       ["host=h", "dbname=db", #"options=-c search_path=my\ schema"#])
+                       ["host=h", "port=5432", "dbname=db", #"options=-c search_path=my\ schema"#])
     }
 
     func testOtherMappedParameters() throws {
         XCTAssertEqual(try pairs("jdbc:postgresql://h/db?ApplicationName=deploy&connectTimeout=7&targetServerType=primary"),
-                       ["host=h", "dbname=db", "target_session_attrs=read-write", "application_name=deploy", "connect_timeout=7"])
+                       ["host=h", "port=5432", "dbname=db", "target_session_attrs=read-write", "application_name=deploy", "connect_timeout=7"])
         XCTAssertEqual(try pairs("jdbc:postgresql://a,b/db?targetServerType=preferSecondary"),
-                       ["host=a,b", "dbname=db", "target_session_attrs=prefer-standby"])
+                       ["host=a,b", "port=5432", "dbname=db", "target_session_attrs=prefer-standby"])
         XCTAssertEqual(try pairs("jdbc:postgresql://a,b/db?targetServerType=secondary"),
-                       ["host=a,b", "dbname=db", "target_session_attrs=read-only"])
+                       ["host=a,b", "port=5432", "dbname=db", "target_session_attrs=read-only"])
     }
 
     func testRepeatedParameterKeepsTheLast() throws {
-        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?user=a&user=b"), ["host=h", "dbname=db", "user=b"])
+        XCTAssertEqual(try pairs("jdbc:postgresql://h/db?user=a&user=b"), ["host=h", "port=5432", "dbname=db", "user=b"])
     }
 
     func testJDBCOnlyParametersAreWarningsNotErrors() throws {
         let url = try ConnectionURL("jdbc:postgresql://h/db?prepareThreshold=0&reWriteBatchedInserts=true&targetServerType=preferPrimary")
-        XCTAssertEqual(url.parameters.map(\.keyword), ["host", "dbname"])
+        XCTAssertEqual(url.parameters.map(\.keyword), ["host", "port", "dbname"])
         XCTAssertEqual(url.warnings, [
             "targetServerType=preferPrimary has no libpq equivalent; any server is accepted",
             "JDBC parameter 'prepareThreshold' has no libpq equivalent and is ignored",
@@ -206,13 +207,47 @@ final class ConnectionURLConfigurationTests: ConfigurationTestCase {
         let configuration = try load([("url", "jdbc:postgresql://h/db?user=url_user&password=url_pw&ssl=true"),
                                       ("user", "key_user"), ("password", "key_pw")])
         XCTAssertEqual(try configuration.connectionParameters().map { "\($0.0)=\($0.1)" },
-                       ["host=h", "dbname=db", "sslmode=verify-full", "user=key_user", "password=key_pw"])
+                       ["host=h", "port=5432", "dbname=db", "sslmode=verify-full", "user=key_user", "password=key_pw"])
     }
 
     func testUserAndPasswordKeysComeAfterAURISoLibpqLetsThemWin() throws {
         let configuration = try load(environment: ["FLYWAY_URL": "postgres://url_user:url_pw@h/db", "FLYWAY_PASSWORD": "key_pw"])
         XCTAssertEqual(try configuration.connectionParameters().map { "\($0.0)=\($0.1)" },
                        ["dbname=postgres://url_user:url_pw@h/db", "password=key_pw"])
+    }
+
+    /// What a JDBC url leaves out gets pgjdbc's defaults, never libpq's PG* variables: the operating system's
+    /// user, and a database named after the user.
+    func testJDBCURLWithoutUserOrDatabaseGetsPgjdbcDefaults() throws {
+        let systemUser = String(cString: getpwuid(geteuid()).pointee.pw_name)
+        XCTAssertEqual(try load([("url", "jdbc:postgresql://h/")]).connectionParameters().map { "\($0.0)=\($0.1)" },
+                       ["host=h", "port=5432", "user=\(systemUser)", "dbname=\(systemUser)"])
+        XCTAssertEqual(try load([("url", "jdbc:postgresql://h/?user=u")]).connectionParameters().map { "\($0.0)=\($0.1)" },
+                       ["host=h", "port=5432", "user=u", "dbname=u"])
+        XCTAssertEqual(try load([("url", "jdbc:postgresql://h/?user=u"), ("user", "me")]).connectionParameters().map { "\($0.0)=\($0.1)" },
+                       ["host=h", "port=5432", "user=me", "dbname=me"])
+        XCTAssertEqual(try load([("url", "jdbc:postgresql://h:6000/app"), ("user", "me")]).connectionParameters().map { "\($0.0)=\($0.1)" },
+                       ["host=h", "port=6000", "dbname=app", "user=me"])
+    }
+
+    /// libpq would send a JDBC url's connection to PGHOSTADDR whatever host it names: refused.
+    func testPGHOSTADDRIsRefusedForAJDBCURL() throws {
+        setenv("PGHOSTADDR", "10.9.8.7", 1)
+        defer { unsetenv("PGHOSTADDR") }
+        let configuration = try load([("url", "jdbc:postgresql://h/db")])
+        XCTAssertThrowsError(try configuration.connectionParameters()) { error in
+            XCTAssertEqual("\(error)", "command line -url: PGHOSTADDR=10.9.8.7 is set, and libpq would connect there instead of "
+                + "the JDBC url's host; unset it (or use a postgres:// url, which takes PG* variables)")
+        }
+        XCTAssertNoThrow(try load([("url", "postgresql://h/db")]).connectionParameters())
+    }
+
+    /// A URI or keyword string is handed to libpq as written: what it names stays, what it leaves out
+    /// comes from libpq's defaults (PG* variables), as with psql.
+    func testURIAndKeywordStringsAreNotCompletedByMigrate() throws {
+        XCTAssertEqual(try load([("url", "postgresql://h/")]).connectionParameters().map { "\($0.0)=\($0.1)" },
+                       ["dbname=postgresql://h/"])
+        XCTAssertEqual(try load([("url", "host=h")]).connectionParameters().map { "\($0.0)=\($0.1)" }, ["dbname=host=h"])
     }
 
     func testNoURLMeansNoHostOrDatabase() throws {

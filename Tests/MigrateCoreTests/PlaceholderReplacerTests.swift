@@ -80,4 +80,19 @@ final class PlaceholderReplacerTests: XCTestCase {
         XCTAssertEqual(replacer.originalColumn(of: 26, in: line), 23)
         XCTAssertEqual(replacer.originalColumn(of: 3, in: "no placeholders"), 3)
     }
+
+    /// `${` outside quotes can only be a syntax error for PostgreSQL: refused while reading, before any write.
+    func testPlaceholderNeverClosedOutsideQuotesIsRefused() throws {
+        let replacer = PlaceholderReplacer(values: ["owner": "bob"])
+        let unclosed = scriptError("SELECT ${owner}, 1;\nGRANT ALL ON t TO ${owner;", displayName: "V2__p.sql", placeholders: replacer)
+        XCTAssertEqual(unclosed, SQLScriptError(file: "V2__p.sql", line: 2, column: 19,
+                                                message: "placeholder ${owner is not closed (a } is missing): PostgreSQL cannot parse ${ outside quotes"))
+        let unreplaced = scriptError("SELECT ${owner};")
+        XCTAssertEqual(unreplaced?.column, 8)
+        XCTAssertTrue(unreplaced?.message.hasPrefix("${owner} is left in the script") == true, "\(String(describing: unreplaced))")
+        // In strings, quoted identifiers, dollar quotes and comments it is text, as in Flyway.
+        XCTAssertEqual(try scriptTexts("SELECT '${owner', \"${x\";\nDO $$ BEGIN RAISE NOTICE '%', '${y'; END $$;\n-- ${z\n/* ${w */ SELECT 1;",
+                                       placeholders: replacer),
+                       ["SELECT '${owner', \"${x\"", "DO $$ BEGIN RAISE NOTICE '%', '${y'; END $$", "SELECT 1"])
+    }
 }

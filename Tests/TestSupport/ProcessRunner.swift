@@ -168,7 +168,7 @@ public enum ProcessRunner {
         }
     }
 
-    private static func readAll(_ fd: Int32) -> Data {
+    static func readAll(_ fd: Int32) -> Data {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -227,7 +227,7 @@ public func run(
 }
 
 /// Output gathered by the reader threads.
-private final class Collected: @unchecked Sendable {
+final class Collected: @unchecked Sendable {
     private let lock = NSLock()
     private var stdout = Data()
     private var stderr = Data()

@@ -33,6 +33,8 @@ public final class TemporaryCluster: @unchecked Sendable {
 
     /// Non-nil when running as root: how to run a program as the `postgres` user.
     private let runAs: RunAs?
+    /// What `pg_ctl start` was given (`-o`): the socket, the port and the settings; `restart()` reuses it.
+    private let serverOptions: String
     private let lock = NSLock()
     private var stopped = false
     /// The watchdog shell and the write end of its stdin; closing it without a line makes the
@@ -52,13 +54,15 @@ public final class TemporaryCluster: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Starts a separate cluster (remember to `stop()` it; it is stopped at exit anyway).
-    public static func start() throws -> TemporaryCluster {
+    /// Starts a separate cluster (remember to `stop()` it; it is stopped at exit anyway). `settings` are
+    /// server settings (`name=value`) on top of the defaults, which favour speed over durability
+    /// (`synchronous_commit=off`: a crash may lose the last commits; pass `synchronous_commit=on` to keep them).
+    public static func start(settings: [String] = []) throws -> TemporaryCluster {
         let binDirectory = try findBinDirectory()
         let runAs = try RunAs.forCurrentUser()
         let directory = try makeTemporaryDirectory(owner: runAs)
         do {
-            let cluster = try TemporaryCluster(directory: directory, binDirectory: binDirectory, runAs: runAs)
+            let cluster = try TemporaryCluster(directory: directory, binDirectory: binDirectory, runAs: runAs, settings: settings)
             register(cluster)
             return cluster
         } catch {
@@ -67,7 +71,7 @@ public final class TemporaryCluster: @unchecked Sendable {
         }
     }
 
-    private init(directory: String, binDirectory: String, runAs: RunAs?) throws {
+    private init(directory: String, binDirectory: String, runAs: RunAs?, settings: [String]) throws {
         self.directory = directory
         self.dataDirectory = directory + "/data"
         self.socketDirectory = directory
@@ -78,8 +82,9 @@ public final class TemporaryCluster: @unchecked Sendable {
         let watchdog = Self.startWatchdog(directory: directory, dataDirectory: dataDirectory,
                                           binDirectory: binDirectory, runAs: runAs)
         do {
-            self.port = try Self.initializeAndStart(directory: directory, dataDirectory: dataDirectory,
-                                                    logFile: logFile, binDirectory: binDirectory, runAs: runAs)
+            (self.port, self.serverOptions) = try Self.initializeAndStart(
+                directory: directory, dataDirectory: dataDirectory, logFile: logFile, binDirectory: binDirectory,
+                runAs: runAs, settings: settings)
         } catch {
             if let watchdog { Self.dismiss(watchdog) }
             throw error
@@ -87,9 +92,9 @@ public final class TemporaryCluster: @unchecked Sendable {
         self.watchdog = watchdog
     }
 
-    /// initdb, then pg_ctl start on a free port; returns the port.
+    /// initdb, then pg_ctl start on a free port; returns the port and the server options.
     private static func initializeAndStart(directory: String, dataDirectory: String, logFile: String,
-                                           binDirectory: String, runAs: RunAs?) throws -> Int {
+                                           binDirectory: String, runAs: RunAs?, settings: [String]) throws -> (Int, String) {
         let initdb = try Self.runTool(binDirectory + "/initdb", [
             "-D", dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync",
         ], runAs: runAs, currentDirectory: directory)
@@ -100,16 +105,17 @@ public final class TemporaryCluster: @unchecked Sendable {
         // The socket lives in our own directory, so the port only names it; a clash is unlikely but
         // possible (another server's lock file), so try a few.
         var lastFailure = ""
-        var startedPort: Int?
+        var started: (Int, String)?
         for _ in 0..<5 {
             let port = Self.freePort()
             let options = "-k \(shellQuote(directory)) -c listen_addresses='' -p \(port)"
                 + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                + settings.map { " -c \(shellQuote($0))" }.joined()
             let start = try Self.runTool(binDirectory + "/pg_ctl", [
                 "-D", dataDirectory, "-w", "-l", logFile, "-o", options, "start",
             ], runAs: runAs, currentDirectory: directory)
             if start.status == 0 {
-                startedPort = port
+                started = (port, options)
                 break
             }
             let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
@@ -119,12 +125,12 @@ public final class TemporaryCluster: @unchecked Sendable {
             // A server that half-started must not linger before the next try.
             Self.runQuietly(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", "immediate", "stop"], runAs: runAs)
         }
-        guard let startedPort else {
+        guard let started else {
             // pg_ctl may have given up waiting on a server that is still coming up.
             Self.runQuietly(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", "immediate", "stop"], runAs: runAs)
             throw TemporaryClusterError(lastFailure)
         }
-        return startedPort
+        return started
     }
 
     // MARK: Stopping
@@ -145,6 +151,27 @@ public final class TemporaryCluster: @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    // MARK: Faults
+
+    /// Stops the server as a crash would (`pg_ctl stop -m immediate`: no checkpoint, sessions cut off), and
+    /// keeps its data for `restart()`.
+    public func crash() throws {
+        let result = try Self.runTool(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", "immediate", "stop"],
+                                      runAs: runAs, currentDirectory: directory)
+        guard result.status == 0 else {
+            throw TemporaryClusterError("pg_ctl stop -m immediate failed (status \(result.status)):\n\(result.stdout)\(result.stderr)")
+        }
+    }
+
+    /// Starts the server again after `crash()`, on the same port and socket (it recovers from its WAL first).
+    public func restart() throws {
+        let result = try Self.runTool(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-w", "-l", logFile, "-o", serverOptions, "start"],
+                                      runAs: runAs, currentDirectory: directory)
+        guard result.status == 0 else {
+            throw TemporaryClusterError("pg_ctl start failed (status \(result.status)):\n\(result.stdout)\(result.stderr)\nserver log:\n\(log)")
+        }
+    }
 
     // MARK: Using
 
@@ -306,7 +333,7 @@ public final class TemporaryCluster: @unchecked Sendable {
     }
 
     /// A TCP port that was free a moment ago (bound to 127.0.0.1:0, then released).
-    private static func freePort() -> Int {
+    static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return Int.random(in: 20000..<60000) }
         defer { Glibc.close(fd) }

@@ -66,6 +66,15 @@ public struct Configuration: Sendable, Equatable {
     public var initSql: String? = nil
     /// -1 means retry forever.
     public var lockRetryCount: Int = 50
+    /// `lock_timeout` for each migration, in milliseconds (0: none set by migrate).
+    public var lockTimeout: Int = 5_000
+    /// `statement_timeout` for each migration, in milliseconds (0: none set by migrate).
+    public var statementTimeout: Int = 0
+    /// How often a transactional file that timed out on a lock or hit a deadlock is tried again.
+    public var lockRetries: Int = 10
+    /// How runs keep each other out: "session" (one session-level advisory lock for the whole command) or
+    /// "transaction" (a transaction-level lock inside each migration's transaction, for transaction poolers).
+    public var lockMode: String = "session"
     /// `ignoreMigrationPatterns`, parsed.
     public var ignorePatterns: [IgnorePattern] = [IgnorePattern(type: "*", status: "future")]
     /// Record migrations in the history table without running them.
@@ -84,6 +93,13 @@ public struct Configuration: Sendable, Equatable {
     public var checkBuildPassword: String? = nil
     /// `check -drift` exits 1 when it finds drift (Flyway's default is false: a check that cannot fail).
     public var checkFailOnDrift: Bool = true
+    /// `lint`: what `migrate` does with lint findings before its first write: "off", "warn" (print them) or
+    /// "error" (stop the run).
+    public var lint: String = "warn"
+    /// `lint.all`: the lint command reads every migration file, not only the pending ones.
+    public var lintAll: Bool = false
+    /// `lint.format`: "text" or "github" (GitHub Actions annotations); -outputType=json gives JSON.
+    public var lintFormat: String = "text"
     /// Connect to this database instead of the url's, on the url's server: `check -drift`'s temporary build
     /// database. Set by code, never by a setting.
     var databaseOverride: String? = nil
@@ -187,6 +203,12 @@ public struct Configuration: Sendable, Equatable {
         check { () throws(ConfigurationError) in _ = try migrationTarget }
         check { () throws(ConfigurationError) in _ = try baselineMigrationVersion }
         check { () throws(ConfigurationError) in _ = try fileEncoding }
+        // Flyway's table is a bare name: a dot would make a table literally named "a.b" in the default schema.
+        if let dot = table.firstIndex(of: ".") {
+            let schema = table[..<dot], name = table[table.index(after: dot)...]
+            problems.append("\(label(of: "table")): '\(table)' contains a dot, but table is the history table's name "
+                + "without a schema; set the schema with schemas or defaultSchema (e.g. -defaultSchema=\(schema) -table=\(name))")
+        }
         // One prefix for two kinds of file would make a U file a migration, or the other way round.
         for (key, other) in [("sqlMigrationPrefix", sqlMigrationPrefix), ("repeatableSqlMigrationPrefix", repeatableSqlMigrationPrefix)]
         where undoSqlMigrationPrefix == other {
@@ -203,17 +225,41 @@ public struct Configuration: Sendable, Equatable {
 
     /// libpq keyword/value pairs for url/user/password, for `PQconnectdbParams` with `expand_dbname`
     /// on, in order (later pairs override what a URI in `dbname` expands to). No url gives no
-    /// host/dbname at all, so libpq falls back to the PG* environment variables and ~/.pgpass.
+    /// host/dbname at all, so libpq falls back to the PG* environment variables and ~/.pgpass; a URI or
+    /// keyword string keeps what it names and takes the rest from them, as psql does; a JDBC url takes
+    /// nothing from them but the password: what it leaves out gets pgjdbc's defaults.
     public func connectionParameters() throws -> [(String, String)] {
-        var parameters = try parsedURL()?.parameters.map { ($0.keyword, $0.value) } ?? []
+        let url = try parsedURL()
+        var parameters = url?.parameters.map { ($0.keyword, $0.value) } ?? []
         for (keyword, value) in [("user", user), ("password", password)] {
             guard let value else { continue }
             parameters.removeAll { $0.0 == keyword }
             parameters.append((keyword, value))
         }
+        if url?.form == .jdbc {
+            // libpq would connect to PGHOSTADDR instead of the url's host; no value given here can stop it.
+            if let address = getenv("PGHOSTADDR"), address.pointee != 0 {
+                throw ConfigurationError("\(label(of: "url")): PGHOSTADDR=\(String(cString: address)) is set, and libpq would "
+                    + "connect there instead of the JDBC url's host; unset it (or use a postgres:// url, which takes PG* variables)")
+            }
+            // pgjdbc's user is the operating system's, and its database the user's name. Given explicitly,
+            // so that PGUSER and PGDATABASE cannot fill them.
+            if !parameters.contains(where: { $0.0 == "user" }), let name = Self.operatingSystemUser {
+                parameters.append(("user", name))
+            }
+            if !parameters.contains(where: { $0.0 == "dbname" }), let name = parameters.last(where: { $0.0 == "user" })?.1 {
+                parameters.append(("dbname", name))
+            }
+        }
         // After the url's own dbname, which libpq expands first: a later plain dbname overrides it.
         if let databaseOverride { parameters.append(("dbname", databaseOverride)) }
         return parameters
+    }
+
+    /// The name of the user running migrate (pgjdbc's and libpq's default user).
+    private static var operatingSystemUser: String? {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+        return String(cString: name)
     }
 
     /// Strings that must never be printed: the password, wherever it came from (the password key,
@@ -286,12 +332,15 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "placeholderSuffix": placeholderSuffix,
             "placeholders": placeholders.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                 .joined(separator: ","),
-            "initSql": initSql ?? "", "lockRetryCount": lockRetryCount,
+            "initSql": initSql ?? "", "lockRetryCount": lockRetryCount, "lockMode": lockMode,
+            "lockTimeout": MigrationTimeouts.text(milliseconds: lockTimeout),
+            "statementTimeout": MigrationTimeouts.text(milliseconds: statementTimeout), "lockRetries": lockRetries,
             "ignoreMigrationPatterns": ignorePatterns.map(\.description).joined(separator: ","),
             "skipExecutingMigrations": skipExecutingMigrations, "dryRunOutput": dryRunOutput ?? "",
             "outputType": outputType, "outputFile": outputFile ?? "", "environment": environment,
             "check.buildUrl": checkBuildUrl.map(SecretMasker.maskedURL) ?? "", "check.buildUser": checkBuildUser ?? "",
             "check.buildPassword": checkBuildPassword == nil ? "" : "*** (set)", "check.failOnDrift": checkFailOnDrift,
+            "lint": lint, "lint.all": lintAll, "lint.format": lintFormat,
         ]
         return Mirror(self, children: children, displayStyle: .struct)
     }

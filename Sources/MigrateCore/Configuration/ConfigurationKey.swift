@@ -11,6 +11,8 @@ struct ConfigurationKey: Sendable {
         case flag((WritableKeyPath<Configuration, Bool> & Sendable))
         /// A non-negative integer (`allowsMinusOne`: -1 too, Flyway's "forever").
         case count((WritableKeyPath<Configuration, Int> & Sendable), allowsMinusOne: Bool)
+        /// A duration stored in milliseconds: `500ms`, `5s`, `2min`, `1h`, or a bare number of milliseconds.
+        case milliseconds((WritableKeyPath<Configuration, Int> & Sendable))
         /// Comma-separated, items trimmed. `emptyMeansDefault`: "" restores the default instead of giving an
         /// empty list (an empty `locations` means "the default" to Flyway). Empty items are dropped, or
         /// rejected when `rejectsEmptyItems` (a blank `cherryPick` item picks nothing the user can name).
@@ -53,7 +55,7 @@ struct ConfigurationKey: Sendable {
     var takesList: Bool {
         switch kind {
         case .list, .ignorePatterns, .refused, .noEffect: return true
-        case .text, .optionalText, .choice, .flag, .count, .placeholder, .configFiles: return false
+        case .text, .optionalText, .choice, .flag, .count, .milliseconds, .placeholder, .configFiles: return false
         }
     }
 
@@ -127,6 +129,10 @@ struct ConfigurationKey: Sendable {
         .init("initSql", .optionalText(\.initSql)),
         // Flyway documents -1 as "retry forever".
         .init("lockRetryCount", .count(\.lockRetryCount, allowsMinusOne: true)),
+        .init("lockTimeout", .milliseconds(\.lockTimeout)),
+        .init("statementTimeout", .milliseconds(\.statementTimeout)),
+        .init("lockRetries", .count(\.lockRetries, allowsMinusOne: false)),
+        .init("lockMode", .choice(\.lockMode, ["session", "transaction"])),
         .init("ignoreMigrationPatterns", .ignorePatterns),
         .init("skipExecutingMigrations", .flag(\.skipExecutingMigrations)),
         .init("dryRunOutput", .optionalText(\.dryRunOutput)),
@@ -137,6 +143,9 @@ struct ConfigurationKey: Sendable {
         .init("check.buildUser", .optionalText(\.checkBuildUser)),
         .init("check.buildPassword", .optionalText(\.checkBuildPassword)),
         .init("check.failOnDrift", .flag(\.checkFailOnDrift)),
+        .init("lint", .choice(\.lint, ["off", "warn", "error"])),
+        .init("lint.all", .flag(\.lintAll)),
+        .init("lint.format", .choice(\.lintFormat, ["text", "github"])),
         // Which `[environments.<name>]` to connect to; "" means Flyway's "default".
         .init("environment", .text(\.environment, nonEmpty: false)),
     ]
@@ -145,7 +154,7 @@ struct ConfigurationKey: Sendable {
         let errorsFail = "every SQL error fails the migration"
         let keys: [ConfigurationKey] = [
             .init("postgresql.transactional.lock",
-                  .refused(reason: "migrate always holds a session-level advisory lock (as with false)", accepted: ["false"])),
+                  .refused(reason: "migrate holds a session-level advisory lock (as with false); behind a transaction pooler use lockMode=transaction", accepted: ["false"])),
             .init("cleanOnValidationError", .refused(reason: "run clean before migrate instead", accepted: ["false"])),
             .init("callbacks", .refused(reason: "migrate runs SQL callbacks only: put <event>.sql files in the locations or callbackLocations")),
             .init("resolvers", .refused(reason: "migrate runs SQL migrations only")),
@@ -243,8 +252,30 @@ struct ConfigurationKey: Sendable {
                 return ConfigurationKey(family.name + member, family.kind, member: member)
             }
         }
-        // Any other FLYWAY_* variable belongs to something else (FLYWAY_HOME, FLYWAY_EDITION…).
+        // Any other FLYWAY_* variable is Flyway's own (`flywayOwnVariables`) or a mistake the loader reports.
         return nil
+    }
+
+    /// `FLYWAY_*` variables that Flyway's launcher, licensing or packaging read and that set no setting:
+    /// left alone. Any other `FLYWAY_*` variable that is not a key is an error, because a misspelt
+    /// `FLYWAY_ULR` left unread would send the run to whatever database libpq's defaults reach.
+    static let flywayOwnVariables: Set<String> = [
+        "FLYWAY_HOME", "FLYWAY_JAVA_CMD", "FLYWAY_EDITION", "FLYWAY_VERSION", "FLYWAY_EMAIL", "FLYWAY_TOKEN",
+        "FLYWAY_CALLER", "FLYWAY_DO_NOT_REDACT_URL", "FLYWAY_NATIVE_CONNECTORS", "FLYWAY_NEW_REPORTS",
+        "FLYWAY_NEXT_MAJOR_VERSION", "FLYWAY_OFFLINE_PERMIT_PATH", "FLYWAY_PUBLISH_RESULT", "FLYWAY_SSL_AUTOCONFIGURATION",
+        "FLYWAY_CHECK_DRIFT_ON_MIGRATE", "FLYWAY_CONFIGURATIONS", "FLYWAY_SQL_SERVER_CLEAN_MODE",
+        "FLYWAY_SQL_SERVER_CLEAN_SCHEMAS_EXCLUDE", "FLYWAY_SQL_SERVER_KERBEROS_LOGIN_FILE",
+    ]
+
+    /// Why `variable`, a `FLYWAY_*` variable that `environment(_:)` does not map, is refused: it names no
+    /// setting (with the variable of the closest one). nil for the variables Flyway itself reads.
+    static func unknownVariableProblem(_ variable: String) -> String? {
+        guard variable.hasPrefix("FLYWAY_"), !flywayOwnVariables.contains(variable) else { return nil }
+        let message = "environment variable \(variable) is not a Flyway setting"
+        if let suggestion = suggestion(for: String(variable.dropFirst("FLYWAY_".count))) {
+            return message + "; did you mean FLYWAY_\(upperSnake(suggestion))?"
+        }
+        return message + " (a setting's variable is FLYWAY_ and its key in upper snake case, as FLYWAY_BASELINE_VERSION); unset it"
     }
 
     /// The known name closest to `name` by edit distance, if close enough to be a likely typo.
@@ -281,11 +312,13 @@ struct ConfigurationKey: Sendable {
         return result
     }
 
-    /// Levenshtein distance over characters.
+    /// Edit distance over characters where swapping two neighbours counts as one edit, as a typist makes
+    /// it (`ULR` is one edit from `URL`): the optimal string alignment distance.
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
+        var beforePrevious = [Int](repeating: 0, count: b.count + 1)
         var previous = Array(0...b.count)
         var current = [Int](repeating: 0, count: b.count + 1)
         for i in 1...a.count {
@@ -293,8 +326,11 @@ struct ConfigurationKey: Sendable {
             for j in 1...b.count {
                 let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    current[j] = min(current[j], beforePrevious[j - 2] + 1)
+                }
             }
-            swap(&previous, &current)
+            (beforePrevious, previous, current) = (previous, current, beforePrevious)
         }
         return previous[b.count]
     }

@@ -51,6 +51,8 @@ private struct Loader {
     private var environments: [String: RawSettings] = [:]
     private var problems: [String] = []
     private var warnings: [String] = []
+    /// The warnings about `${VAR}`s that are not set: said again with the problems, which they often explain.
+    private var unsetVariables: [String] = []
     private var loadedFiles: [URL] = []
 
     init(environment: [String: String], workingDirectory: URL) {
@@ -116,7 +118,7 @@ private struct Loader {
         // Messages are written not to contain values of secret settings; this is the safety net.
         let masker = SecretMasker(secrets: configuration.secrets + environmentSecrets)
         guard problems.isEmpty else {
-            throw ConfigurationError(problems.map(masker.maskMessage).joined(separator: "\n"))
+            throw ConfigurationError((problems + unsetVariables).map(masker.maskMessage).joined(separator: "\n"))
         }
         configuration.warnings = warnings.map(masker.maskMessage)
         configuration.loadedFiles = loadedFiles
@@ -192,7 +194,7 @@ private struct Loader {
                 continue
             }
             let url = resolve(name)
-            guard FileSystem.kind(of: url.path) == .file else {
+            guard FileSystem.kind(of: url.path) != nil else {
                 problems.append("\(source): configuration file '\(name)' does not exist (looked for \(url.path))")
                 continue
             }
@@ -212,7 +214,11 @@ private struct Loader {
         var toml: [(URL, String)] = [], conf: [(URL, String)] = []
         func add(_ name: String, in directory: URL, shownIn shownDirectory: String, to files: inout [(URL, String)]) {
             let candidate = directory.appendingPathComponent(name)
-            guard FileSystem.kind(of: candidate.path) == .file else { return }  // before the costlier standardizing
+            switch FileSystem.kind(of: candidate.path) {  // before the costlier standardizing
+            case .file: break
+            case .directory: return problems.append("\(shownDirectory + name): it is a folder, not a configuration file")
+            case .other, nil: return
+            }
             let file = candidate.standardizedFileURL
             // The same file found twice (home is the working directory) is read once, named the nearer way.
             if let index = files.firstIndex(where: { $0.0 == file }) { return files[index].1 = shownDirectory + name }
@@ -251,15 +257,9 @@ private struct Loader {
     private mutating func readFile(_ url: URL, shownAs path: String) {
         let text: String
         do {
-            let data = try Data(contentsOf: url)
-            guard let decoded = String(data: data, encoding: .utf8) else {
-                problems.append("\(path): configuration file is not valid UTF-8")
-                return
-            }
-            text = decoded
+            text = try FileSystem.utf8Text(at: url.path)
         } catch {
-            problems.append("\(path): cannot read configuration file (\(FileSystem.kind(of: url.path) == nil ? "it does not exist" : "permission denied"))")
-            return
+            return problems.append("\(path)\(error.line.map { ":\($0)" } ?? ""): cannot read the configuration file: \(error.reason)")
         }
         loadedFiles.append(url)
         if Self.isTOML(url.path) {
@@ -302,10 +302,11 @@ private struct Loader {
             problems.append("\(path):\(error.line): \(error.message)")
             return
         }
-        for (line, name) in file.missingVariables {
-            warnings.append("\(path):\(line): environment variable \(name) is not set; ${\(name)} was replaced "
-                + "by an empty string")
+        let unset = file.missingVariables.map { line, name in
+            "\(path):\(line): environment variable \(name) is not set; ${\(name)} was replaced by an empty string"
         }
+        warnings += unset
+        unsetVariables += unset
         for entry in file.entries {
             let source = ConfigurationSource.file(path: path, line: entry.line, key: entry.key)
             guard entry.key.lowercased().hasPrefix("flyway.") else {
@@ -324,6 +325,9 @@ private struct Loader {
     private mutating func readEnvironment() {
         for (variable, key, value) in environmentSettings {
             record(value, from: .environment(variable: variable), key: key, shown: variable, prefix: "flyway.")
+        }
+        for variable in environment.keys.sorted() where ConfigurationKey.environment(variable) == nil {
+            if let problem = ConfigurationKey.unknownVariableProblem(variable) { problems.append(problem) }
         }
     }
 
@@ -428,6 +432,9 @@ private struct Loader {
             } else {
                 reject(allowsMinusOne ? "a non-negative integer or -1" : "a non-negative integer")
             }
+        case let .milliseconds(path):
+            guard let milliseconds = MigrationTimeouts.milliseconds(value) else { return reject(MigrationTimeouts.expected) }
+            configuration[keyPath: path] = milliseconds
         case let .list(path, emptyMeansDefault, rejectsEmptyItems):
             var list = items()
             if rejectsEmptyItems, list != [""], list.contains("") {

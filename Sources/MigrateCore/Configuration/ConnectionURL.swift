@@ -7,8 +7,9 @@ import PostgresClient
 /// Three forms are accepted:
 /// - `jdbc:postgresql://host[:port][,host2[:port2]…]/database?params`, plus pgjdbc's short forms
 ///   `jdbc:postgresql:database` and `jdbc:postgresql:/`. It is translated the way pgjdbc reads it:
-///   no host means `localhost` (pgjdbc always connects over TCP; a libpq-style `?host=/socket/dir`
-///   parameter overrides that), query values are form-decoded (`%XX`, and `+` is a space), and
+///   no host means `localhost` and no port `5432` (pgjdbc always connects over TCP; a libpq-style
+///   `?host=/socket/dir` parameter overrides that), no database means the user's name, and libpq's
+///   `PG*` variables never fill what the url leaves out; query values are form-decoded (`%XX`, and `+` is a space), and
 ///   parameters with a libpq equivalent are mapped. Others are ignored with a warning.
 /// - `postgres://…` / `postgresql://…` URIs, passed to libpq untouched as `dbname` (libpq expands
 ///   it, so every libpq URI feature works).
@@ -172,7 +173,8 @@ private struct JDBCURL {
             return value
         }
 
-        // Host and port: pgjdbc defaults to localhost; a libpq-style host/port parameter overrides.
+        // Host and port: pgjdbc's defaults are localhost and 5432 (for each host); a libpq-style host/port
+        // parameter overrides. Both are always given, so PGHOST and PGPORT cannot change a JDBC url.
         let hostParameter = take("host"), portParameter = take("port")
         if let hostParameter {
             set("host", hostParameter)
@@ -181,12 +183,12 @@ private struct JDBCURL {
         }
         if let portParameter {
             set("port", portParameter)
-        } else if hosts.count == 1, let port = hosts[0].port {
-            set("port", port)
-        } else if hosts.count > 1, hosts.contains(where: { $0.port != nil }) {
-            // libpq wants one port per host; pgjdbc's default for the ones left out is 5432.
-            set("port", hosts.map { $0.port ?? "5432" }.joined(separator: ","))
+        } else {
+            // libpq wants one port for all hosts, or one per host.
+            let perHost = hosts.count > 1 && hosts.contains { $0.port != nil }
+            set("port", perHost ? hosts.map { $0.port ?? "5432" }.joined(separator: ",") : hosts.first?.port ?? "5432")
         }
+        // No database: pgjdbc's is the user's name, which Configuration.connectionParameters() fills in.
         if !database.isEmpty { set("dbname", database) }
         if let user = take("user") ?? userInfo?.user, !user.isEmpty { set("user", user) }
         if let password = take("password") ?? userInfo?.password { set("password", password) }

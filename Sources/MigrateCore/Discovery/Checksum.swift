@@ -14,15 +14,14 @@ public enum Checksum {
         try ofFile(atPath: url.path, encoding: encoding, displayName: displayName ?? url.lastPathComponent)
     }
 
-    /// Checksum of the file at `path` (what discovery calls: no URL per file).
+    /// Checksum of the file at `path` (what discovery calls: no URL per file). Bytes that are not text in
+    /// `encoding` throw the reader's `SQLScriptError`, at their line and column.
     public static func ofFile(atPath path: String, encoding: String.Encoding = .utf8, displayName name: String) throws -> Int32 {
         do {
             var reader = try SQLScriptReader(path: path, displayName: name, encoding: encoding)
             return try reader.checksum()
-        } catch let error as SQLScriptError {
-            guard error.line > 0 else { throw ChecksumError(file: name, message: error.message) }
-            let what = encoding == .utf8 ? "UTF-8" : "\(encoding) text"
-            throw ChecksumError(file: name, message: "invalid \(what) at line \(error.line); set the encoding (\(error.message))")
+        } catch let error as SQLScriptError where error.line == 0 {
+            throw ChecksumError(file: name, message: error.message)
         }
     }
 

@@ -8,12 +8,22 @@ import Glibc
 public enum FileSystem {
     struct Entry {
         var name: String
-        var isDirectory: Bool
+        var kind: EntryKind
+    }
+
+    enum EntryKind: Equatable {
+        case file
+        case directory
+        /// A symbolic link that leads to a directory: followed by the walk, which first checks where it leads.
+        case linkToDirectory
+        /// A symbolic link that leads nowhere (its target is missing, or links loop back on themselves):
+        /// `errno`'s code from following it.
+        case brokenLink(code: Int32)
     }
 
     /// The entries of directory `path` that are not hidden (names starting with `.`), unsorted; symbolic
-    /// links are followed. Regular files and directories only.
-    static func visibleEntries(of path: String) throws -> [Entry] {
+    /// links are followed to say what they lead to. Regular files, directories and links only.
+    static func visibleEntries(of path: String) throws(FileSystemError) -> [Entry] {
         guard let directory = opendir(path) else { throw FileSystemError(path: path, code: errno) }
         defer { closedir(directory) }
         var entries: [Entry] = []
@@ -23,20 +33,51 @@ public enum FileSystem {
             }
             guard name.utf8.first != UInt8(ascii: ".") else { continue }
             switch Int32(entry.pointee.d_type) {
-            case Int32(DT_DIR): entries.append(Entry(name: name, isDirectory: true))
-            case Int32(DT_REG): entries.append(Entry(name: name, isDirectory: false))
+            case Int32(DT_DIR): entries.append(Entry(name: name, kind: .directory))
+            case Int32(DT_REG): entries.append(Entry(name: name, kind: .file))
             case Int32(DT_LNK), Int32(DT_UNKNOWN):
-                // A link (or a file system that does not say): ask what it leads to.
-                switch kind(of: path + "/" + name) {
-                case .directory: entries.append(Entry(name: name, isDirectory: true))
-                case .file: entries.append(Entry(name: name, isDirectory: false))
-                case .other, nil: break
-                }
+                // A link (or a file system that does not say): ask what it is, then what it leads to.
+                if let kind = entryKind(of: path + "/" + name) { entries.append(Entry(name: name, kind: kind)) }
             default:
                 break
             }
         }
         return entries
+    }
+
+    /// What the entry at `path` is (nil: something else, or gone since it was listed).
+    private static func entryKind(of path: String) -> EntryKind? {
+        var own = stat()
+        guard lstat(path, &own) == 0 else { return nil }
+        let isLink = own.st_mode & S_IFMT == S_IFLNK
+        var target = stat()
+        guard stat(path, &target) == 0 else { return isLink ? .brokenLink(code: errno) : nil }
+        switch target.st_mode & S_IFMT {
+        case S_IFDIR: return isLink ? .linkToDirectory : .directory
+        case S_IFREG: return .file
+        default: return nil
+        }
+    }
+
+    /// What tells two paths to one directory apart from two directories: its device and inode.
+    struct Identity: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// The identity of what `path` leads to; nil when nothing is there.
+    static func identity(of path: String) -> Identity? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// Where the symbolic link at `path` points, as written in the link.
+    static func linkTarget(of path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     enum Kind { case file, directory, other }
@@ -114,4 +155,41 @@ struct FileSystemError: Error, CustomStringConvertible {
     var code: Int32
     var reason: String { String(cString: strerror(code)) }
     var description: String { "\(path): \(reason)" }
+}
+
+/// Why a small text file (a configuration file, a script configuration) could not be read as UTF-8, in
+/// words for the person who wrote it.
+struct TextFileError: Error {
+    /// The 1-based line of the first byte that is not UTF-8; nil when the file could not be read at all.
+    var line: Int?
+    var reason: String
+}
+
+extension FileSystem {
+    /// The whole file at `path` as UTF-8 text, read to its end: a device or a pipe works too (`/dev/null` is
+    /// empty, `<(…)` is read). Refuses a folder, and bytes that are not UTF-8 with their line.
+    static func utf8Text(at path: String) throws(TextFileError) -> String {
+        switch kind(of: path) {
+        case nil: throw TextFileError(reason: "it does not exist")
+        case .directory: throw TextFileError(reason: "it is a folder, not a file")
+        case .file, .other: break
+        }
+        let buffer = ByteBuffer(capacity: 4096)
+        do {
+            let descriptor = try openForReading(path)
+            defer { close(descriptor) }
+            while try read(descriptor, appendingTo: buffer, count: 64 * 1024, path: path) > 0 {}
+        } catch let error as FileSystemError {
+            throw TextFileError(reason: "it cannot be read: \(error.reason)")
+        } catch {
+            throw TextFileError(reason: "it cannot be read")
+        }
+        let bytes = buffer.bytes
+        guard let base = bytes.baseAddress else { return "" }
+        if let bad = TextDecoding.firstInvalidUTF8(base, bytes.count) {
+            let line = UnsafeBufferPointer(start: base, count: bad).reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            throw TextFileError(line: line, reason: "not valid UTF-8 (byte \(TextDecoding.hex(base[bad]))); save the file as UTF-8")
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }

@@ -41,6 +41,13 @@ public struct MigrationScanner: Sendable {
         public var callbacks: [MigrationFile] = []
         /// Files named like callbacks that name no event, with the reason: errors.
         public var misnamedCallbacks: [(path: String, reason: String)] = []
+        /// What looks like a migration but is none, with the reason: folders named like migrations, script
+        /// configurations (`V9__x.sql.conf`) whose migration is missing.
+        public var strays: [(path: String, reason: String)] = []
+        /// Links to a folder that holds them, not followed, with where they point.
+        public var linkLoops: [(path: String, target: String)] = []
+        /// Links that lead nowhere and are not named like migrations (those are errors), with the reason.
+        public var brokenLinks: [(path: String, target: String, reason: String)] = []
     }
 
     public func scan() throws -> Result {
@@ -53,16 +60,28 @@ public struct MigrationScanner: Sendable {
         var misnamedCallbacks: [(String, String)] = []
         var callbackPaths = Set<String>()
         let buffer = ByteBuffer(capacity: 64 * 1024)
+        var strays: [(String, String)] = []
+        var linkLoops: [(String, String)] = []
+        var brokenLinks: [(String, String, String)] = []
         let callbackOnly = callbackLocations.filter { !locations.contains($0) }
+        // One walk for the locations, so that a folder they share is read once; callback-only locations
+        // each their own (they take only callbacks, which `callbackPaths` keeps from being found twice).
+        var walk = LocationWalk()
         for (index, location) in (locations + callbackOnly).enumerated() {
             let onlyCallbacks = callbacksOnly || index >= locations.count
             let takesCallbacks = onlyCallbacks || !skipsCallbacksInLocations || callbackLocations.contains(location)
             let directory = try resolve(location).path
-            guard FileSystem.kind(of: directory) == .directory else {
+            switch FileSystem.kind(of: directory) {
+            case .directory: break
+            case nil:
                 missing.append(location)
                 continue
+            case .file, .other:
+                throw MigrationError.locationNotAFolder(location)
             }
-            for file in try filesBelow(directory) {
+            if index >= locations.count { walk = LocationWalk() }
+            let listing = try list(directory, with: &walk)
+            for file in listing.files {
                 let path = directory + "/" + file.relativePath
                 let parsed = naming.parse(file.name)
                 switch parsed {
@@ -104,16 +123,28 @@ public struct MigrationScanner: Sendable {
                                                    filepath: path, checksum: try checksum(of: path, buffer: buffer)))
                 }
             }
+            if onlyCallbacks { continue }
+            strays += self.strays(in: listing, below: directory)
+            linkLoops += listing.loops.map { (displayPath(directory + "/" + $0.link.relativePath), $0.target) }
+            for (link, target, reason) in listing.brokenLinks {
+                let path = displayPath(directory + "/" + link.relativePath)
+                guard case .notAMigration = naming.parse(link.name) else {
+                    throw MigrationError.unreadableFile(path: path, reason: "it is a symbolic link to '\(target)', which cannot be followed (\(reason))")
+                }
+                brokenLinks.append((path, target, reason))
+            }
         }
         misnamed.sort { $0.0 < $1.0 }
         misnamedCallbacks.sort { $0.0 < $1.0 }
+        strays.sort { $0.0 < $1.0 }
         try rejectDuplicates(migrations)
         try rejectDuplicates(undoFiles)
         try rejectDuplicateCallbacks(callbacks)
         migrations = Self.inExecutionOrder(migrations)
         return Result(migrations: migrations, undoFiles: Self.inExecutionOrder(undoFiles), misnamed: misnamed,
                       missingLocations: missing, uncheckedLargeFiles: unchecked,
-                      callbacks: Self.inCallbackOrder(callbacks), misnamedCallbacks: misnamedCallbacks)
+                      callbacks: Self.inCallbackOrder(callbacks), misnamedCallbacks: misnamedCallbacks,
+                      strays: strays, linkLoops: linkLoops, brokenLinks: brokenLinks)
     }
 
     /// By event, then by description, the one without a description first (Flyway's order).
@@ -196,7 +227,9 @@ public struct MigrationScanner: Sendable {
 
     private func streamedChecksum(of path: String) throws -> Int32 {
         do {
-            return try Checksum.ofFile(atPath: path, encoding: encoding, displayName: "")
+            return try Checksum.ofFile(atPath: path, encoding: encoding, displayName: displayPath(path))
+        } catch let error as SQLScriptError {
+            throw MigrationError.script(error)
         } catch let error as ChecksumError {
             throw MigrationError.unreadableFile(path: displayPath(path), reason: error.message)
         }
@@ -248,25 +281,41 @@ public struct MigrationScanner: Sendable {
     }
 
     /// Regular files below `directory`, recursively, skipping hidden entries, in no particular order.
-    func filesBelow(_ directory: String) throws -> [(relativePath: String, name: String)] {
-        var result: [(relativePath: String, name: String)] = []
-        func walk(_ relative: String) throws {
-            let absolute = relative.isEmpty ? directory : directory + "/" + relative
-            let entries: [FileSystem.Entry]
-            do {
-                entries = try FileSystem.visibleEntries(of: absolute)
-            } catch let error as FileSystemError {
-                throw MigrationError.unreadableFile(path: displayPath(absolute), reason: "cannot list the directory: \(error.reason)")
-            }
-            // In the directory's own order: migrations are sorted by version afterwards, and sorting the names
-            // here cost more than the rest of the walk.
-            for entry in entries {
-                let childRelative = relative.isEmpty ? entry.name : relative + "/" + entry.name
-                if entry.isDirectory { try walk(childRelative) } else { result.append((childRelative, entry.name)) }
-            }
+    func filesBelow(_ directory: String) throws -> [LocationWalk.Entry] {
+        var walk = LocationWalk()
+        return try list(directory, with: &walk).files
+    }
+
+    private func list(_ directory: String, with walk: inout LocationWalk) throws -> LocationWalk.Listing {
+        do {
+            return try walk.list(directory)
+        } catch {
+            throw MigrationError.unreadableFile(path: displayPath(error.path), reason: "cannot list the directory: \(error.reason)")
         }
-        try walk("")
-        return result
+    }
+
+    /// Folders named like migrations (a file was meant, or their files are not where they seem), and script
+    /// configurations whose migration is missing (renamed or deleted without its `.conf`).
+    private func strays(in listing: LocationWalk.Listing, below directory: String) -> [(String, String)] {
+        var strays: [(String, String)] = []
+        for folder in listing.folders {
+            if case .notAMigration = naming.parse(folder.name) { continue }
+            strays.append((displayPath(directory + "/" + folder.relativePath),
+                           "a folder named like a migration: a migration is a file (the files inside are scanned as usual)"))
+        }
+        let configurations = listing.files.filter { $0.name.hasSuffix(".conf") }
+        guard !configurations.isEmpty else { return strays }
+        let files = Set(listing.files.map(\.relativePath))
+        for configuration in configurations {
+            let script = String(configuration.name.dropLast(".conf".count))
+            guard naming.suffixes.contains(where: { script.hasSuffix($0) }), !files.contains(String(configuration.relativePath.dropLast(".conf".count))) else {
+                continue
+            }
+            if case .notAMigration = naming.parse(script) { continue }
+            strays.append((displayPath(directory + "/" + configuration.relativePath),
+                           "a script configuration without its migration: there is no \(script) beside it"))
+        }
+        return strays
     }
 
     /// A path for messages: relative to the working directory when below it.

@@ -50,7 +50,12 @@ public struct SchemaHistoryTable {
     /// All rows, oldest first.
     public func allRows() throws -> [AppliedMigration] {
         var rows: [AppliedMigration] = []
-        try connection.forEachRow(selectRows) { rows.append(Self.appliedMigration($0)) }
+        do {
+            try connection.forEachRow(selectRows) { rows.append(Self.appliedMigration($0)) }
+        } catch let error as PostgresError where error.sqlState == .undefinedColumn {
+            throw try notAHistoryTable()
+        }
+        try checkTypes(of: rows)
         return rows
     }
 
@@ -75,8 +80,36 @@ public struct SchemaHistoryTable {
             }
         } catch let error as PostgresError where error.sqlState == .undefinedTable || error.sqlState == .invalidSchemaName {
             return (locked, nil)
+        } catch let error as PostgresError where error.sqlState == .undefinedColumn {
+            throw try notAHistoryTable()
         }
+        try checkTypes(of: rows)
         return (locked, rows)
+    }
+
+    // MARK: Tables that are not Flyway's
+
+    /// A table by this name whose columns are not Flyway's: another tool's, or a table of the application.
+    private func notAHistoryTable() throws -> MigrationError {
+        let columns = try connection.query(
+            "SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            [quotedName]).rows.compactMap { $0.first ?? nil }
+        let expected = ["installed_rank", "version", "description", "type", "script", "checksum", "installed_by",
+                        "installed_on", "execution_time", "success"]
+        return .notAHistoryTable(table: quotedName, missing: expected.filter { !columns.contains($0) }, columns: columns)
+    }
+
+    /// Row types Flyway writes (its core types, baseline migrations' and Teams' undo types): migrate writes
+    /// some and lists the others. Any other type comes from another tool or a newer version, and what it
+    /// means cannot be guessed.
+    static let flywayRowTypes: Set<String> = [
+        "SCHEMA", "BASELINE", "DELETE", "SQL", "JDBC", "SPRING_JDBC", "SCRIPT", "CUSTOM", "SQL_BASELINE", "JDBC_BASELINE",
+        "SCRIPT_BASELINE", "UNDO_SQL", "UNDO_JDBC", "UNDO_SPRING_JDBC", "UNDO_SCRIPT", "UNDO_CUSTOM",
+    ]
+
+    private func checkTypes(of rows: [AppliedMigration]) throws {
+        guard let row = rows.first(where: { !Self.flywayRowTypes.contains($0.type) }) else { return }
+        throw MigrationError.unknownHistoryRowType(table: quotedName, rank: row.installedRank, version: row.versionText, type: row.type)
     }
 
     // Row by row from the result: a project's history has thousands of rows, read on every command.
@@ -139,6 +172,13 @@ public struct SchemaHistoryTable {
                       literal(String(installedBy.prefix(100))), sql(executionTime), success ? "true" : "false"]
         return "INSERT INTO \(quotedName) (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)\n"
             + "VALUES (\(values.joined(separator: ", ")))"
+    }
+
+    /// Marks the newest row, which a non-transactional migration recorded as failed before it started, with
+    /// how the migration ended and its time (the lock keeps other writers out meanwhile).
+    func completionStatement(success: Bool, executionTime: Int) -> String {
+        "UPDATE \(quotedName) SET success = \(success), execution_time = \(executionTime), installed_on = now() "
+            + "WHERE installed_rank = (SELECT max(installed_rank) FROM \(quotedName))"
     }
 
     func deleteFailedRowsStatement() -> String {

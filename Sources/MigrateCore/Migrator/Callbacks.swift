@@ -59,7 +59,12 @@ extension Migrator {
             try run(callback, session: session) { runner in
                 let resets = reset.map { ScriptRunner.OwnStatement(text: $0, purpose: "resetting the session for \(callback.settings.displayPath)") }
                 guard callback.script.transactional else {
-                    try runner.run(plan: callback.script, prelude: resets, postlude: { resets }, batching: false)
+                    do {
+                        try runner.run(plan: callback.script, prelude: resets, postlude: { resets }, batching: false)
+                    } catch MigrationError.statementFailed(var failure) {
+                        failure.outcome = .partlyApplied(recordError: nil, invalidIndexes: [])
+                        throw MigrationError.statementFailed(failure)
+                    }
                     return
                 }
                 do {

@@ -7,12 +7,23 @@ public enum MigrationError: Error, Sendable {
     case duplicateRepeatable(String, files: [String])
     case unsupportedLocation(String)
     case missingLocation(String)
+    /// A location that names a file (or a device…), not a folder.
+    case locationNotAFolder(String)
     case misnamedFiles([MisnamedFile])
-    case connectionFailed(target: String, error: PostgresError)
+    /// `retries`: how many times it was tried again (connectRetries); `hint`: the settings to check.
+    case connectionFailed(target: String, error: PostgresError, retries: Int, hint: String?)
     case nonEmptySchemaWithoutHistory(schema: String, table: String, otherHistoryTables: [String])
-    case failedMigrationInHistory(String)
+    /// The history holds a failed migration; `invalidIndexes`: what failed concurrent index builds left.
+    case failedMigrationInHistory(String, invalidIndexes: [InvalidIndex] = [])
+    /// A table with the history table's name but not its columns.
+    case notAHistoryTable(table: String, missing: [String], columns: [String])
+    /// A history row of a type that neither Flyway nor migrate writes.
+    case unknownHistoryRowType(table: String, rank: Int, version: String?, type: String)
     case validationFailed([ValidationProblem])
     case statementFailed(StatementFailure)
+    /// One of migrate's own statements around a migration's failed (the session reset, BEGIN, its history
+    /// row, COMMIT).
+    case migrationStepFailed(MigrationStepFailure)
     case script(SQLScriptError)
     case mixedTransactionality(file: String, line: Int, statement: String)
     case notTransactionalInGroup(file: String, reason: String)
@@ -48,8 +59,8 @@ public struct StatementFailure: Sendable {
     public var statementLine: Int
     public var statementStart: String
     public var error: PostgresError
-    /// False when the file ran outside a transaction, so earlier statements stay applied.
-    public var rolledBack: Bool
+    /// What the failure left of the migration (or callback).
+    public var outcome: MigrationOutcome = .rolledBack
     /// A callback's statement: nothing is recorded in the history for it.
     public var inCallback = false
 }
@@ -67,11 +78,18 @@ extension MigrationError: CustomStringConvertible {
             return "location '\(location)' is not supported: use a directory, optionally prefixed with 'filesystem:'"
         case .missingLocation(let location):
             return "location '\(location)' does not exist"
+        case .locationNotAFolder(let location):
+            return "location '\(location)' is a file, not a folder: a location names the folder that holds the migrations"
         case .misnamedFiles(let files):
             return "\(files.count) file(s) are not valid migration names (validateMigrationNaming=true):\n"
                 + files.map { "  \($0.path): \($0.reason)" }.joined(separator: "\n")
-        case .connectionFailed(let target, let error):
-            return "cannot connect to \(target): \(error.message)"
+        case .connectionFailed(let target, let error, let retries, let hint):
+            var text = "cannot connect to \(target)"
+            if retries > 0 { text += " (gave up after \(retries) \(retries == 1 ? "retry" : "retries"))" }
+            text += ": \(error.message)"
+            if let sqlState = error.sqlState { text += " (SQLSTATE \(sqlState.rawValue))" }
+            if let hint { text += "\n  HINT: \(hint)" }
+            return text
         case .nonEmptySchemaWithoutHistory(let schema, let table, let others):
             var text = "Found non-empty schema \"\(schema)\" without schema history table \"\(table)\". "
                 + "Run 'baseline' to adopt this database at baselineVersion, or set baselineOnMigrate=true."
@@ -79,11 +97,22 @@ extension MigrationError: CustomStringConvertible {
                 text += "\nA history table exists as \(others.joined(separator: ", ")): is the 'table' (or 'schemas') setting right?"
             }
             return text
-        case .failedMigrationInHistory(let what):
+        case .notAHistoryTable(let table, let missing, let columns):
+            return "\(table) is not a schema history table: it has no column \(missing.joined(separator: ", ")) "
+                + "(its columns: \(columns.joined(separator: ", "))). It belongs to something else: set 'table' (or 'schemas') "
+                + "to where migrate keeps its history."
+        case .unknownHistoryRowType(let table, let rank, let version, let type):
+            return "\(table) has a row of type '\(type)' (installed_rank \(rank)\(version.map { ", version \($0)" } ?? "")), "
+                + "a type that neither Flyway nor migrate writes: the table was written by another tool or a newer "
+                + "version, and migrate will not guess what the row means. Nothing was changed."
+        case .failedMigrationInHistory(let what, let invalidIndexes):
             return "Schema history contains a failed migration (\(what)). Remove any half-completed changes, then run 'repair'."
+                + (invalidIndexes.isEmpty ? "" : "\n  " + InvalidIndex.advice(invalidIndexes))
         case .validationFailed(let problems):
             return "Validate failed: migrations have failed validation\n" + problems.map { "  " + $0.message.replacing("\n", with: "\n    ") }.joined(separator: "\n")
         case .statementFailed(let failure):
+            return failure.description
+        case .migrationStepFailed(let failure):
             return failure.description
         case .script(let error):
             return error.description
@@ -129,13 +158,20 @@ extension StatementFailure: CustomStringConvertible {
         if let hint = error.hint { text += "\n  HINT: \(hint.replacing("\n", with: "\n    "))" }
         if let context = error.context, !context.isEmpty { text += "\n  CONTEXT: \(context.replacing("\n", with: "\n    "))" }
         text += "\n  statement starting at line \(statementLine): \(statementStart)"
-        if inCallback {
-            text += rolledBack ? "\n  The callback was rolled back." : "\n  The callback ran outside a transaction: statements before this one stay applied."
-        } else {
-            text += rolledBack
-                ? "\n  The migration was rolled back; nothing of it was applied."
-                : "\n  The migration ran outside a transaction: statements before this one stay applied. It is recorded as failed; fix the database by hand, then run 'repair'."
-        }
-        return text
+        return text + "\n  " + outcome.explanation(subject: inCallback ? "callback" : "migration", connectionLost: error.connectionLost)
+    }
+}
+
+/// One of migrate's own statements sent around a migration's failed: what it was for, and what the failure
+/// left of the migration.
+public struct MigrationStepFailure: Sendable, CustomStringConvertible {
+    public var file: String
+    /// "committing sql/V2__x.sql", "recording sql/V2__x.sql in the schema history"…
+    public var purpose: String
+    public var error: PostgresError
+    public var outcome: MigrationOutcome
+
+    public var description: String {
+        "\(purpose): \(error)\n  " + outcome.explanation(subject: "migration", connectionLost: false)
     }
 }

@@ -8,6 +8,8 @@ public enum MigrationEvent: Sendable {
     /// A NOTICE/WARNING/INFO from the server, with the script that was running (if any).
     case serverNotice(Notice, script: String?)
     case waitingForLock(holderPID: Int?)
+    /// A migration file failed on a lock timeout or deadlock, was rolled back, and runs again shortly.
+    case lockConflict(LockConflict)
     case connectionRetry(attempt: Int, of: Int, waitSeconds: Int, error: String)
     case createdSchema(String)
     case createdHistoryTable(String)

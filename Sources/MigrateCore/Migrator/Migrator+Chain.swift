@@ -10,7 +10,7 @@ extension Migrator {
     /// Not before PostgreSQL 13, which applied statement_timeout to a whole message rather than to each of
     /// its statements.
     func messageChain(_ pending: ArraySlice<PlannedMigration>, session: Session) -> ArraySlice<PlannedMigration> {
-        guard !session.isDryRun, session.connection.serverVersion >= 130_000, !session.callbacks.hookIntoMigrations else { return pending.prefix(0) }
+        guard !session.isDryRun, !locksPerTransaction, session.connection.serverVersion >= 130_000, !session.callbacks.hookIntoMigrations else { return pending.prefix(0) }
         var bytes = 0
         var statements = 0
         var end = pending.startIndex
@@ -61,11 +61,15 @@ extension Migrator {
             // Statements before the failing one completed: so did the COMMITs among them.
             let completed = error.failedStatementIndex ?? 0
             committed = commits.prefix { $0 < completed }.count
-            // Known to have run nothing (not merely unknown, as when the connection is lost).
-            nothingRan = error.failedStatementIndex == 0
+            // Known to have run nothing (not merely unanswered, as when the connection is lost).
+            nothingRan = error.failedStatementIndex == 0 && !error.connectionLost
             executor.rollback()
             failing = batch.entry(for: error).map { entries[$0.index].runner } ?? min(committed, chain.count - 1)
-            failure = batch.locate(error)
+            // A lost connection libpq noticed: the files whose COMMIT went unanswered may all have been applied.
+            let perhaps = batch.filesCommittedPerhaps(despite: error)
+            let outcome: MigrationOutcome = perhaps.isEmpty ? .rolledBack
+                : .unknown(others: perhaps.filter { $0 > failing }.map { runs[$0].displayPath })
+            failure = runs[failing].failed(batch.locate(error), outcome)
         }
         if committed > 0 {
             let done = chain.prefix(committed)
@@ -84,9 +88,13 @@ extension Migrator {
             if nothingRan && failing > 0 {
                 try applyChain(chain[(chain.startIndex + committed)..<(chain.startIndex + failing)], session: session, reset: reset, into: &applied)
             }
-            let file = chain[chain.startIndex + failing].file
+            let failed = chain[chain.startIndex + failing]
+            let file = failed.file
             onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
-            throw failure
+            // A lock conflict: the files before it are committed; it runs again on its own, then the rest.
+            try retryOrThrow(failure, file: runs[failing].displayPath, mode: failed.mode, attempt: 1, session: session)
+            if let summary = try apply(failed, session: session, reset: reset, failedAttempts: 1) { applied.append(summary) }
+            try apply(chain[(chain.startIndex + failing + 1)...], session: session, reset: reset, into: &applied)
         }
     }
 

@@ -48,7 +48,7 @@ extension Migrator {
     private var buildEvent: (MigrationEvent) -> Void {
         { [onEvent] event in
             switch event {
-            case .warning(let diagnostic) where !["LOCATION_MISSING", "MISNAMED_MIGRATION"].contains(diagnostic.code):
+            case .warning(let diagnostic) where !Migrator.scanWarningCodes.contains(diagnostic.code):
                 var diagnostic = diagnostic
                 diagnostic.message = "building the expected schema: " + diagnostic.message
                 onEvent(.warning(diagnostic))

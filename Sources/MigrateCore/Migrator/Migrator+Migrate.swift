@@ -11,16 +11,22 @@ extension Migrator {
         let (session, scanned, largeFiles) = try openSessionWithMigrations(largeChecksumsLater: true)
         try checkCherryPick(scanned)  // before validating: a wrong pick is the clearer error
         session.executor.comment("Executing: migrate")
-        return try withLock(session) { history in
+        return try withMigrateLock(session) { history in
             // 1. Read: where the history stands.
-            let historyExists = history != nil
+            var historyExists = history != nil
             var rows = history ?? []
             var resolved = scanned
             if let largeFiles, largeFiles.areNeeded(by: resolved, applied: rows) { resolved = try largeFiles.filled(resolved) }
             var baselineVersion: MigrationVersion?
             if !historyExists {
                 // (A schema that does not exist yet has no objects either.)
-                if try !session.schemaObjects(session.defaultSchema).isEmpty {
+                let notEmpty = try !session.schemaObjects(session.defaultSchema).isEmpty
+                // lockMode=transaction read the history without a lock: objects seen now may be another run's
+                // work, whose history table was created (and committed) before them. Read again, after them.
+                if notEmpty, transactionLock(session) != nil, let now = try session.history.read() {
+                    historyExists = true
+                    rows = now
+                } else if notEmpty {
                     guard configuration.baselineOnMigrate else {
                         throw MigrationError.nonEmptySchemaWithoutHistory(schema: session.defaultSchema, table: session.history.table,
                                                                           otherHistoryTables: try session.otherHistoryTables())
@@ -44,6 +50,11 @@ extension Migrator {
             // 2. Plan: every pending file read and checked in full before the first write.
             var planned = try plan(cherryPicked(status.pending), session: session)
             if let largeFiles { planned = try largeFiles.filled(planned) }
+            try checkRunsUnderTransactionLock(planned)
+            try lintBeforeApplying(planned, session)
+            if !planned.isEmpty { try warnAboutInvalidIndexes(session) }
+            session.blockerWatch = planned.isEmpty ? nil : startBlockerWatch(session)
+            defer { session.blockerWatch?.stop() }
 
             // 3. Write.
             var result = MigrateResult(database: session.databaseName, schemaName: session.defaultSchema,
@@ -60,12 +71,7 @@ extension Migrator {
                     try runCallbacks(.createSchema, session)
                     try runCallbacks(.beforeCreateSchema, session)
                 }
-                if !historyExists {
-                    try session.executor.inTransaction {
-                        try createHistory(session)
-                        if let baselineVersion { try insertBaseline(baselineVersion, session) }
-                    }
-                }
+                if !historyExists { try createHistoryIfMissing(session, baseline: baselineVersion) }
                 beforeMigrateRan = true
                 try runCallbacks(.beforeMigrate, session)
                 let reset = planned.isEmpty ? [] : try session.resetStatements(self)
@@ -80,7 +86,7 @@ extension Migrator {
                                 try runCallbacksInline(.afterVersioned, session)
                                 try runCallbacksInline(.beforeRepeatables, session)
                             }
-                            applied.append(try apply(migration, session: session, reset: reset))
+                            if let summary = try apply(migration, session: session, reset: reset) { applied.append(summary) }
                         }
                         if firstRepeatable == planned.endIndex { try runCallbacksInline(.afterVersioned, session) }
                     }
@@ -111,18 +117,28 @@ extension Migrator {
     }
 
     /// Applies `planned` in order: small files several to a message where they can, others one by one.
-    private func apply(_ planned: ArraySlice<PlannedMigration>, session: Session, reset: [String],
+    func apply(_ planned: ArraySlice<PlannedMigration>, session: Session, reset: [String],
                        into applied: inout [MigrationSummary]) throws {
         var next = planned.startIndex
         while next < planned.endIndex {
+            try stopIfInterrupted(before: planned[next].settings.displayPath)
             let chain = messageChain(planned[next...], session: session)
             if chain.count > 1 {
                 try applyChain(chain, session: session, reset: reset, into: &applied)
                 next += chain.count
             } else {
-                applied.append(try apply(planned[next], session: session, reset: reset))
+                if let summary = try apply(planned[next], session: session, reset: reset) { applied.append(summary) }
                 next += 1
             }
+        }
+    }
+
+    /// What a failed or interrupted concurrent index build left: a migration that builds the index again
+    /// would fail on its name, or with IF NOT EXISTS keep the broken one.
+    private func warnAboutInvalidIndexes(_ session: Session) throws {
+        for index in try session.invalidIndexes() {
+            warn("INVALID_INDEX", "index \(index.name) on \(index.table) is INVALID (left by a failed or interrupted concurrent index build): "
+                 + "drop it with \(index.dropStatement)")
         }
     }
 
@@ -153,21 +169,44 @@ extension Migrator {
     }
 
     /// Applies one file as its plan says and records it in the history (in the same transaction when it has
-    /// one). Returns what ran, with its time.
-    func apply(_ migration: PlannedMigration, session: Session, reset: [String]) throws -> MigrationSummary {
+    /// one). Returns what ran, with its time; nil when, with lockMode=transaction, another run applied it
+    /// since this one read the history. A transactional file that fails on a lock timeout or deadlock is
+    /// rolled back and run again (see `retryOrThrow`); `failedAttempts` were made already (in a message with
+    /// other files, where its `applying` was reported).
+    func apply(_ migration: PlannedMigration, session: Session, reset: [String], failedAttempts: Int = 0) throws -> MigrationSummary? {
         let file = migration.file
-        let run = MigrationRun(migration: migration, session: session, reset: reset, hooks: scriptHooks(session))
-        onEvent(.applying(script: file.script, version: file.version?.text, description: file.description))
-        do {
-            try run.run(heading: "Migration \(file.version.map { "version \($0.text)" } ?? "repeatable") - \(file.description)")
-        } catch {
-            if case MigrationError.statementFailed = error { runErrorCallbacks(.afterEachMigrateStatementError, session) }
-            runErrorCallbacks(.afterEachMigrateError, session)
-            throw error
+        try stopIfInterrupted(before: migration.settings.displayPath)
+        var attempt = failedAttempts + 1
+        while true {
+            var run = MigrationRun(migration: migration, session: session, reset: reset, hooks: scriptHooks(session))
+            if let lock = transactionLock(session) {
+                // The file's transaction is opened here, to lock and read the history before anything of it runs.
+                if migration.mode != .inGroup { try session.executor.begin() }
+                guard try lockAndCheckPending(file, lock) else {
+                    if migration.mode != .inGroup { session.executor.rollback() }
+                    return nil
+                }
+                run.transactionOpenedByCaller = migration.mode != .inGroup
+            }
+            if attempt == 1 { onEvent(.applying(script: file.script, version: file.version?.text, description: file.description)) }
+            do {
+                try run.run(heading: "Migration \(file.version.map { "version \($0.text)" } ?? "repeatable") - \(file.description)")
+                if run.transactionOpenedByCaller && session.executor.transactionStatus != .idle { try session.executor.commit() }
+                let milliseconds = run.elapsed()
+                onEvent(.applied(script: file.script, version: file.version?.text, description: file.description, milliseconds: milliseconds))
+                return MigrationSummary(file, executionTime: milliseconds)
+            } catch {
+                if run.transactionOpenedByCaller { session.executor.rollback() }
+                do {
+                    try retryOrThrow(error, file: run.displayPath, mode: migration.mode, attempt: attempt, session: session)
+                    attempt += 1
+                } catch let final {
+                    if case MigrationError.statementFailed = error { runErrorCallbacks(.afterEachMigrateStatementError, session) }
+                    runErrorCallbacks(.afterEachMigrateError, session)
+                    throw final
+                }
+            }
         }
-        let milliseconds = run.elapsed()
-        onEvent(.applied(script: file.script, version: file.version?.text, description: file.description, milliseconds: milliseconds))
-        return MigrationSummary(file, executionTime: milliseconds)
     }
 }
 
@@ -179,6 +218,8 @@ struct MigrationRun {
     let reset: [String]
     let runner: ScriptRunner
     let stopwatch = Stopwatch()
+    /// lockMode=transaction: the caller has begun the file's transaction (and locked in it).
+    var transactionOpenedByCaller = false
 
     init(migration: PlannedMigration, session: Session, reset: [String], hooks: ScriptRunner.Hooks? = nil) {
         self.migration = migration
@@ -230,9 +271,16 @@ struct MigrationRun {
         reset.map { ScriptRunner.OwnStatement(text: $0, purpose: "\(purpose) \(displayPath)") }
     }
 
-    /// What goes before the statements of a file in a transaction of its own: the reset and BEGIN.
+    /// What goes before the statements of a file in a transaction of its own: the reset, BEGIN and the
+    /// timeouts, set LOCAL so that they end with the file's transaction.
     var transactionPrelude: [ScriptRunner.OwnStatement] {
-        reset("preparing to run") + [.init(text: "BEGIN", purpose: "starting the transaction for \(displayPath)")]
+        reset("preparing to run") + (transactionOpenedByCaller ? [] : [.init(text: "BEGIN", purpose: "starting the transaction for \(displayPath)")])
+            + timeouts(local: true)
+    }
+
+    /// The lock and statement timeouts for this file (see `MigrationTimeouts`).
+    private func timeouts(local: Bool) -> [ScriptRunner.OwnStatement] {
+        session.timeouts.statements(local: local).map { .init(text: $0, purpose: "setting the timeouts for \(displayPath)") }
     }
 
     /// What goes after them, in the same message: the reset, the history row (its time measured by the
@@ -247,8 +295,8 @@ struct MigrationRun {
 
     /// group=true: the caller holds one transaction around every file, so no BEGIN/COMMIT here.
     func inGroup() throws {
-        try runner.run(plan: migration.script, prelude: reset("preparing to run"), postlude: { reset("resetting the session after") },
-                       batching: true)
+        try runner.run(plan: migration.script, prelude: reset("preparing to run") + timeouts(local: true),
+                       postlude: { reset("resetting the session after") }, batching: true)
         if runner.progress.transactionEndedByScript {
             throw MigrationError.notTransactionalInGroup(file: displayPath, reason: "it ends the transaction itself (COMMIT/ROLLBACK)")
         }
@@ -271,32 +319,33 @@ struct MigrationRun {
             }
         } catch {
             executor.rollback()
-            if runner.progress.transactionEndedByScript { throw failedOutsideTransaction(error) }
-            if let scriptError = error as? SQLScriptError { throw MigrationError.script(scriptError) }
-            throw error
+            if runner.progress.transactionEndedByScript { throw failedOutsideTransaction(error, recordedBeforeRunning: false) }
+            throw failed(error, runner.progress.commitPerhapsRan ? .unknown(others: []) : .rolledBack)
         }
     }
 
-    /// Statement by statement, as psql would (CREATE INDEX CONCURRENTLY…), then the history row.
+    /// Statement by statement, as psql would (CREATE INDEX CONCURRENTLY…). Recorded as failed before its
+    /// first statement and as succeeded after its last: a run cut short (server stopped, connection lost,
+    /// migrate killed) leaves a failed row that stops the next run until someone has looked, where no row
+    /// would have the file run again from its first statement.
     func withoutTransaction() throws {
         do {
-            try runner.run(plan: migration.script, prelude: reset("preparing to run"), postlude: { reset("resetting the session after") },
-                           batching: false)
+            try session.write(recordStatement(success: false, executionTime: .milliseconds(0)))
+        } catch {
+            throw failed(error, .rolledBack, doing: "recording \(displayPath) in the schema history before it runs")
+        }
+        do {
+            // Session-level timeouts here: the reset after the file (or after its failure) undoes them.
+            try runner.run(plan: migration.script, prelude: reset("preparing to run") + timeouts(local: false),
+                           postlude: { reset("resetting the session after") }, batching: false)
         } catch {
             executor.rollback()
-            throw failedOutsideTransaction(error)
+            throw failedOutsideTransaction(error, recordedBeforeRunning: true)
         }
-        try record(success: true)
-    }
-
-    /// Outside a transaction earlier statements stay applied: record the failure, as Flyway does.
-    private func failedOutsideTransaction(_ error: Error) -> Error {
-        if (try? session.write(reset.joined(separator: ";\n"))) != nil { try? record(success: false) }
-        if let scriptError = error as? SQLScriptError { return MigrationError.script(scriptError) }
-        if case MigrationError.statementFailed(var failure) = error {
-            failure.rolledBack = false
-            return MigrationError.statementFailed(failure)
+        do {
+            try session.write(session.history.completionStatement(success: true, executionTime: elapsed()))
+        } catch {
+            throw failed(error, .partlyApplied(recordError: nil, invalidIndexes: []), doing: "recording \(displayPath) as succeeded in the schema history")
         }
-        return error
     }
 }

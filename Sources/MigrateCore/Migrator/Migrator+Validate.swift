@@ -139,7 +139,9 @@ extension Migrator {
     func checkBeforeWriting(_ status: MigrationStatus, target: MigrationTarget, resolved: [MigrationFile], rows: [AppliedMigration],
                             session: Session) throws -> Bool {
         if let failed = status.entries.first(where: { $0.state.isFailed }) {
-            throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description)
+            // What a failed or interrupted concurrent index build left is named with the statement that drops it.
+            throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description,
+                                                          invalidIndexes: try session.invalidIndexes())
         }
         if case .version(let version) = target, !configuration.targetMayBeMissing,
            !resolved.contains(where: { $0.version == version }), !rows.contains(where: { $0.version == version }) {

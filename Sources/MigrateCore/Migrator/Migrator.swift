@@ -50,24 +50,39 @@ public final class Migrator {
         }
     }
 
-    /// The migrations of a scan, once its missing locations and misnamed files are reported (on the thread
-    /// that reports events): warned about, or with validateMigrationNaming / failOnMissingLocations, rejected.
+    /// The migrations of a scan, once what it found wrong is reported (on the thread that reports events):
+    /// missing locations, misnamed files and strays (folders named like migrations, script configurations
+    /// without their migration) are warned about, or with failOnMissingLocations / validateMigrationNaming
+    /// rejected; link loops and broken links are warned about.
     func resolved(_ result: MigrationScanner.Result) throws -> [MigrationFile] {
         try rejectMisnamedCallbacks(result)
         for location in result.missingLocations {
             if configuration.failOnMissingLocations { throw MigrationError.missingLocation(location) }
             warn("LOCATION_MISSING", "location '\(location)' does not exist (resolved against \(configuration.workingDirectory.path))")
         }
-        if !result.misnamed.isEmpty {
-            if configuration.validateMigrationNaming {
-                throw MigrationError.misnamedFiles(result.misnamed.map { MisnamedFile(path: $0.path, reason: $0.reason) })
-            }
-            for file in result.misnamed {
-                warn("MISNAMED_MIGRATION", "\(file.path) is not a valid migration name and was NOT run: \(file.reason)", path: file.path)
-            }
+        if configuration.validateMigrationNaming, !result.misnamed.isEmpty || !result.strays.isEmpty {
+            let files = (result.misnamed + result.strays).sorted { $0.path < $1.path }
+            throw MigrationError.misnamedFiles(files.map { MisnamedFile(path: $0.path, reason: $0.reason) })
+        }
+        for file in result.misnamed {
+            warn("MISNAMED_MIGRATION", "\(file.path) is not a valid migration name and was NOT run: \(file.reason)", path: file.path)
+        }
+        for stray in result.strays {
+            warn("STRAY_MIGRATION_FILE", "\(stray.path): \(stray.reason)", path: stray.path)
+        }
+        for loop in result.linkLoops {
+            warn("LINK_LOOP", "\(loop.path) is a symbolic link to '\(loop.target)', a folder that holds it: not followed (its files are read once, from their own folder)",
+                 path: loop.path)
+        }
+        for link in result.brokenLinks {
+            warn("BROKEN_LINK", "\(link.path) is a symbolic link to '\(link.target)', which cannot be followed (\(link.reason)): skipped",
+                 path: link.path)
         }
         return result.migrations
     }
+
+    /// The codes of the warnings `resolved(_:)` gives: about the files, not about what a command did.
+    static let scanWarningCodes: Set<String> = ["LOCATION_MISSING", "MISNAMED_MIGRATION", "STRAY_MIGRATION_FILE", "LINK_LOOP", "BROKEN_LINK"]
 
     func rejectMisnamedCallbacks(_ result: MigrationScanner.Result) throws {
         if !result.misnamedCallbacks.isEmpty {

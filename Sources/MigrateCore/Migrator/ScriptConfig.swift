@@ -5,22 +5,29 @@ import Glibc
 /// Per-script settings from `V3__x.sql.conf` next to the migration (Flyway's script configuration).
 struct ScriptConfig {
     var executeInTransaction: Bool?
-    var encoding: String?
+    var encoding: String.Encoding?
     var placeholderReplacement: Bool?
 
     /// Reads `<script>.conf` if present: a properties file, like Flyway's. Unknown keys are errors naming file:line.
     static func load(for script: URL, displayPath: String) throws -> ScriptConfig? {
-        let url = URL(fileURLWithPath: script.path + ".conf")
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let path = script.path + ".conf"
+        guard FileSystem.kind(of: path) != nil else { return nil }
         let name = displayPath + ".conf"
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw MigrationError.unreadableFile(path: name, reason: "cannot read the script configuration file as UTF-8")
+        /// A problem in the file, at `line` (0: the file as a whole).
+        func problem(_ line: Int, _ message: String) -> MigrationError {
+            .script(SQLScriptError(file: name, line: line, message: message))
+        }
+        let text: String
+        do {
+            text = try FileSystem.utf8Text(at: path)
+        } catch {
+            throw problem(error.line ?? 0, "cannot read the script configuration file: \(error.reason)")
         }
         let file: PropertiesFile
         do {
             file = try PropertiesFile(parsing: text, environment: ProcessInfo.processInfo.environment)
         } catch {
-            throw MigrationError.unreadableFile(path: "\(name):\(error.line)", reason: error.message)
+            throw problem(error.line, error.message)
         }
         var config = ScriptConfig()
         for entry in file.entries {
@@ -28,15 +35,19 @@ struct ScriptConfig {
                 switch entry.value.lowercased() {
                 case "true": return true
                 case "false": return false
-                default: throw MigrationError.unreadableFile(path: "\(name):\(entry.line)", reason: "\(entry.key): expected true or false, got '\(entry.value)'")
+                default: throw problem(entry.line, "\(entry.key): expected true or false, got '\(entry.value)'")
                 }
             }
             switch entry.key.lowercased().replacing("flyway.", with: "") {
             case "executeintransaction": config.executeInTransaction = try bool()
             case "placeholderreplacement": config.placeholderReplacement = try bool()
-            case "encoding": config.encoding = entry.value
+            case "encoding":
+                guard let encoding = FileEncoding.named(entry.value) else {
+                    throw problem(entry.line, "encoding: expected \(FileEncoding.supportedNames), got '\(entry.value)'")
+                }
+                config.encoding = encoding
             default:
-                throw MigrationError.unreadableFile(path: "\(name):\(entry.line)", reason: "unknown script configuration key '\(entry.key)' (known: executeInTransaction, encoding, placeholderReplacement)")
+                throw problem(entry.line, "unknown script configuration key '\(entry.key)' (known: executeInTransaction, encoding, placeholderReplacement)")
             }
         }
         return config
@@ -69,13 +80,7 @@ extension Migrator {
     private func scriptSettings(for file: MigrationFile, scanner: MigrationScanner, placeholderValues: [String: String]) throws -> ScriptSettings {
         let displayPath = scanner.displayPath(file.filepath)
         let config = try ScriptConfig.load(for: file.url, displayPath: displayPath)
-        var encoding = scanner.encoding
-        if let name = config?.encoding {
-            guard let named = FileEncoding.named(name) else {
-                throw MigrationError.unreadableFile(path: displayPath + ".conf", reason: "encoding '\(name)' is not supported")
-            }
-            encoding = named
-        }
+        let encoding = config?.encoding ?? scanner.encoding
         var placeholders: PlaceholderReplacer?
         if config?.placeholderReplacement ?? configuration.placeholderReplacement {
             var values = placeholderValues

@@ -20,6 +20,8 @@ struct ScriptRunner {
         /// The script committed or rolled back the transaction migrate opened (pg_dump's large-object
         /// section has its own `BEGIN; … COMMIT;`): what ran before is committed, the rest ran like psql.
         var transactionEndedByScript = false
+        /// The connection was lost with migrate's COMMIT sent but not answered: whether it ran is unknown.
+        var commitPerhapsRan = false
     }
     let progress = Progress()
 
@@ -45,7 +47,21 @@ struct ScriptRunner {
         /// runs in a transaction, is kept in memory, has no COPY (whose data is no statement) and nothing
         /// that ends the transaction or sets client_encoding (which the run handles statement by statement).
         var canShareMessage = false
+        /// The statements of a file too big to keep (its COPY data left out), while they are few: what the
+        /// lint reads instead of the whole file again.
+        var statementsOfUncachedFile: [SQLStatement]?
+
+        /// The script's statements without reading the file again, where the plan kept them.
+        var keptStatements: [SQLStatement]? {
+            if let cached {
+                return cached.compactMap { if case .statement(let statement) = $0 { return statement } else { return nil } }
+            }
+            return statementsOfUncachedFile
+        }
     }
+
+    /// How much statement text a plan keeps for a file it does not cache (see `Plan.statementsOfUncachedFile`).
+    static let uncachedStatementBytes = 1 << 20
 
     func reader() throws -> SQLScriptReader { try settings.reader(file) }
 
@@ -62,6 +78,8 @@ struct ScriptRunner {
         var cached: [ScriptElement]? = keepable > 0 && (FileSystem.size(of: file.filepath) ?? 0) <= keepable ? [] : nil
         if cached == nil { reader.materializesCopyData = false }
         var cachedBytes = 0
+        var uncachedStatements: [SQLStatement] = []
+        var statementBytes = 0
         var firstNonTransactional: SQLStatement?
         var firstTransactional: SQLStatement?
         var handledOneByOne = false
@@ -86,12 +104,21 @@ struct ScriptRunner {
                     firstTransactional = statement
                 }
                 cachedBytes += statement.text.utf8.count
+                if cached == nil, statementBytes <= Self.uncachedStatementBytes {
+                    statementBytes += statement.text.utf8.count
+                    uncachedStatements.append(statement)
+                }
             } else if case .copyData(let line) = element {
                 cachedBytes += line.utf8.count
             }
             if cached != nil {
                 if cachedBytes > keepable {
                     // Too big to keep: the run pass reads the file again, so this pass needs no row data.
+                    // The statements read so far (this one included) are still kept for the lint.
+                    for case .statement(let earlier) in cached! + [element] where statementBytes <= Self.uncachedStatementBytes {
+                        statementBytes += earlier.text.utf8.count
+                        uncachedStatements.append(earlier)
+                    }
                     cached = nil
                     reader.materializesCopyData = false
                 } else {
@@ -111,6 +138,7 @@ struct ScriptRunner {
             plan.transactional = false
         }
         plan.canShareMessage = plan.transactional && cached != nil && !handledOneByOne
+        if cached == nil && statementBytes <= Self.uncachedStatementBytes { plan.statementsOfUncachedFile = uncachedStatements }
         return plan
     }
 
@@ -164,6 +192,7 @@ struct ScriptRunner {
             do {
                 try executor.run(batch)
             } catch let error as PostgresError {
+                if !batch.filesCommittedPerhaps(despite: error).isEmpty { progress.commitPerhapsRan = true }
                 throw batch.locate(error)
             }
         }
@@ -260,7 +289,7 @@ struct ScriptRunner {
         if let scalarOffset { (line, column) = lineAndColumn(in: statement, scalarOffset: scalarOffset) }
         return MigrationError.statementFailed(StatementFailure(
             file: displayPath, line: line, column: fileColumn(line: line, column: column), statementLine: statement.line,
-            statementStart: Self.firstLine(of: statement.text), error: error, rolledBack: true))
+            statementStart: Self.firstLine(of: statement.text), error: error))
     }
 
     /// Columns are counted in the text sent, after placeholder replacement; this is the column in the file.
@@ -280,7 +309,7 @@ struct ScriptRunner {
         }
         return MigrationError.statementFailed(StatementFailure(
             file: displayPath, line: line, column: 1, statementLine: statement.line,
-            statementStart: Self.firstLine(of: statement.text), error: error, rolledBack: true))
+            statementStart: Self.firstLine(of: statement.text), error: error))
     }
 
     /// N in the server's COPY context `COPY t, line N…`.

@@ -24,6 +24,8 @@ final class Session {
     /// Whether the history table existed when the session started (read with the session's first query):
     /// where it did, the lock and the rows are one round trip.
     let historyExistedAtConnect: Bool
+    /// The server process that answered the session's first query (see `checkNotTransactionPooled`).
+    let serverPID: Int
     /// The script currently running, for attributing server notices.
     var currentScript: String?
     /// While one message holds several files: the script of the message's statement at an index.
@@ -38,6 +40,10 @@ final class Session {
     var callbacks = PlannedCallbacks()
     /// See `resetStatements`.
     var reset: [String]?
+    /// The lock and statement timeouts each migration file runs with.
+    var timeouts: MigrationTimeouts
+    /// Who blocks this session, watched while migrations run (see `BlockerWatch`).
+    var blockerWatch: BlockerWatch?
     /// The undo files the scan found (see `MigrationScanner.Result.undoFiles`).
     var undoFiles: [MigrationFile] = []
 
@@ -50,13 +56,16 @@ final class Session {
         let row = try connection.query("""
             SELECT current_schema(), current_user, current_database(), current_setting('search_path'),
                    EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                            WHERE n.nspname = coalesce($1, current_schema()) AND c.relname = $2 AND c.relkind IN ('r', 'p'))
+                            WHERE n.nspname = coalesce($1, current_schema()) AND c.relname = $2 AND c.relkind IN ('r', 'p')),
+                   pg_backend_pid()
             """, [configuredSchema, configuration.table]).rows.first ?? []
         let current = row[0]
         userName = row[1] ?? ""
         databaseName = row[2] ?? ""
         let originalPath = row[3] ?? ""
         historyExistedAtConnect = row[4] == "t"
+        timeouts = MigrationTimeouts(configuration)
+        serverPID = row[5].flatMap { Int($0) } ?? 0
         guard let schema = configuredSchema ?? current else {
             throw MigrationError.noDefaultSchema
         }
@@ -91,6 +100,26 @@ final class Session {
     func missingSchemas(_ names: [String]) throws -> [String] {
         let existing = Set(try connection.query("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1)", [arrayLiteral(names)]).rows.compactMap { $0[0] })
         return names.filter { !existing.contains($0) }
+    }
+
+    /// Creates `schema` in the open transaction. False: another session created it meanwhile (another
+    /// history's migrate, which our lock does not hold off, or anyone else), so it is not ours to record.
+    /// A savepoint keeps the transaction usable after the server's duplicate error.
+    func createSchema(_ schema: String) throws -> Bool {
+        let create = "CREATE SCHEMA \(connection.escapeIdentifier(schema))"
+        guard !isDryRun else {
+            try write(create)
+            return true
+        }
+        try write("SAVEPOINT migrate_create_schema")
+        do {
+            try write(create)
+        } catch let error as PostgresError where error.sqlState == .duplicateSchema || error.sqlState == .uniqueViolation {
+            try write("ROLLBACK TO SAVEPOINT migrate_create_schema")
+            return false
+        }
+        try write("RELEASE SAVEPOINT migrate_create_schema")
+        return true
     }
 
     /// Whether the schema holds anything that migrate did not create (besides the history table).
@@ -132,27 +161,12 @@ extension Migrator {
     /// Connects (retrying as configured), runs initSql, and describes the target. In a dry run the whole
     /// session is one read-only transaction, and writes go to the dry-run script.
     func openSession() throws -> Session {
-        let parameters = try configuration.connectionParameters()
-        var attempt = 0
-        let connection: Connection
-        while true {
-            do {
-                connection = try Connection(parameters: parameters)
-                break
-            } catch let error as PostgresError {
-                if attempt >= configuration.connectRetries {
-                    throw MigrationError.connectionFailed(target: configuration.redactedURL ?? "the database from PG* environment variables", error: error)
-                }
-                attempt += 1
-                let wait = min(1 << min(attempt, 10), max(configuration.connectRetriesInterval, 1))
-                onEvent(.connectionRetry(attempt: attempt, of: configuration.connectRetries, waitSeconds: wait, error: error.message))
-                sleep(UInt32(wait))
-            }
-        }
+        let connection = try connect()
         if traceStatements {
             connection.traceHandler = { [onEvent] sql, milliseconds in onEvent(.statementSent(sql: sql, milliseconds: milliseconds)) }
         }
         let executor: SQLExecutor = dryRun ?? LiveExecutor(connection: connection)
+        Cancellation.arm(connection)
         do {
             if dryRun != nil { try connection.execute("BEGIN TRANSACTION READ ONLY") }
             if let initSql = configuration.initSql, !initSql.isEmpty {
@@ -201,6 +215,7 @@ extension Migrator {
     /// A dry run takes no lock: it writes nothing, and must leave nothing behind.
     func withLock<T>(_ session: Session, _ body: ([AppliedMigration]?) throws -> T) throws -> T {
         if session.isDryRun { return try body(try readHistory(session)) }
+        try checkNotTransactionPooled(session)
         let lock = AdvisoryLock(connection: session.connection, quotedTable: session.history.quotedName)
         var rows: [AppliedMigration]?
         try lock.acquire(retries: configuration.lockRetryCount, waiting: { pid in onEvent(.waitingForLock(holderPID: pid)) }) {
@@ -222,8 +237,7 @@ extension Migrator {
             guard configuration.createSchemas else {
                 throw MigrationError.missingSchemas(missing)
             }
-            for schema in missing {
-                try session.write("CREATE SCHEMA \(session.connection.escapeIdentifier(schema))")
+            for schema in missing where try session.createSchema(schema) {
                 onEvent(.createdSchema(schema))
                 created.append(schema)
             }

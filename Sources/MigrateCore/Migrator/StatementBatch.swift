@@ -64,6 +64,15 @@ struct StatementBatch {
         return entries.lastIndex { $0.statement != nil }.map { ($0, nil) }
     }
 
+    /// The files (indexes into `runners`) whose COMMIT, one of migrate's own, may have run although the
+    /// message failed: libpq, not the server, reported a lost connection, so every statement after the last
+    /// one answered may have run before the answers were lost.
+    func filesCommittedPerhaps(despite error: PostgresError) -> [Int] {
+        guard error.connectionLost, error.sqlState == nil else { return [] }
+        let answered = min(error.failedStatementIndex ?? 0, entries.count)
+        return entries[answered...].filter { $0.statement == nil && $0.text == "COMMIT" }.map(\.runner)
+    }
+
     /// The server error as migrate reports it: the file, line and column of the script's statement, or what
     /// our own statement was doing.
     func locate(_ error: PostgresError) -> Error {

@@ -29,17 +29,26 @@ public struct ErrorReport: Sendable, Encodable {
             case .statementFailed(let failure):
                 sqlState = failure.error.sqlState?.rawValue
                 path = failure.file; lineNumber = failure.line; column = failure.column
+            case .migrationStepFailed(let failure):
+                sqlState = failure.error.sqlState?.rawValue
+                path = failure.file
             case .script(let script):
                 path = script.file; lineNumber = script.line > 0 ? script.line : nil; column = script.column
             case .mixedTransactionality(let file, let line, _):
                 path = file; lineNumber = line
             case .notTransactionalInGroup(let file, _), .unreadableFile(let file, _):
                 path = file
-            case .connectionFailed(_, let server), .database(let server, _):
+            case .connectionFailed(_, let server, _, _), .database(let server, _):
                 sqlState = server.sqlState?.rawValue
             default:
                 break
             }
+        case let conflict as LockConflictFailure:
+            self = ErrorReport(conflict.cause)
+            errorCode = "LOCK_CONFLICT"; message = conflict.description
+        case let interrupted as Interrupted:
+            if let cause = interrupted.cause { self = ErrorReport(cause) }
+            errorCode = "INTERRUPTED"; message = interrupted.description; path = interrupted.file
         case let drift as DriftCheckError:
             if case .buildFailed(_, let cause) = drift { self = ErrorReport(cause); message = drift.description }
             errorCode = drift.errorCode
@@ -50,8 +59,14 @@ public struct ErrorReport: Sendable, Encodable {
         case let error as NewMigrationError:
             errorCode = error.errorCode
             path = error.path
+        case let lint as LintFailed:
+            errorCode = "LINT_FAILED"
+            path = lint.findings.first?.file; lineNumber = lint.findings.first?.line; column = lint.findings.first?.column
         case is LockTimeout:
             errorCode = "LOCK_TIMEOUT"
+        case let pooling as PoolingError:
+            errorCode = pooling.errorCode
+            path = pooling.file
         case let server as PostgresError:
             sqlState = server.sqlState?.rawValue
         default:
@@ -69,7 +84,8 @@ extension MigrationError {
         case .connectionFailed: return "DB_CONNECTION"
         case .validationFailed: return "VALIDATE_ERROR"
         case .failedMigrationInHistory: return "FAILED_VERSIONED_MIGRATION"
-        case .unsupportedLocation, .missingLocation, .misnamedFiles, .cherryPickNotFound:
+        case .notAHistoryTable, .unknownHistoryRowType: return "INVALID_SCHEMA_HISTORY"
+        case .unsupportedLocation, .missingLocation, .locationNotAFolder, .misnamedFiles, .cherryPickNotFound:
             return "CONFIGURATION"
         case .cleanDisabled: return "CLEAN_DISABLED"
         case .script, .unreadableFile, .mixedTransactionality, .notTransactionalInGroup: return "SCRIPT_ERROR"
@@ -79,7 +95,7 @@ extension MigrationError {
         case .targetNotFound: return "TARGET_NOT_FOUND"
         case .undoFileMissing: return "UNDO_MIGRATION_NOT_FOUND"
         case .notUndoable: return "NOT_UNDOABLE"
-        case .statementFailed, .database: return "ERROR"
+        case .statementFailed, .migrationStepFailed, .database: return "ERROR"
         case .duplicateCallback: return "DUPLICATE_CALLBACK"
         case .misnamedCallbacks: return "INVALID_CALLBACK_NAME"
         case .callbackFailed(_, let inner): return inner.errorCode == "ERROR" ? "CALLBACK_ERROR" : inner.errorCode

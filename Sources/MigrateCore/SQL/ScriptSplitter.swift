@@ -125,6 +125,7 @@ struct ScriptSplitter {
                             i = close + 1
                             continue scanning
                         }
+                        if i + 1 < n, p[i + 1] == UInt8(ascii: "{") { throw leftoverPlaceholder(at: i, line) }
                         i += 1
                     case UInt8(ascii: "("):
                         markToken(at: i, line)
@@ -323,6 +324,22 @@ struct ScriptSplitter {
 
     private func unterminated(_ what: String) -> SQLScriptError {
         SQLScriptError(file: file, line: openLine, column: openColumn, message: "unterminated \(what) (started here)")
+    }
+
+    /// `${` outside quotes and comments is a syntax error for PostgreSQL whatever follows, so a placeholder
+    /// that was never closed (Flyway leaves it as text) is refused here, before anything is written.
+    private mutating func leftoverPlaceholder(at i: Int, _ line: LineView) -> SQLScriptError {
+        let p = line.bytes.baseAddress!
+        var j = i + 2
+        while j < line.contentCount, Self.isIdentifierByte(p[j]) || p[j] == UInt8(ascii: ".") || p[j] == UInt8(ascii: ":")
+                || p[j] == UInt8(ascii: "-") { j += 1 }
+        let closed = j < line.contentCount && p[j] == UInt8(ascii: "}")
+        let text = String(decoding: UnsafeBufferPointer(start: p + i, count: j - i + (closed ? 1 : 0)), as: UTF8.self)
+        let message = closed
+            ? "\(text) is left in the script (placeholder replacement is off, or its prefix is not ${): "
+                + "PostgreSQL cannot parse it outside quotes"
+            : "placeholder \(text) is not closed (a } is missing): PostgreSQL cannot parse ${ outside quotes"
+        return SQLScriptError(file: file, line: line.number, column: column(at: i, line), message: message)
     }
 
     /// 1-based column of byte `offset` of `line`, in unicode scalars. Offsets asked for on one line mostly

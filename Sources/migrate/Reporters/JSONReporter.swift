@@ -16,6 +16,8 @@ final class JSONReporter: Reporter {
     private var invocationWarnings: [String] = []
     /// The SQL callbacks the running command executed.
     private var callbacks: [CallbackRun] = []
+    /// The lock timeouts and deadlocks the running command's migrations ran into and retried.
+    private var lockConflicts: [LockConflict] = []
     private var started = false
     /// Several commands asked for: their documents go in `individualResults`, even when the first one fails.
     private let wrapsResults: Bool
@@ -33,6 +35,7 @@ final class JSONReporter: Reporter {
         started = true
         warnings = invocationWarnings
         callbacks = []
+        lockConflicts = []
     }
 
     func event(_ event: MigrationEvent) {
@@ -43,6 +46,7 @@ final class JSONReporter: Reporter {
         if case .callbackExecuted(let event, let description, let script, let milliseconds) = event {
             callbacks.append(CallbackRun(event: event.rawValue, description: description, script: script, executionTime: milliseconds))
         }
+        if case .lockConflict(let conflict) = event { lockConflicts.append(conflict) }
         // Logs go to stderr; progress is in the result.
         if file == nil, let text = logLine(for: event) { terminal.err(text) }
     }
@@ -50,7 +54,7 @@ final class JSONReporter: Reporter {
     func result(_ result: any CommandResult) {
         var result = result
         result.warnings = warnings
-        documents.append(Document(operation: command.rawValue, result: result, error: nil, callbacks: callbacks))
+        documents.append(Document(operation: command.rawValue, result: result, error: nil, callbacks: callbacks, lockConflicts: lockConflicts))
     }
 
     func failure(_ error: any Error, partial: (any CommandResult)?) {
@@ -63,7 +67,7 @@ final class JSONReporter: Reporter {
             report = ErrorReport(error)
         }
         report.message = terminal.masker.mask(report.message)
-        documents.append(Document(operation: command.rawValue, result: partial, error: report, callbacks: callbacks))
+        documents.append(Document(operation: command.rawValue, result: partial, error: report, callbacks: callbacks, lockConflicts: lockConflicts))
         if file == nil { terminal.err("ERROR: \(report.message)") }
     }
 
@@ -98,8 +102,10 @@ final class JSONReporter: Reporter {
         var error: ErrorReport?
         /// Present when the command ran callbacks.
         var callbacks: [CallbackRun]
+        /// Present when migrations were retried after lock timeouts or deadlocks.
+        var lockConflicts: [LockConflict]
 
-        enum Keys: String, CodingKey { case operation, error, callbacks }
+        enum Keys: String, CodingKey { case operation, error, callbacks, lockConflicts }
 
         func encode(to encoder: Encoder) throws {
             if let result { try result.encode(to: encoder) }
@@ -107,6 +113,7 @@ final class JSONReporter: Reporter {
             if result == nil { try container.encode(operation, forKey: .operation) }
             try container.encodeIfPresent(error, forKey: .error)
             if !callbacks.isEmpty { try container.encode(callbacks, forKey: .callbacks) }
+            if !lockConflicts.isEmpty { try container.encode(lockConflicts, forKey: .lockConflicts) }
         }
     }
 

@@ -86,6 +86,9 @@ func logLine(for event: MigrationEvent) -> String? {
         return text
     case .waitingForLock(let pid):
         return "WARNING: another migration is running\(pid.map { " (server process \($0))" } ?? ""); waiting for it to finish…"
+    case .lockConflict(let conflict):
+        let seconds = decimal(Double(conflict.retryInMilliseconds ?? 0) / 1_000, places: 1)
+        return "WARNING: \(conflict.summary)\n  rolled back; retrying in \(seconds) s"
     case .connectionRetry(let attempt, let total, let seconds, let message):
         return "WARNING: connection failed (\(message)); retry \(attempt) of \(total) in \(seconds) s"
     case .statementSent(let sql, let milliseconds):

@@ -12,8 +12,12 @@ final class TextReporter: Reporter {
     /// Where a dry run's script goes (`-` for standard output), to name it in the summary.
     private let dryRunTarget: String?
 
-    init(masker: SecretMasker, quiet: Bool, dryRunTarget: String? = nil) {
+    /// `lint.format`: "github" writes lint findings as GitHub Actions annotations.
+    private let lintFormat: String
+
+    init(masker: SecretMasker, quiet: Bool, dryRunTarget: String? = nil, lintFormat: String = "text") {
         terminal = Terminal(masker: masker)
+        self.lintFormat = lintFormat
         self.quiet = quiet
         self.dryRunTarget = dryRunTarget
     }
@@ -50,7 +54,7 @@ final class TextReporter: Reporter {
         case .undone(let script, let version, let description, let milliseconds):
             let what = "version \(version) - \(description)"
             line(dryRunTarget == nil ? "Undid \(what) (\(script)) in \(formatDuration(milliseconds))" : "Would undo \(what) (\(script))")
-        case .warning, .serverNotice, .waitingForLock, .connectionRetry, .statementSent:
+        case .warning, .serverNotice, .waitingForLock, .lockConflict, .connectionRetry, .statementSent:
             if let text = logLine(for: event) { terminal.err(text) }
         }
     }
@@ -67,6 +71,7 @@ final class TextReporter: Reporter {
         case let repair as RepairResult: report(repair)
         case let new as NewMigrationResult: report(new)
         case let check as CheckResult: report(check)
+        case let lint as LintResult: report(lint)
         default: break
         }
     }
@@ -74,6 +79,7 @@ final class TextReporter: Reporter {
     func failure(_ error: any Error, partial: (any CommandResult)?) {
         // The drift itself is the report; the error only sums it up.
         if let check = partial as? CheckResult { report(check) }
+        if let lint = partial as? LintResult { report(lint) }
         terminal.err("ERROR: \(String(describing: error))")
     }
 
@@ -181,6 +187,12 @@ final class TextReporter: Reporter {
             line("Drift: \(drift.onlyInSourceCount) object\(plural(drift.onlyInSourceCount)) only in the migrations, "
                  + "\(drift.onlyInTargetCount) only in the database, \(drift.differencesCount) different")
         }
+    }
+
+    /// Findings are what lint is for: printed even with -q.
+    private func report(_ result: LintResult) {
+        let lines = lintFormat == "github" ? LintOutput.annotations(result) : LintOutput.text(result)
+        for text in lines { terminal.out(text) }
     }
 
     private func plural(_ count: Int) -> String { count == 1 ? "" : "s" }

@@ -11,9 +11,10 @@ final class MigrateProject {
     let directory: URL
     private var connection: Connection?
 
-    init(file: StaticString = #filePath, line: UInt = #line) throws {
-        cluster = try TemporaryCluster.shared()
-        database = try cluster.createDatabase(prefix: "m")
+    /// `cluster`: the shared test cluster unless given (a test that stops its server brings its own).
+    init(cluster: TemporaryCluster? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+        self.cluster = try cluster ?? TemporaryCluster.shared()
+        database = try self.cluster.createDatabase(prefix: "m")
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-project-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("sql"), withIntermediateDirectories: true)
     }
@@ -57,15 +58,39 @@ final class MigrateProject {
     }
 
     /// Runs the built binary in the project directory with `-url=` pointing at this project's database
-    /// (unless `withURL` is false), a clean environment plus `environment`.
+    /// (unless `withURL` is false), a clean environment plus `environment`; as `user` through `runuser`
+    /// when one is given (the tests run as root, whom file permissions do not stop).
     @discardableResult
-    func migrate(_ arguments: [String], environment: [String: String] = [:], withURL: Bool = true) throws -> Run {
+    /// `asUser`: run as that user (through runuser), with a copy of the binary any user may run.
+    func migrate(_ arguments: [String], environment: [String: String] = [:], withURL: Bool = true, asUser user: String? = nil) throws -> Run {
+        let (args, env) = invocation(arguments, environment: environment, withURL: withURL)
+        let (executable, prefix) = try user.map { ("runuser", ["-u", $0, "--", try MigrateBinary.pathForOtherUsers()]) } ?? (MigrateBinary.path, [])
+        let result = try ProcessRunner.run(executable, prefix + args, environment: env, input: nil, currentDirectory: directory.path)
+        return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
+    }
+
+    /// Starts migrate as `migrate(…)` would run it, without waiting: the test injects a fault while it works.
+    func start(_ arguments: [String], environment: [String: String] = [:], withURL: Bool = true) throws -> Running {
+        let (args, env) = invocation(arguments, environment: environment, withURL: withURL)
+        return Running(process: try ProcessRunner.start(MigrateBinary.path, args, environment: env, currentDirectory: directory.path))
+    }
+
+    /// A migrate process started by `start`.
+    struct Running {
+        let process: RunningProcess
+        func kill() { process.kill(SIGKILL) }
+        func wait() -> Run {
+            let result = process.wait()
+            return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
+        }
+    }
+
+    /// The arguments and environment of a run: `-url=` first, a clean environment plus `environment`.
+    private func invocation(_ arguments: [String], environment: [String: String], withURL: Bool) -> ([String], [String: String]) {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FLYWAY_") && !$0.key.hasPrefix("PG") }
         env["HOME"] = directory.path
         for (key, value) in environment { env[key] = value }
-        let args = (withURL ? ["-url=\(url)"] : []) + arguments
-        let result = try ProcessRunner.run(MigrateBinary.path, args, environment: env, input: nil, currentDirectory: directory.path)
-        return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
+        return ((withURL ? ["-url=\(url)"] : []) + arguments, env)
     }
 
     /// Runs migrate and fails the test unless it exits 0.
@@ -94,6 +119,12 @@ final class MigrateProject {
     func states(file: StaticString = #filePath, line: UInt = #line) throws -> [[String]] {
         let migrations = try json(["info"], file: file, line: line)["migrations"] as? [[String: Any]] ?? []
         return migrations.map { [($0["version"] as? String) ?? ($0["description"] as? String ?? ""), $0["state"] as? String ?? ""] }
+    }
+
+    /// Forgets the connection `db()` keeps (after the server was restarted, it is dead).
+    func disconnect() {
+        connection?.close()
+        connection = nil
     }
 
     func db() throws -> Connection {

@@ -1,0 +1,2 @@
+// libpg_query (Debian's libpg-query-dev ships no pkg-config file; the header sits in /usr/include).
+#include <pg_query.h>
