@@ -133,8 +133,27 @@ public struct SecretMasker: Sendable {
             if !value.isEmpty { ranges.append(value) }
             index = max(index, value.upperBound)
         }
-        // A keyword string read pair by pair as libpq reads it: a value may hold what looks like another pair.
-        if wholeURL { ranges += conninfoPasswords(in: text) }
+        // Read pair by pair as pgjdbc and libpq read them, a value may hold what looks like another pair.
+        if wholeURL { ranges += queryPasswords(in: text) + conninfoPasswords(in: text) }
+        return ranges
+    }
+
+    /// The values of password parameters in a url's query (after its first `?`), each up to the next `&`.
+    private static func queryPasswords(in text: String.UnicodeScalarView) -> [Range<String.Index>] {
+        guard let question = text.firstIndex(of: "?") else { return [] }
+        var ranges: [Range<String.Index>] = []
+        var pairStart = text.index(after: question)
+        while pairStart <= text.endIndex {
+            let pairEnd = text[pairStart...].firstIndex(of: "&") ?? text.endIndex
+            if let equals = text[pairStart..<pairEnd].firstIndex(of: "=") {
+                let name = String(String.UnicodeScalarView(text[pairStart..<equals]))
+                if isSecretName(PercentEncoding.decoded(name, plusIsSpace: true) ?? name) {
+                    ranges.append(text.index(after: equals)..<pairEnd)
+                }
+            }
+            guard pairEnd < text.endIndex else { break }
+            pairStart = text.index(after: pairEnd)
+        }
         return ranges
     }
 

@@ -11,8 +11,8 @@ struct TOMLKeyLines: Sendable {
     /// Each written path (table header or key, from the root) and its 1-based line; the first one wins.
     private var lines: [[String]: Int] = [:]
     /// The first syntax error toml++ 3.4 would abort on: a table header whose key starts with neither a key
-    /// character nor a quote (`[é]`, `[=x]`), or an array item that starts with `}` or a line separator
-    /// (`[1, }`). TOMLDocument reports it instead of handing the text to toml++.
+    /// character nor a quote (`[é]`, `[=x]`), an array item that starts with `}` or a line separator
+    /// (`[1, }`), a date followed by `T` and no time. TOMLDocument reports it instead of handing the text to toml++.
     private(set) var abortingError: TOMLSyntaxError?
 
     init(_ text: String) {
@@ -234,8 +234,23 @@ struct TOMLKeyLines: Sendable {
                 }
                 advance()
             default:
+                let start = index
                 while let scalar = current, !" \t\r\n,]}#".unicodeScalars.contains(scalar) { advance() }
+                if abortingError == nil { abortingError = checkedDateTime(text[start..<index]) }
             }
+        }
+
+        /// The error for a date followed by `T` and no time (`1979-05-27T(`, `1979-05-27T 07:32:00`): toml++
+        /// asserts that a digit follows the `T`. (A blank between date and time is checked by toml++.)
+        func checkedDateTime(_ value: ArraySlice<Unicode.Scalar>) -> TOMLSyntaxError? {
+            let scalars = Array(value)
+            func isDigit(_ offset: Int) -> Bool { offset < scalars.count && ("0"..."9").contains(scalars[offset]) }
+            guard scalars.count >= 11, [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy(isDigit), scalars[4] == "-", scalars[7] == "-",
+                  scalars[10] == "T" || scalars[10] == "t", !isDigit(11) else { return nil }
+            let offset = value.startIndex + 11
+            guard offset < text.count else { return nil }  // the end of the text: toml++ says so itself
+            return TOMLSyntaxError(line: line, column: offset - lineStart + 1,
+                                   message: "Error while parsing date-time: expected 2-digit hour, saw \(Self.shown(text[offset]))")
         }
 
         /// A one-line "basic" string, its escapes decoded (a quoted key's text).

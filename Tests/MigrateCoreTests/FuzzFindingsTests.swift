@@ -45,6 +45,18 @@ final class FuzzFindingsTests: XCTestCase {
         XCTAssertEqual(syntaxError("a = [\u{2028}]\n")?.message, "Error while parsing array: expected value or closing ']', saw U+2028")
     }
 
+    func testADateFollowedByTAndNoTimeIsASyntaxError() throws {
+        let found = "s = \"text\"\ni = -7\nf = 2.5\nb =1979-06-27T(7:32:nan00Z05-27]{envi[environ\t\0\0\0s.default]ro, \"btoml\"\n"
+        let error = syntaxError(found)
+        XCTAssertEqual(error?.line, 4)
+        XCTAssertEqual(error?.column, 15)
+        XCTAssertEqual(error?.message, "Error while parsing date-time: expected 2-digit hour, saw '('")
+        XCTAssertEqual(syntaxError("a = [1979-05-27T 07:32:00]\n")?.message,
+                       "Error while parsing date-time: expected 2-digit hour, saw U+0020")
+        XCTAssertNotNil(syntaxError("d = 1979-05-27t"), "toml++'s own error at the end of the text")
+        XCTAssertEqual(try TOMLDocument(parsing: "d = 1979-05-27T07:32:00Z\ne = 1979-05-27 07:32:00\n").root["e"], .dateTime)
+    }
+
     func testWhatLooksLikeThoseInStringsAndCommentsIsNot() throws {
         let document = try TOMLDocument(parsing: """
             a = \"\"\"
@@ -128,6 +140,14 @@ final class FuzzFindingsTests: XCTestCase {
         XCTAssertTrue(configuration(url: found).secrets.contains("'Nd1e9Pw\\dbnaee"))
         XCTAssertEqual(configuration(url: "host=h options='-c x=password=a' password=secret").redactedURL,
                        "host=h options='-c x=password=*** password=***")
+    }
+
+    func testAURLQueryIsMaskedPairByPairAsPgjdbcReadsIt() {
+        // Found in a 2 KB url: a look-alike `password=` inside another parameter's value made the masker read
+        // `d=secret` as a pair of its own, though pgjdbc reads it in the password (the query splits at `&` only).
+        let url = "jdbc:postgresql://h/db?a=password=x&password=b\tpassword=\tc d=secret&ssl=true"
+        XCTAssertEqual(configuration(url: url).redactedURL, "jdbc:postgresql://h/db?a=password=***&ssl=true")
+        XCTAssertTrue(configuration(url: url).secrets.contains("b\tpassword=\tc d=secret"))
     }
 
     func testAPasswordStartingWithACombiningMarkIsMasked() {
