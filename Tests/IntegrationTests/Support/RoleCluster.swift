@@ -5,7 +5,8 @@ import XCTest
 /// A cluster for the team-workflow tests (roles, container, CI templates): it also listens on 127.0.0.1 like a
 /// server in a container, and checks passwords (SCRAM) for every role but the `postgres` administrator, so a test
 /// that logs in as `factory_migration` proves its password works. Roles are cluster-wide, so these tests keep away
-/// from the shared cluster; one cluster serves all of them (each test uses databases of its own).
+/// from the shared cluster; one cluster serves them (each test uses databases of its own), and a test that sets the
+/// roles' passwords its own way starts another.
 final class RoleCluster: @unchecked Sendable {
     let cluster: TemporaryCluster
     /// The role passwords the tests give `scripts/initialize.sh` (FACTORY_*_PASSWORD).
@@ -18,7 +19,7 @@ final class RoleCluster: @unchecked Sendable {
     static func shared() throws -> RoleCluster { try sharedResult.get() }
     private static let sharedResult = Result { try RoleCluster() }
 
-    private init() throws {
+    init() throws {
         let hba = FileManager.default.temporaryDirectory.appendingPathComponent("role-cluster-hba-\(UUID().uuidString).conf")
         try """
             local all postgres trust
