@@ -60,7 +60,7 @@ public final class Connection {
     /// milliseconds: what `-X` shows. Nil (the default) costs nothing.
     public var traceHandler: ((_ sql: String, _ milliseconds: Double) -> Void)?
 
-    private func traced<T>(_ sql: String, _ body: () throws -> T) rethrows -> T {
+    func traced<T>(_ sql: String, _ body: () throws -> T) rethrows -> T {
         guard let traceHandler else { return try body() }
         let stopwatch = Stopwatch()
         defer { traceHandler(sql, stopwatch.milliseconds) }
@@ -186,7 +186,7 @@ public final class Connection {
 
     /// Sends `sql` (simple protocol; extended with text parameters when `parameters` is given) and returns
     /// the connection whose results are to be read.
-    private func send(_ sql: String, parameters: [String?]? = nil) throws -> OpaquePointer {
+    func send(_ sql: String, parameters: [String?]? = nil) throws -> OpaquePointer {
         let connection = try openConnection()
         guard let parameters else {
             guard PQsendQuery(connection, sql) == 1 else { throw PostgresError(connection: connection) }
@@ -280,7 +280,7 @@ public final class Connection {
 
     // MARK: - Internals
 
-    private func openConnection() throws -> OpaquePointer {
+    func openConnection() throws -> OpaquePointer {
         guard let connection else { throw PostgresError(message: "the connection is closed") }
         return connection
     }
@@ -289,7 +289,7 @@ public final class Connection {
     /// the connection is ready for the next command. With `stopAtCopyIn`, a COPY_IN that is the very
     /// first result is left open for the caller (COPY mode); any other COPY_IN is aborted. Without
     /// `keepResults`, successful results are only counted.
-    private func readResults(_ connection: OpaquePointer, stopAtCopyIn: Bool, keepResults: Bool = true,
+    func readResults(_ connection: OpaquePointer, stopAtCopyIn: Bool, keepResults: Bool = true,
                              visit: ((ResultRow) throws -> Void)? = nil)
         -> (results: [QueryResult], error: PostgresError?, inCopyIn: Bool)
     {

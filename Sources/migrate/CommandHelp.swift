@@ -36,7 +36,8 @@ enum CommandHelp {
         case .baseline: return [.afterConnect, .beforeBaseline, .afterBaseline, .afterBaselineError]
         case .repair: return [.afterConnect, .beforeRepair, .afterRepair, .afterRepairError]
         case .new: return []
-        case .check, .lint: return [.afterConnect]
+        case .check, .lint, .snapshot: return [.afterConnect]
+        case .seed: return callbackEvents(.migrate)
         }
     }
 
@@ -98,6 +99,28 @@ enum CommandHelp {
                     "line before a statement (or on its line) silences a rule; the reason is required.",
                     "migrate lints before its first write too: -lint=warn (default) prints findings, -lint=error stops.",
                     "Settings: lint.all, lint.format=github (GitHub Actions annotations), outputType=json, lint."]
+        case .snapshot:
+            return ["Writes the tables of the configured schemas (not the history table) to <seedLocation>/v<version>/,",
+                    "tagged with the database's schema version (its highest applied migration; a failed migration in the",
+                    "history stops it, pending files are a warning): one <table>.csv per table (header line, generated",
+                    "columns left out, rows in primary key order) streamed with COPY in one repeatable-read, read-only",
+                    "transaction, and a manifest (schema_version, created, tables in foreign-key load order, rows.<table>,",
+                    "masked.<table>, excluded). Columns named like secrets (password, passwd, pwd, secret, token, api_key,",
+                    "apikey, access_key, private_key, credential) and snapshot.mask columns are written as md5 hashes of",
+                    "the same type (text, varchar, char, bytea, uuid, json, jsonb), so UNIQUE and NOT NULL still hold.",
+                    "Written to a temporary folder and renamed: a failure leaves nothing. An existing folder is kept",
+                    "unless snapshot.replace=true.",
+                    "Settings: seedLocation, snapshot.tables, snapshot.exclude, snapshot.mask, snapshot.replace, schemas."]
+        case .seed:
+            return ["Picks the newest snapshot under seedLocation whose version is not newer than the newest migration",
+                    "(or target), or seed.snapshot; checks its manifest, files and header lines; migrates the database",
+                    "to exactly the snapshot's version (as migrate -target=<version> would, callbacks included), loads",
+                    "every table in one transaction (COPY, manifest order, deferrable foreign keys checked at commit,",
+                    "user triggers off, identity and serial sequences moved past the loaded ids), then migrates the rest.",
+                    "The migration lock is held across the three steps. Tables holding rows are refused unless",
+                    "seed.replace=true (TRUNCATE … CASCADE in the load's transaction); a database at a newer version",
+                    "than the snapshot is refused (clean it first). A failed load rolls back whole and names file:line.",
+                    "Settings: seedLocation, seed.snapshot, seed.replace, target, and those of migrate."]
         case .new:
             return ["Writes the next versioned file into the first location, numbered like the files already there",
                     "(V001__ -> V002__, V1_2__ -> V1_3__, timestamps -> the current UTC time), and prints its path.",

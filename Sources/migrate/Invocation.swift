@@ -201,8 +201,9 @@ struct Invocation {
         guard commands.count == 1 else {
             throw ToolError("dryRunOutput: a dry run takes one command at a time (got \(commands.map(\.rawValue).joined(separator: " ")))")
         }
-        guard commands[0].writes else {
-            throw ToolError("dryRunOutput: \(commands[0].rawValue) writes nothing to the database; a dry run is for \(CommandName.allCases.filter(\.writes).map(\.rawValue).joined(separator: ", "))")
+        guard commands[0].hasDryRun else {
+            let what = commands[0].writes ? "loads data files, which a dry-run script cannot hold" : "writes nothing to the database"
+            throw ToolError("dryRunOutput: \(commands[0].rawValue) \(what); a dry run is for \(CommandName.allCases.filter(\.hasDryRun).map(\.rawValue).joined(separator: ", "))")
         }
         if target == "-" {
             if json { throw ToolError("dryRunOutput=- writes the script to standard output, where -outputType=json writes its document; give dryRunOutput a file name") }

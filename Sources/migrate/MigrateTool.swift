@@ -6,7 +6,7 @@ import PostgresClient
 
 /// The commands, written once: their names on the command line and what each one calls.
 enum CommandName: String, CaseIterable, ExpressibleByArgument {
-    case migrate, info, validate, undo, clean, baseline, repair, new, check, lint
+    case migrate, info, validate, undo, clean, baseline, repair, new, check, lint, snapshot, seed
 
     var abstract: String {
         switch self {
@@ -20,11 +20,16 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .new: return "write the next versioned migration file (-undo: its U file too)"
         case .check: return "-drift: compare the database with a build of its applied migrations"
         case .lint: return "find statements in pending migrations that lock or break a live database (exit 1 on findings)"
+        case .snapshot: return "write the data to <seedLocation>/v<schema version>/ (CSV per table, secrets masked)"
+        case .seed: return "load the newest fitting snapshot at its version, then migrate the rest over its rows"
         }
     }
 
     /// Whether the command changes the database (and so has a dry run).
-    var writes: Bool { self != .info && self != .validate && self != .new && self != .check && self != .lint }
+    var writes: Bool { self != .info && self != .validate && self != .new && self != .check && self != .lint && self != .snapshot }
+
+    /// Whether `-dryRunOutput` can show what the command would do (seed's data files cannot go in a script).
+    var hasDryRun: Bool { writes && self != .seed }
 
     /// Runs the command. `validate` finding problems, or `check` finding drift, is a failure too (after its result
     /// is reported; see `Invocation.findings`).
@@ -40,6 +45,8 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
         case .new: return try migrator.newMigration(description: invocation.descriptions.first ?? "", undo: invocation.undo)
         case .check: return try migrator.checkDrift()  // -drift, the only mode (see Invocation.usageProblem)
         case .lint: return try migrator.lint()
+        case .snapshot: return try migrator.snapshot()
+        case .seed: return try migrator.seed()
         }
     }
 }
@@ -105,6 +112,16 @@ struct MigrateTool: ParsableCommand {
             form; exits 1 on findings. -lint.format=github writes GitHub Actions annotations. A statement is excused by \
             -- migrate:lint-ignore <rule> <reason> on the line before it. migrate lints before its first write: \
             -lint=warn (default) prints findings, -lint=error stops the run, -lint=off skips the lint.
+
+            Seed data: snapshot writes the configured schemas' tables (snapshot.tables, snapshot.exclude) to \
+            <seedLocation>/v<schema version>/ (default seed/v006/): one CSV file per table, streamed with COPY in one \
+            repeatable-read transaction, and a manifest with the version, the time, the row counts and the load order \
+            from foreign keys. Columns named like secrets (password, token, secret, api_key…) and snapshot.mask=table.column \
+            are written as hashes; no url, user or password goes in. seed picks the newest snapshot whose version is not \
+            newer than the newest migration (or target; seed.snapshot names one), migrates an empty database to exactly \
+            that version, loads it in one transaction (sequences moved past the loaded ids) and migrates the rest over \
+            the loaded rows, holding the migration lock throughout. Tables that already hold rows are refused unless \
+            -seed.replace=true; a database newer than the snapshot is refused (clean it first).
 
             Settings use Flyway's names and come from, highest first: the command line (-key=value or --key value, \
             before or after the commands), FLYWAY_* environment variables, then configuration files \

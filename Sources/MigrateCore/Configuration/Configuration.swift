@@ -100,6 +100,22 @@ public struct Configuration: Sendable, Equatable {
     public var lintAll: Bool = false
     /// `lint.format`: "text" or "github" (GitHub Actions annotations); -outputType=json gives JSON.
     public var lintFormat: String = "text"
+    /// `seedLocation`: the folder holding data snapshots (`<seedLocation>/v<version>/`), relative to the working
+    /// directory like the locations.
+    public var seedLocation: String = "seed"
+    /// `snapshot.tables`: the tables `snapshot` writes (`table` in the default schema, or `schema.table`);
+    /// empty means every table of the schemas but the history table.
+    public var snapshotTables: [String] = []
+    /// `snapshot.exclude`: tables `snapshot` leaves out.
+    public var snapshotExclude: [String] = []
+    /// `snapshot.mask`: `table.column` (or `schema.table.column`) pairs masked besides the secret-looking columns.
+    public var snapshotMask: [String] = []
+    /// `snapshot.replace`: overwrite the folder of a snapshot of the same version.
+    public var snapshotReplace: Bool = false
+    /// `seed.replace`: `seed` empties the snapshot's tables instead of refusing when they hold rows.
+    public var seedReplace: Bool = false
+    /// `seed.snapshot`: the snapshot folder `seed` loads (a name under seedLocation, or a path) instead of the newest fitting one.
+    public var seedSnapshot: String? = nil
     /// Connect to this database instead of the url's, on the url's server: `check -drift`'s temporary build
     /// database. Set by code, never by a setting.
     var databaseOverride: String? = nil
@@ -341,6 +357,9 @@ extension Configuration: CustomStringConvertible, CustomDebugStringConvertible, 
             "check.buildUrl": checkBuildUrl.map(SecretMasker.maskedURL) ?? "", "check.buildUser": checkBuildUser ?? "",
             "check.buildPassword": checkBuildPassword == nil ? "" : "*** (set)", "check.failOnDrift": checkFailOnDrift,
             "lint": lint, "lint.all": lintAll, "lint.format": lintFormat,
+            "seedLocation": seedLocation, "snapshot.tables": snapshotTables.joined(separator: ","),
+            "snapshot.exclude": snapshotExclude.joined(separator: ","), "snapshot.mask": snapshotMask.joined(separator: ","),
+            "snapshot.replace": snapshotReplace, "seed.replace": seedReplace, "seed.snapshot": seedSnapshot ?? "",
         ]
         return Mirror(self, children: children, displayStyle: .struct)
     }

@@ -146,6 +146,13 @@ struct ConfigurationKey: Sendable {
         .init("lint", .choice(\.lint, ["off", "warn", "error"])),
         .init("lint.all", .flag(\.lintAll)),
         .init("lint.format", .choice(\.lintFormat, ["text", "github"])),
+        .init("seedLocation", .text(\.seedLocation, nonEmpty: true)),
+        .init("snapshot.tables", .list(\.snapshotTables, rejectsEmptyItems: true)),
+        .init("snapshot.exclude", .list(\.snapshotExclude, rejectsEmptyItems: true)),
+        .init("snapshot.mask", .list(\.snapshotMask, rejectsEmptyItems: true)),
+        .init("snapshot.replace", .flag(\.snapshotReplace)),
+        .init("seed.replace", .flag(\.seedReplace)),
+        .init("seed.snapshot", .optionalText(\.seedSnapshot)),
         // Which `[environments.<name>]` to connect to; "" means Flyway's "default".
         .init("environment", .text(\.environment, nonEmpty: false)),
     ]

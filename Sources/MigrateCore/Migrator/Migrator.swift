@@ -12,6 +12,9 @@ public final class Migrator {
     let traceStatements: Bool
     /// Set for `check -drift`'s build database: only these migrations run (those its target has applied).
     var onlyApplying: AppliedMigrations?
+    /// Set for `seed`'s steps: every session runs on this connection, so the advisory lock seed holds on it
+    /// stays held across them (session locks are re-entrant).
+    var sharedConnection: Connection?
 
     /// `dryRun`: where a dry run writes its script; nil runs for real.
     public init(configuration: Configuration, dryRun: DryRunSink? = nil, traceStatements: Bool = false,

@@ -62,6 +62,10 @@ public struct ErrorReport: Sendable, Encodable {
         case let lint as LintFailed:
             errorCode = "LINT_FAILED"
             path = lint.findings.first?.file; lineNumber = lint.findings.first?.line; column = lint.findings.first?.column
+        case let seed as SeedError:
+            errorCode = seed.errorCode
+            path = seed.location?.path; lineNumber = seed.location?.line
+            if case .loadFailed(_, _, let server, _) = seed { sqlState = server.sqlState?.rawValue }
         case is LockTimeout:
             errorCode = "LOCK_TIMEOUT"
         case let pooling as PoolingError:

@@ -72,6 +72,8 @@ final class TextReporter: Reporter {
         case let new as NewMigrationResult: report(new)
         case let check as CheckResult: report(check)
         case let lint as LintResult: report(lint)
+        case let snapshot as SnapshotResult: report(snapshot)
+        case let seed as SeedResult: report(seed)
         default: break
         }
     }
@@ -105,6 +107,24 @@ final class TextReporter: Reporter {
             let time = result.dryRun ? "" : " (\(formatDuration(total)))"
             line("\(verb) \(result.migrationsExecuted) migration\(plural(result.migrationsExecuted)) to schema \"\(result.schemaName)\", now at version \(result.targetSchemaVersion ?? "<none>")\(time)\(dryRunNote(result.dryRun))")
         }
+    }
+
+    private func report(_ result: SnapshotResult) {
+        for table in result.tables {
+            line("  \(table.table): \(table.rows) row\(plural(table.rows))" + (table.masked.isEmpty ? "" : " (masked: \(table.masked.joined(separator: ", ")))"))
+        }
+        if !result.excludedTables.isEmpty { line("  left out: \(result.excludedTables.joined(separator: ", "))") }
+        let rows = result.tables.reduce(0) { $0 + $1.rows }
+        line("\(result.replaced ? "Replaced" : "Wrote") snapshot \(result.folder) of schema \"\(result.schemaName)\" at version \(result.schemaVersion): "
+             + "\(result.tables.count) table\(plural(result.tables.count)), \(rows) row\(plural(rows))")
+    }
+
+    private func report(_ result: SeedResult) {
+        let rows = result.tables.reduce(0) { $0 + $1.rows }
+        line("Loaded snapshot \(result.snapshot) (version \(result.snapshotVersion)) into schema \"\(result.schemaName)\": "
+             + "\(result.tables.count) table\(plural(result.tables.count)), \(rows) row\(plural(rows))" + (result.replaced ? ", replacing their rows" : "")
+             + "; \(result.migrationsBefore.count) migration\(plural(result.migrationsBefore.count)) before the load, "
+             + "\(result.migrations.count) after; now at version \(result.targetSchemaVersion ?? "<none>")")
     }
 
     private func report(_ result: UndoResult) {
