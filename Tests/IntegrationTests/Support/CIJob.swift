@@ -7,7 +7,7 @@ import Yams
 /// order, each either a shell script or something the CI system provides (an action, `checkout`, an artifact store).
 struct CIJob {
     struct Step: Equatable {
-        /// The step's name, else what it uses (`actions/checkout@v4`, `checkout`, `store_artifacts`).
+        /// What the step uses (`actions/checkout@v4`, `checkout`, `store_artifacts`), else its name.
         var label: String
         /// The shell script of a `run:` step; nil for a step the CI system carries out itself.
         var script: String?
@@ -21,7 +21,7 @@ struct CIJob {
     static func gitHub(_ document: [String: Any], job name: String) throws -> CIJob {
         let job = try XCTUnwrap((document["jobs"] as? [String: Any])?[name] as? [String: Any], "no job \(name)")
         let steps = try XCTUnwrap(job["steps"] as? [[String: Any]], "job \(name) has no steps").map { step in
-            Step(label: (step["name"] ?? step["uses"]) as? String ?? "?", script: step["run"] as? String,
+            Step(label: (step["uses"] ?? step["name"]) as? String ?? "?", script: step["run"] as? String,
                  environment: strings(step["env"]))
         }
         return CIJob(environment: strings(job["env"]), steps: steps)
@@ -78,9 +78,12 @@ final class CIJobRunner {
 
     deinit { try? FileManager.default.removeItem(at: files) }
 
-    /// Runs every step; fails the test at a step that exits non-zero and stops there.
-    func run(_ job: CIJob, skip: Set<String>, substitute: [String: String],
-             file: StaticString = #filePath, line: UInt = #line) throws {
+    struct StepFailed: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Runs every step; throws at the first step that exits non-zero, with its script and output.
+    func run(_ job: CIJob, skip: Set<String>, substitute: [String: String]) throws {
         for step in job.steps {
             let script: String
             if skip.contains(step.label) {
@@ -90,15 +93,16 @@ final class CIJobRunner {
                 outcomes.append((step.label, .substituted))
                 script = replacement
             } else {
-                let own = try XCTUnwrap(step.script, "step '\(step.label)' is neither a run step nor skipped by the test", file: file, line: line)
+                guard let own = step.script else {
+                    throw StepFailed(description: "step '\(step.label)' is neither a run step nor skipped or substituted by the test")
+                }
                 outcomes.append((step.label, .ran))
                 script = own
             }
             let result = try ProcessRunner.run("/bin/bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script],
                                                environment: environment(job, step), currentDirectory: checkout.path)
             guard result.status == 0 else {
-                XCTFail("step '\(step.label)' exited \(result.status):\n\(script)\n\(result.stdout)\(result.stderr)", file: file, line: line)
-                return
+                throw StepFailed(description: "step '\(step.label)' exited \(result.status):\n\(script)\n\(result.stdout)\(result.stderr)")
             }
         }
     }
