@@ -65,6 +65,8 @@ final class CIJobRunner {
 
     let checkout: URL
     private(set) var outcomes: [(label: String, outcome: Outcome)] = []
+    /// What each step that ran printed on stdout, by label.
+    private(set) var output: [String: String] = [:]
     private let files: URL
 
     init(checkout: URL) throws {
@@ -101,6 +103,7 @@ final class CIJobRunner {
             }
             let result = try ProcessRunner.run("/bin/bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script],
                                                environment: environment(job, step), currentDirectory: checkout.path)
+            output[step.label] = result.stdout
             guard result.status == 0 else {
                 throw StepFailed(description: "step '\(step.label)' exited \(result.status):\n\(script)\n\(result.stdout)\(result.stderr)")
             }
