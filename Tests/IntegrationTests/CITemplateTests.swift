@@ -34,15 +34,10 @@ final class CITemplateTests: XCTestCase {
         XCTAssertEqual((upload["with"] as? [String: Any])?["path"] as? String, "reports/")
 
         // A container job reaches its service by name: host postgres, port 5432.
-        let database = try startService(CIJob.strings(service["env"]))
-        let runner = try CIJobRunner(checkout: checkout)
-        try runner.run(substituted(job, host: "postgres"),
-                       skip: ["actions/checkout@v4", "Install libraries", "actions/upload-artifact@v4"],
-                       substitute: ["Build migrate": "echo '\(binDirectory)' >> \"$GITHUB_PATH\""])
-        XCTAssertEqual(runner.outcomes.map(\.label), job.steps.map(\.label))
-        XCTAssertEqual(runner.outcomes.filter { $0.outcome != .ran }.map(\.label),
-                       ["actions/checkout@v4", "Install libraries", "Build migrate", "actions/upload-artifact@v4"])
-        try assertReports(database: database)
+        try runPullRequestJob(job, host: "postgres", service: CIJob.strings(service["env"]),
+                              skip: ["actions/checkout@v4", "Install libraries", "actions/upload-artifact@v4"],
+                              build: "echo '\(binDirectory)' >> \"$GITHUB_PATH\"",
+                              notRun: ["actions/checkout@v4", "Install libraries", "Build migrate", "actions/upload-artifact@v4"])
     }
 
     func testCircleCIPullRequestJobRunsGreen() throws {
@@ -56,15 +51,22 @@ final class CITemplateTests: XCTestCase {
         XCTAssertEqual(job.steps.last?.label, "store_artifacts")
 
         // A secondary container is reached on localhost:5432.
-        let database = try startService(CIJob.strings(images[1]["environment"]))
+        try runPullRequestJob(job, host: "localhost", service: CIJob.strings(images[1]["environment"]),
+                              skip: ["checkout", "Install libraries", "store_artifacts"],
+                              build: "echo 'export PATH=\"\(binDirectory):$PATH\"' >> \"$BASH_ENV\"",
+                              notRun: ["checkout", "Install libraries", "Build migrate", "store_artifacts"])
+    }
+
+    /// Runs the job against a fresh service database, the build step replaced by `build` (which puts the test's
+    /// migrate on PATH), and checks that exactly the steps `notRun` did not run as written, then the reports.
+    private func runPullRequestJob(_ job: CIJob, host: String, service: [String: String], skip: Set<String>, build: String,
+                                   notRun: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let database = try startService(service)
         let runner = try CIJobRunner(checkout: checkout)
-        try runner.run(substituted(job, host: "localhost"),
-                       skip: ["checkout", "Install libraries", "store_artifacts"],
-                       substitute: ["Build migrate": "echo 'export PATH=\"\(binDirectory):$PATH\"' >> \"$BASH_ENV\""])
-        XCTAssertEqual(runner.outcomes.map(\.label), job.steps.map(\.label))
-        XCTAssertEqual(runner.outcomes.filter { $0.outcome != .ran }.map(\.label),
-                       ["checkout", "Install libraries", "Build migrate", "store_artifacts"])
-        try assertReports(database: database)
+        try runner.run(substituted(job, host: host), skip: skip, substitute: ["Build migrate": build])
+        XCTAssertEqual(runner.outcomes.map(\.label), job.steps.map(\.label), file: file, line: line)
+        XCTAssertEqual(runner.outcomes.filter { $0.outcome != .ran }.map(\.label), notRun, file: file, line: line)
+        try assertReports(database: database, file: file, line: line)
     }
 
     /// Creates the service's database (POSTGRES_DB, owned by POSTGRES_USER with POSTGRES_PASSWORD) afresh.
