@@ -107,7 +107,11 @@ final class RoleTests: XCTestCase {
     func testInitializeIsIdempotentAndTheMigrationRoleCannotCreateRoles() throws {
         try roles.initialize(database: database)
         try roles.initialize(database: database)
-        try roles.initialize(database: database, ["--after-migrate"])
+        // --url (scripts/dev.sh's way) instead of PG* variables: here the socket, as superuser postgres.
+        let byURL = try ProcessRunner.run("/bin/bash", [Repository.root + "/scripts/initialize.sh", "--after-migrate", "--url", roles.cluster.url(database: database)],
+                                          environment: RoleCluster.environment(["PSQL": roles.cluster.binDirectory + "/psql"]))
+        XCTAssertEqual(byURL.status, 0, byURL.stdout + byURL.stderr)
+        XCTAssertTrue(byURL.stdout.contains("schema factory and grants are in place in database \(database)"), byURL.stdout)
         XCTAssertEqual(try roles.admin(database, "SELECT string_agg(rolname || ':' || rolcanlogin || rolsuper || rolcreaterole || rolcreatedb, ',' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'factory\\_%'"),
                        "factory_analytics:truefalsefalsefalse,factory_app:truefalsefalsefalse,factory_migration:truefalsefalsefalse")
         XCTAssertEqual(try roles.admin(database, "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'factory'"), "factory_migration")
