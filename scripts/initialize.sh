@@ -79,6 +79,9 @@ PSQL_BIN="$(find_psql)"
 version="$("$PSQL_BIN" --version | sed -E 's/^[^0-9]*([0-9]+).*/\1/')"
 [ "${version:-0}" -ge 15 ] || die "$PSQL_BIN is version $version; users/01_roles.sql needs psql 15 or later (\\getenv)"
 
+# Server notices ("schema factory already exists, skipping") are noise on every run after the first.
+export PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c client_min_messages=warning"
+
 run_file() {
     local connection=()
     [ -z "$URL" ] || connection=(-d "$URL")
