@@ -156,7 +156,8 @@ extension Migrator {
             if let lock = transactionLock(session) {
                 try lock.acquire(retries: configuration.lockRetryCount) { pid in onEvent(.waitingForLock(holderPID: pid)) }
             }
-            try connection.execute((["SET CONSTRAINTS ALL DEFERRED"] + quoted.map { "ALTER TABLE \($0) DISABLE TRIGGER USER" }
+            // The load's locks wait no longer than a migration's (lockTimeout).
+            try connection.execute(([Self.snapshotDataFormat, "SET CONSTRAINTS ALL DEFERRED"] + session.timeouts.statements(local: true) + quoted.map { "ALTER TABLE \($0) DISABLE TRIGGER USER" }
                 + ["TRUNCATE \(quoted.joined(separator: ", ")) CASCADE"]).joined(separator: ";\n"))
             for (table, columns) in tables {
                 loading = table.label

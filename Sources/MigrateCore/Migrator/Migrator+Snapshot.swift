@@ -10,7 +10,7 @@ extension Migrator {
     public func snapshot() throws -> SnapshotResult {
         let (session, resolved) = try openSessionWithMigrations()
         let connection = session.connection
-        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \(Self.snapshotDataFormat)")
         defer { _ = try? connection.execute("ROLLBACK") }
         let created = try connection.query(#"SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#).rows.first?.first ?? nil
 
@@ -65,6 +65,10 @@ extension Migrator {
         }
         return result
     }
+
+    /// How dates and intervals are written and read, whatever the server's defaults: the files of a snapshot
+    /// taken on one server load on another (timestamps carry their offset).
+    static let snapshotDataFormat = "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'"
 
     /// Streams one table into `path`; returns its row count (from COPY's command tag).
     private func write(_ entry: SnapshotPlan.Entry, to path: String, _ connection: Connection) throws -> Int {
