@@ -166,7 +166,8 @@ extension Migrator {
                 loaded.append(.init(table: table.label, rows: copy.affectedRows ?? 0))
             }
             loading = nil
-            var finish = quoted.map { "ALTER TABLE \($0) ENABLE TRIGGER USER" }
+            // The deferred foreign-key checks run now, with every row in: ALTER TABLE refuses a table with pending ones.
+            var finish = ["SET CONSTRAINTS ALL IMMEDIATE"] + quoted.map { "ALTER TABLE \($0) ENABLE TRIGGER USER" }
             for (table, _) in tables {
                 for column in table.columns {
                     guard let sequence = column.sequence else { continue }
