@@ -28,6 +28,8 @@ final class RoleCluster: @unchecked Sendable {
             host  all all 127.0.0.1/32 scram-sha-256
             """.write(to: hba, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: hba.path)
+        // The server reads the file when it starts (and on reload, which these tests never ask for).
+        defer { try? FileManager.default.removeItem(at: hba) }
         cluster = try TemporaryCluster.start(settings: ["listen_addresses=127.0.0.1", "hba_file=\(hba.path)"])
     }
 
