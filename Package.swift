@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Tests only: reads docker-compose.yml and the CI templates, whose steps the tests run.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // libpq, found through pkg-config; the only C we touch.
@@ -54,7 +56,10 @@ let package = Package(
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["MigrateCore", "PostgresClient", "TestSupport", "migrate"]
+            dependencies: [
+                "MigrateCore", "PostgresClient", "TestSupport", "migrate",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
