@@ -205,6 +205,36 @@ final class CheckDriftTests: XCTestCase {
         XCTAssertEqual(report["differencesCount"] as? Int, 3, "\(report)")
     }
 
+    /// A schema an administrator created and granted before the first migrate, and default privileges, as
+    /// users/02_schema_and_grants.sql sets them: the build database gets them too, so the grants tables got
+    /// from them are no drift; a grant made by hand afterwards still is.
+    func testSchemaAndDefaultPrivilegesSetBeforeMigrateAreNoDrift() throws {
+        let project = try MigrateProject()
+        try project.db().execute("""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'drift_app') THEN CREATE ROLE drift_app; END IF;
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'drift_reader') THEN CREATE ROLE drift_reader; END IF;
+            END $$;
+            CREATE SCHEMA app;
+            REVOKE ALL ON SCHEMA public FROM PUBLIC;
+            GRANT USAGE ON SCHEMA app TO drift_app, drift_reader;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT, INSERT ON TABLES TO drift_app;
+            ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO drift_reader;
+            ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+            """)
+        try project.write("sql/V1__t.sql", "CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n")
+        try project.migrateOK(["migrate", "-schemas=app,public"])
+        XCTAssertEqual(try project.scalar("SELECT has_table_privilege('drift_app', 'app.t', 'INSERT')::text"), "true")
+        let report = try drift(try project.json(["check", "-drift", "-schemas=app,public"]))
+        for list in ["onlyInSource", "onlyInTarget", "differences"] { XCTAssertEqual(objects(report, list).count, 0, "\(list): \(report)") }
+
+        try project.db().execute("GRANT UPDATE ON app.t TO drift_reader")
+        let drifted = try drift(try project.jsonFailure(["check", "-drift", "-schemas=app,public"]).document)
+        XCTAssertEqual(try object(drifted, "differences", "Grant", "TABLE app.t TO drift_reader")["definitionAfter"] as? String,
+                       "GRANT SELECT, UPDATE ON TABLE app.t TO drift_reader")
+        XCTAssertEqual(drifted["differencesCount"] as? Int, 1, "\(drifted)")
+    }
+
     // MARK: Where the expected schema is built
 
     func testBuildURLIsUsedEmptyOrCleanedOnlyWhenCleanIsEnabled() throws {

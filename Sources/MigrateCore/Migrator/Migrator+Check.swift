@@ -11,10 +11,11 @@ extension Migrator {
             return (history, try CatalogSnapshot(session))
         }
         let applied = try AppliedMigrations(MigrationStatus(resolved: files, applied: rows), database: session.databaseName)
+        let setup = try DatabaseSetup(reading: session, history: rows)
         let build = try BuildDatabase(target: session, configuration: configuration)
         let expected: CatalogSnapshot
         do {
-            expected = try buildExpectedSchema(in: build, applying: applied)
+            expected = try buildExpectedSchema(in: build, applying: applied, setup: setup)
         } catch {
             if let problem = build.dropTemporary() { warn("CHECK_BUILD_DATABASE_LEFT", problem) }
             throw error
@@ -30,10 +31,13 @@ extension Migrator {
 
     /// Applies `applied` to the build database through a migrator of its own (same script engine, placeholders
     /// and settings) and reads its catalog. Its sessions are closed on return, so a temporary database can be dropped.
-    private func buildExpectedSchema(in build: BuildDatabase, applying applied: AppliedMigrations) throws -> CatalogSnapshot {
+    private func buildExpectedSchema(in build: BuildDatabase, applying applied: AppliedMigrations, setup: DatabaseSetup) throws -> CatalogSnapshot {
         let builder = Migrator(configuration: build.configuration, traceStatements: traceStatements, onEvent: buildEvent)
         builder.onlyApplying = applied
         try build.prepare(builder)
+        if !setup.statements.isEmpty, let problem = setup.replay(in: try builder.openSession()) {
+            warn("CHECK_BUILD_SETUP", problem)
+        }
         do {
             _ = try builder.migrate()
         } catch {
