@@ -100,6 +100,8 @@ public struct Configuration: Sendable, Equatable {
     public var lintAll: Bool = false
     /// `lint.format`: "text" or "github" (GitHub Actions annotations); -outputType=json gives JSON.
     public var lintFormat: String = "text"
+    /// `targets`, `targetsQuery`, `parallel`, `canary`, `onError`: running on many databases or schemas at once.
+    public var fleet = FleetSettings()
     /// Connect to this database instead of the url's, on the url's server: `check -drift`'s temporary build
     /// database. Set by code, never by a setting.
     var databaseOverride: String? = nil

@@ -146,6 +146,11 @@ struct ConfigurationKey: Sendable {
         .init("lint", .choice(\.lint, ["off", "warn", "error"])),
         .init("lint.all", .flag(\.lintAll)),
         .init("lint.format", .choice(\.lintFormat, ["text", "github"])),
+        .init("targets", .optionalText(\.fleet.targets)),
+        .init("targetsQuery", .optionalText(\.fleet.targetsQuery)),
+        .init("parallel", .count(\.fleet.parallel, allowsMinusOne: false)),
+        .init("canary", .count(\.fleet.canary, allowsMinusOne: false)),
+        .init("onError", .choice(\.fleet.onError, ["stop", "continue"])),
         // Which `[environments.<name>]` to connect to; "" means Flyway's "default".
         .init("environment", .text(\.environment, nonEmpty: false)),
     ]

@@ -12,6 +12,10 @@ public final class Migrator {
     let traceStatements: Bool
     /// Set for `check -drift`'s build database: only these migrations run (those its target has applied).
     var onlyApplying: AppliedMigrations?
+    /// A fleet's scan, made once for every target: used instead of scanning the locations again.
+    var sharedScan: MigrationScanner.Result?
+    /// Which cancellation slot this run's connection is armed in (see `Cancellation.arm`): a fleet's worker's.
+    var cancellationSlot = 0
 
     /// `dryRun`: where a dry run writes its script; nil runs for real.
     public init(configuration: Configuration, dryRun: DryRunSink? = nil, traceStatements: Bool = false,
