@@ -59,12 +59,18 @@ public struct Fleet: Sendable {
         }
     }
 
-    /// Two listings of one target agree when what they would run with is the same, wherever it was written.
+    /// Two listings of one target agree when what they would run with is the same, wherever it was written
+    /// (the url may be spelt with or without its password).
     private static func sameSettings(_ a: Configuration, _ b: Configuration) -> Bool {
-        var (a, b) = (a, b)
-        a.sources = [:]
-        b.sources = [:]
-        return a == b
+        comparable(a) == comparable(b)
+    }
+
+    private static func comparable(_ configuration: Configuration) -> Configuration {
+        var configuration = configuration
+        configuration.sources = [:]
+        configuration.url = configuration.url.map(FleetTarget.withoutPassword)
+        configuration.password = nil
+        return configuration
     }
 
     /// What output calls a target listed by its url: the url with its password masked, and the schema it names.

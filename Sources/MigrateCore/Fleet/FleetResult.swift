@@ -54,9 +54,11 @@ public struct FleetTargetResult: Sendable, Encodable {
     private mutating func summarize(_ result: any CommandResult) {
         switch result {
         case let migrate as MigrateResult:
-            (initialSchemaVersion, targetSchemaVersion) = (migrate.initialSchemaVersion, migrate.targetSchemaVersion)
-            migrationsExecuted = migrate.migrationsExecuted
-            if migrate.migrationsExecuted == 0 && !migrate.baselined { status = .upToDate }
+            // A failed run's result lists what it applied, but still holds the version it started from.
+            let reached = ([migrate.targetSchemaVersion] + migrate.migrations.map(\.version)).compactMap { $0.flatMap(MigrationVersion.init) }.max()
+            (initialSchemaVersion, targetSchemaVersion) = (migrate.initialSchemaVersion, reached?.text ?? migrate.targetSchemaVersion)
+            migrationsExecuted = migrate.migrations.count
+            if migrationsExecuted == 0 && !migrate.baselined { status = .upToDate }
         case let undo as UndoResult:
             (initialSchemaVersion, targetSchemaVersion) = (undo.initialSchemaVersion, undo.targetSchemaVersion)
             migrationsExecuted = undo.migrationsUndone

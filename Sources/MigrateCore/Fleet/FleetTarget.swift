@@ -74,8 +74,14 @@ public struct FleetTarget: Sendable {
     /// What makes two listings the same target: the url as written without its password, the user, the schema
     /// holding the history table and the table's name.
     static func identity(of configuration: Configuration) -> String {
-        [configuration.url.map(SecretMasker.maskedURL) ?? "", configuration.user ?? "",
+        [configuration.url.map(withoutPassword) ?? "", configuration.user ?? "",
          configuration.defaultSchemaName ?? "", configuration.table].joined(separator: "\u{1F}")
+    }
+
+    /// `url` as written, without its password (masked, then the masked value left out).
+    static func withoutPassword(_ url: String) -> String {
+        let masked = SecretMasker.maskedURL(url), hidden = SecretMasker.replacement
+        return masked.replacing(":\(hidden)@", with: "@").replacing("password=\(hidden)", with: "")
     }
 
     /// Whether `url` names its own user and password.
