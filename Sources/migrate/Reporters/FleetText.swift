@@ -30,8 +30,15 @@ enum FleetText {
     static func summary(_ result: FleetResult) -> [String] {
         var lines: [String] = []
         if result.operation == "info" {
-            let rows = result.targets.map { [$0.target, $0.targetSchemaVersion ?? "<< Empty Schema >>", $0.pendingCount.map(String.init) ?? "", $0.status == .failed ? "FAILED" : $0.status == .untouched ? "not started" : ""] }
+            let rows = result.targets.map { target -> [String] in
+                let error = target.status == .untouched ? "not started" : target.error.map { String($0.message.prefix { $0 != "\n" }) } ?? ""
+                return [target.target, target.targetSchemaVersion ?? "<< Empty Schema >>", target.pendingCount.map(String.init) ?? "", error]
+            }
             lines.append(TextTable.render(header: ["Target", "Version", "Pending", "Error"], rows: rows))
+            let pending = result.targets.reduce(0) { $0 + ($1.pendingCount ?? 0) }
+            lines.append("Fleet info: \(result.targets.count) targets, \(result.upToDate) up to date, \(result.succeeded) behind "
+                + "(\(pending) migration\(pending == 1 ? "" : "s") pending in all), \(result.failed) failed")
+            return lines
         }
         let counts = [["Succeeded", "\(result.succeeded)"], ["Already up to date", "\(result.upToDate)"],
                       ["Failed", "\(result.failed)"], ["Untouched", "\(result.untouched)"], ["Targets", "\(result.targets.count)"]]
