@@ -133,7 +133,8 @@ struct Invocation {
         let json = configuration.outputType == "json"
         let fleet: Fleet?
         do {
-            fleet = try Fleet.load(configuration)
+            // new writes a file and never connects: a project's targets are not its business.
+            fleet = commands.contains(.new) ? nil : try Fleet.load(configuration)
         } catch {
             try stop(reporter(json: json, masker: SecretMasker(secrets: configuration.secrets), dryRunTarget: nil), error)
         }

@@ -200,6 +200,13 @@ final class FleetTests: XCTestCase {
         let clean = try fleet.project.migrate(["-targets=targets.txt", "clean"], withURL: false)
         XCTAssertEqual(clean.status, 1)
         XCTAssertTrue(clean.stderr.contains("clean is disabled for 1 of 2 targets (first: \(fleet.url(0))): set cleanDisabled=false"), clean.stderr)
+        // Several commands, or a dry run, are refused for a fleet; new never reads the targets.
+        let two = try fleet.project.migrate(["-targets=targets.txt", "info", "validate"], withURL: false)
+        XCTAssertTrue(two.stderr.contains("targets: a fleet runs one command at a time"), two.stderr)
+        let dryRun = try fleet.project.migrate(["-targets=targets.txt", "-dryRunOutput=out.sql", "migrate"], withURL: false)
+        XCTAssertTrue(dryRun.stderr.contains("dryRunOutput: a dry run takes one target"), dryRun.stderr)
+        try fleet.project.migrateOK(["-targets=missing.txt", "new", "add", "orders"], withURL: false)
+        for index in 0..<2 { XCTAssertNil(try fleet.history(index)) }
     }
 
     func testATargetListedTwiceRunsOnceAndPasswordsAreMaskedEverywhere() throws {
