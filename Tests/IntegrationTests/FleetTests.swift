@@ -236,6 +236,36 @@ final class FleetTests: XCTestCase {
         XCTAssertEqual(try fleet.history(0)?.count, 3)
     }
 
+    func testEveryCommandRunsOnEveryTarget() throws {
+        let fleet = try Fleet(databases: 3) { _, url in "\(url) placeholders.tenant=t" }
+        try writeMigrations(fleet.project)
+        try fleet.project.write("sql/U3__row.sql", "DELETE FROM tenant;\n")
+        XCTAssertEqual(try fleet.run(["-parallel=3", "migrate"]).status, 0)
+
+        let undo = try fleet.run(["-parallel=3", "undo"])
+        XCTAssertEqual(undo.status, 0, undo.stderr)
+        XCTAssertEqual(targets(undo.document).map { $0["targetSchemaVersion"] as? String }, ["2", "2", "2"])
+        XCTAssertEqual(targets(undo.document).map { $0["migrationsExecuted"] as? Int }, [1, 1, 1])
+        XCTAssertEqual(try fleet.run(["migrate"]).document["succeeded"] as? Int, 3, "re-applied")
+
+        try fleet.db(1).execute("UPDATE flyway_schema_history SET checksum = 42 WHERE version = '1'")
+        let validate = try fleet.run(["-onError=continue", "validate"])
+        XCTAssertEqual(validate.status, 1)
+        XCTAssertEqual(targets(validate.document).map { $0["status"] as? String }, ["succeeded", "failed", "succeeded"])
+        XCTAssertEqual(try fleet.run(["repair"]).status, 0)
+        XCTAssertEqual(try fleet.run(["validate"]).status, 0, "repaired")
+
+        let clean = try fleet.run(["-cleanDisabled=false", "-parallel=2", "clean"])
+        XCTAssertEqual(clean.status, 0, clean.stderr)
+        for index in 0..<3 { XCTAssertNil(try fleet.history(index)) }
+        try fleet.db(2).execute("CREATE TABLE legacy (a int)")
+        let baseline = try fleet.run(["-baselineVersion=2", "baseline"])
+        XCTAssertEqual(baseline.status, 0, baseline.stderr)
+        XCTAssertEqual(try fleet.history(2)?.map { $0[0] }, ["2"])
+        let lint = try fleet.project.migrate(["-targets=targets.txt", "-lint.all=true", "lint"], withURL: false)
+        XCTAssertEqual(lint.status, 0, lint.output)
+    }
+
     func testSIGINTCancelsTheRunningTargetsAndStartsNoOther() throws {
         let fleet = try Fleet(databases: 3)
         try fleet.project.write("sql/V1__slow.sql", "CREATE TABLE slow (a int);\nSELECT pg_sleep(30);\n")
