@@ -40,8 +40,9 @@ public struct FleetRunner: Sendable {
                 scan: scan, progress: progress, command)
             if progress.anyFailed && settings.onError == "stop" { stoppedBy = "onError" }
         }
-        if let signal = Cancellation.receivedSignal { stoppedBy = Cancellation.name(of: signal) }
         let results = fleet.targets.indices.map { progress.results[$0] ?? .untouched(fleet.targets[$0]) }
+        if !results.contains(where: { $0.status == .untouched }) { stoppedBy = nil }
+        if let signal = Cancellation.receivedSignal { stoppedBy = Cancellation.name(of: signal) }
         return FleetResult(operation: operation, targets: results, canary: canaries, stoppedBy: stoppedBy)
     }
 
