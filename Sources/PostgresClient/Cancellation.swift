@@ -17,16 +17,24 @@ public enum Cancellation {
                 state.count += 1
                 state.signal = received
                 if state.count > 1 { _exit(128 + received) }
-                if let cancel = state.cancel { _ = PQcancel(cancel, state.errorBuffer, 256) }
+                for slot in 0..<Cancellation.slots {
+                    if let cancel = state.cancels[slot] { _ = PQcancel(cancel, state.errorBuffer, 256) }
+                }
             }
         }
     }
 
-    /// Makes `connection` the one whose statement a signal cancels. The previous connection's `PGcancel`
-    /// is kept (a handler may be using it right now): one small allocation per session.
-    public static func arm(_ connection: Connection) {
-        guard let pointer = connection.connection else { return }
-        state.cancel = PQgetCancel(pointer)
+    /// How many connections can be armed at once: one per slot (a fleet runs one target per slot).
+    public static let slots = 64
+
+    /// Makes `connection` the one whose statement a signal cancels in `slot` (0 for a single run; a fleet's
+    /// workers each use their own). The slot's previous `PGcancel` is kept (a handler may be using it right
+    /// now) and the one before it freed: at most two per slot, however many sessions a slot serves.
+    public static func arm(_ connection: Connection, slot: Int = 0) {
+        guard let pointer = connection.connection, (0..<slots).contains(slot) else { return }
+        if let stale = state.previous[slot] { PQfreeCancel(stale) }
+        state.previous[slot] = state.cancels[slot]
+        state.cancels[slot] = PQgetCancel(pointer)
     }
 
     /// The signal received (SIGINT or SIGTERM), nil while none has come.
@@ -46,7 +54,13 @@ public enum Cancellation {
     private final class State: @unchecked Sendable {
         var count: Int32 = 0
         var signal: Int32 = 0
-        var cancel: OpaquePointer?
+        /// Written by the thread that owns the slot, read by the handler: one pointer-sized store each.
+        let cancels = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: Cancellation.slots)
+        let previous = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: Cancellation.slots)
+        init() {
+            cancels.initialize(repeating: nil, count: Cancellation.slots)
+            previous.initialize(repeating: nil, count: Cancellation.slots)
+        }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
     }
 

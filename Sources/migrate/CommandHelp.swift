@@ -17,6 +17,10 @@ enum CommandHelp {
             lines += ["", "SQL callbacks it runs (<event>.sql or <event>__<description>.sql in the locations or callbackLocations):"]
             lines += wrapped(events.map(\.rawValue).joined(separator: ", "), width: 100).map { "  " + $0 }
         }
+        if Invocation.fleetCommands.contains(command) {
+            lines += ["", command == .lint ? "On a fleet (-targets=FILE or -targetsQuery=SQL): runs once, on the first target."
+                                           : "On a fleet (-targets=FILE or -targetsQuery=SQL): runs on every target (-parallel, -canary, -onError)."]
+        }
         lines += ["", "Settings: -key=value on the command line, FLYWAY_* variables, or conf/TOML files (see migrate --help)."]
         return lines.joined(separator: "\n")
     }

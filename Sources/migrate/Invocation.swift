@@ -130,8 +130,15 @@ struct Invocation {
     }
 
     private func run(_ configuration: Configuration) throws {
-        let masker = SecretMasker(secrets: configuration.secrets)
         let json = configuration.outputType == "json"
+        let fleet: Fleet?
+        do {
+            // new writes a file and never connects: a project's targets are not its business.
+            fleet = commands.contains(.new) ? nil : try Fleet.load(configuration)
+        } catch {
+            try stop(reporter(json: json, masker: SecretMasker(secrets: configuration.secrets), dryRunTarget: nil), error)
+        }
+        let masker = SecretMasker(secrets: configuration.secrets + (fleet?.secrets ?? []))
         let dryRunTarget = configuration.dryRunOutput
         var reporter = reporter(json: json, masker: masker, dryRunTarget: dryRunTarget, lintFormat: configuration.lintFormat)
         if let outputFile = configuration.outputFile {
@@ -143,6 +150,7 @@ struct Invocation {
             reporter = ReporterGroup([reporter, JSONReporter(masker: masker, commandCount: commands.count, file: path)])
         }
         for warning in configuration.warnings { reporter.event(.warning(Diagnostic(code: "CONFIGURATION", message: warning))) }
+        if let fleet { return try runFleet(fleet, configuration, reporter: reporter) }
 
         var failed = false
         let sink: FileDryRunSink?

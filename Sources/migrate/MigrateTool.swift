@@ -10,8 +10,8 @@ enum CommandName: String, CaseIterable, ExpressibleByArgument {
 
     var abstract: String {
         switch self {
-        case .migrate: return "apply pending migrations, each file with its history row (lock timeouts retried)"
-        case .info: return "list every migration with its state"
+        case .migrate: return "apply pending migrations, each file with its history row (lock timeouts retried; -targets: on a fleet)"
+        case .info: return "list every migration with its state (on a fleet: each target's version and pending count)"
         case .validate: return "check applied migrations against the files (exit 1 on drift)"
         case .undo: return "revert the latest migration by its U file (-target=V: all above V)"
         case .clean: return "drop every object in the schemas (needs cleanDisabled=false)"
@@ -101,6 +101,14 @@ struct MigrateTool: ParsableCommand {
             again under it (a file another run applied meanwhile is skipped), and refuses files that cannot run in a \
             transaction (CREATE INDEX CONCURRENTLY) before writing anything.
 
+            Fleets: -targets=FILE (one url per line, then key=value settings for that target: placeholders.<name>, \
+            schemas, user, password…; # comments) or -targetsQuery=SQL (run on url; a column of urls, or of schema names \
+            in url's database, each schema with its own history table) run one command — migrate, info, validate, undo, \
+            repair, baseline, clean (cleanDisabled=false for every target) or lint (once) — on every target, each on its \
+            own connection and lock. -parallel=N runs N at once (default 1); -canary=K runs the first K first and stops if \
+            one fails; -onError=stop (default: no new target after a failure) or continue. The files are read once; a line \
+            per target as it finishes, then a summary (JSON: targets[]); exit 1 if any target failed. Run again to resume.
+
             check -drift builds the schema the database should have in a scratch database (a temporary one on the same \
             server, created and dropped, or -check.buildUrl=… with check.buildUser and check.buildPassword) by applying the \
             migrations its history lists, compares the two catalogs and lists what is only in the migrations, only in the \
@@ -127,7 +135,7 @@ struct MigrateTool: ParsableCommand {
             before or after the commands), FLYWAY_* environment variables, then configuration files \
             (-configFiles=a.toml,b.toml; by default flyway.toml and flyway.user.toml in conf/, ~ and ., or, when there \
             is none, conf/flyway.conf, ~/flyway.conf and ./flyway.conf). Common keys: url, user, password, schemas, \
-            defaultSchema, table, locations, target, cherryPick, undoSqlMigrationPrefix, baselineVersion, baselineOnMigrate, outOfOrder, \
+            defaultSchema, table, locations, target, targets, targetsQuery, parallel, canary, onError, cherryPick, undoSqlMigrationPrefix, baselineVersion, baselineOnMigrate, outOfOrder, \
             validateOnMigrate, validateMigrationNaming, cleanDisabled, placeholders.<name>, connectRetries, \
             outputType=json, dryRunOutput=FILE (or - for standard output).
 

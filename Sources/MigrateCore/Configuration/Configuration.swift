@@ -116,6 +116,8 @@ public struct Configuration: Sendable, Equatable {
     public var seedReplace: Bool = false
     /// `seed.snapshot`: the snapshot folder `seed` loads (a name under seedLocation, or a path) instead of the newest fitting one.
     public var seedSnapshot: String? = nil
+    /// `targets`, `targetsQuery`, `parallel`, `canary`, `onError`: running on many databases or schemas at once.
+    public var fleet = FleetSettings()
     /// Connect to this database instead of the url's, on the url's server: `check -drift`'s temporary build
     /// database. Set by code, never by a setting.
     var databaseOverride: String? = nil

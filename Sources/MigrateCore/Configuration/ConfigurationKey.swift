@@ -153,6 +153,11 @@ struct ConfigurationKey: Sendable {
         .init("snapshot.replace", .flag(\.snapshotReplace)),
         .init("seed.replace", .flag(\.seedReplace)),
         .init("seed.snapshot", .optionalText(\.seedSnapshot)),
+        .init("targets", .optionalText(\.fleet.targets)),
+        .init("targetsQuery", .optionalText(\.fleet.targetsQuery)),
+        .init("parallel", .count(\.fleet.parallel, allowsMinusOne: false)),
+        .init("canary", .count(\.fleet.canary, allowsMinusOne: false)),
+        .init("onError", .choice(\.fleet.onError, ["stop", "continue"])),
         // Which `[environments.<name>]` to connect to; "" means Flyway's "default".
         .init("environment", .text(\.environment, nonEmpty: false)),
     ]

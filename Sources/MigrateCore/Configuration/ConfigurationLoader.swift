@@ -40,7 +40,7 @@ public enum ConfigurationLoader {
 }
 
 /// One run of the loader: collects raw settings from every source, then checks and applies them.
-private struct Loader {
+struct Loader {
     let environment: [String: String]
     /// The `FLYWAY_*` variables that are settings, in name order (the last of two spellings wins).
     private let environmentSettings: [(variable: String, key: ConfigurationKey, value: String)]
@@ -49,7 +49,7 @@ private struct Loader {
     /// The top-level settings, and each environment's by name (declared by a TOML table or a setting).
     private var settings = RawSettings()
     private var environments: [String: RawSettings] = [:]
-    private var problems: [String] = []
+    private(set) var problems: [String] = []
     private var warnings: [String] = []
     /// The warnings about `${VAR}`s that are not set: said again with the problems, which they often explain.
     private var unsetVariables: [String] = []
@@ -392,7 +392,7 @@ private struct Loader {
 
     // MARK: Applying
 
-    private mutating func apply(_ setting: RawSetting, to configuration: inout Configuration) {
+    mutating func apply(_ setting: RawSetting, to configuration: inout Configuration) {
         let (key, value) = (setting.key, setting.value)
         func reject(_ expected: String, got shown: String = value) {
             problems.append("\(setting.source.label): expected \(expected), got '\(shown)'")

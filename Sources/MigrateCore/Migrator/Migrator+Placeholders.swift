@@ -18,7 +18,7 @@ extension Migrator {
         var configured = try self.scanner
         configured.checksumsLargeFiles = !largeChecksumsLater
         let scanner = configured
-        let scan = BackgroundWork { try scanner.scan() }
+        let scan = BackgroundWork { [sharedScan] in try sharedScan ?? scanner.scan() }
         let session: Session
         do {
             session = try openSession()
@@ -40,7 +40,7 @@ extension Migrator {
         var configured = try self.scanner
         configured.callbacksOnly = true
         let scanner = configured
-        let scan = BackgroundWork { try scanner.scan() }
+        let scan = BackgroundWork { [sharedScan] in try sharedScan ?? scanner.scan() }
         let session = try openSession()
         let result = try scan.value()
         try rejectMisnamedCallbacks(result)

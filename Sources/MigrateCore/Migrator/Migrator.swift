@@ -15,6 +15,10 @@ public final class Migrator {
     /// Set for `seed`'s steps: every session runs on this connection, so the advisory lock seed holds on it
     /// stays held across them (session locks are re-entrant).
     var sharedConnection: Connection?
+    /// A fleet's scan, made once for every target: used instead of scanning the locations again.
+    var sharedScan: MigrationScanner.Result?
+    /// Which cancellation slot this run's connection is armed in (see `Cancellation.arm`): a fleet's worker's.
+    var cancellationSlot = 0
 
     /// `dryRun`: where a dry run writes its script; nil runs for real.
     public init(configuration: Configuration, dryRun: DryRunSink? = nil, traceStatements: Bool = false,

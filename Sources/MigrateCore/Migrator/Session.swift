@@ -166,7 +166,7 @@ extension Migrator {
             connection.traceHandler = { [onEvent] sql, milliseconds in onEvent(.statementSent(sql: sql, milliseconds: milliseconds)) }
         }
         let executor: SQLExecutor = dryRun ?? LiveExecutor(connection: connection)
-        Cancellation.arm(connection)
+        Cancellation.arm(connection, slot: cancellationSlot)
         do {
             if dryRun != nil { try connection.execute("BEGIN TRANSACTION READ ONLY") }
             if let initSql = configuration.initSql, !initSql.isEmpty {

@@ -181,4 +181,9 @@ public struct PartialFailure: Error, Sendable, CustomStringConvertible {
     public var result: any CommandResult
     public var error: any Error
     public var description: String { String(describing: error) }
+
+    public init(result: any CommandResult, error: any Error) {
+        self.result = result
+        self.error = error
+    }
 }

@@ -14,10 +14,14 @@ protocol Reporter: AnyObject {
     func failure(_ error: any Error, partial: (any CommandResult)?)
     /// The invocation is over.
     func finish()
+    /// One target of a fleet is done (the summary comes as the result).
+    func targetFinished(_ target: FleetTargetResult)
 }
 
 extension Reporter {
     func failure(_ error: any Error) { failure(error, partial: nil) }
+    /// The JSON document lists the targets in the result.
+    func targetFinished(_ target: FleetTargetResult) {}
 }
 
 /// Several reporters at once: the one on the terminal, and the JSON document for `-outputFile`.
@@ -29,6 +33,7 @@ final class ReporterGroup: Reporter {
     func result(_ result: any CommandResult) { reporters.forEach { $0.result(result) } }
     func failure(_ error: any Error, partial: (any CommandResult)?) { reporters.forEach { $0.failure(error, partial: partial) } }
     func finish() { reporters.forEach { $0.finish() } }
+    func targetFinished(_ target: FleetTargetResult) { reporters.forEach { $0.targetFinished(target) } }
 }
 
 /// Writes text to standard output or standard error, every line through the secret masker.

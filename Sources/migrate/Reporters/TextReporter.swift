@@ -28,7 +28,10 @@ final class TextReporter: Reporter {
         dryRunTarget == "-" ? terminal.err(text) : terminal.out(text)
     }
 
-    func begin(_ command: CommandName) {}
+    /// The command running (a fleet's progress lines word it).
+    private var command: CommandName = .migrate
+
+    func begin(_ command: CommandName) { self.command = command }
 
     func event(_ event: MigrationEvent) {
         switch event {
@@ -74,14 +77,22 @@ final class TextReporter: Reporter {
         case let lint as LintResult: report(lint)
         case let snapshot as SnapshotResult: report(snapshot)
         case let seed as SeedResult: report(seed)
+        case let fleet as FleetResult: FleetText.summary(fleet).forEach(line)
         default: break
         }
+    }
+
+    func targetFinished(_ target: FleetTargetResult) {
+        guard target.pendingCount == nil else { return }  // info: the table at the end lists every target
+        let text = FleetText.progressLine(target, operation: command.rawValue)
+        target.status == .failed ? terminal.err(text) : line(text)
     }
 
     func failure(_ error: any Error, partial: (any CommandResult)?) {
         // The drift itself is the report; the error only sums it up.
         if let check = partial as? CheckResult { report(check) }
         if let lint = partial as? LintResult { report(lint) }
+        if let fleet = partial as? FleetResult { FleetText.summary(fleet).forEach(line) }
         terminal.err("ERROR: \(String(describing: error))")
     }
 
