@@ -195,4 +195,20 @@ final class FuzzFindingsTests: XCTestCase {
         XCTAssertEqual(try scriptTexts("SELECT 1;\n\u{FEFF}SELECT 2"), ["SELECT 1", "\u{FEFF}SELECT 2"])
         XCTAssertEqual(try scriptTexts("\u{FEFF}SELECT 1"), ["SELECT 1"])
     }
+
+    /// conf: `flyway<FF>` then a value starting with U+0356 was written back as `flyway=\u{356}…`, which read
+    /// as one key: in Characters `=` and a combining mark after it are one, so the separator was not seen.
+    /// Java's Properties reads chars; the parser now reads unicode scalars.
+    func testASeparatorFollowedByACombiningMarkStillSeparates() throws {
+        func entries(_ text: String, _ environment: [String: String] = [:]) throws -> [String] {
+            try PropertiesFile(parsing: text, environment: environment).entries.map { "\($0.key)|\($0.value)" }
+        }
+        XCTAssertEqual(try entries("flyway\u{0C}\u{356}x\n"), ["flyway|\u{356}x"])
+        XCTAssertEqual(try entries("flyway=\u{356}x\n"), ["flyway|\u{356}x"])
+        XCTAssertEqual(try entries("flyway.user:\u{301}\n"), ["flyway.user|\u{301}"])
+        XCTAssertEqual(try entries("flyway.user \u{301}\n"), ["flyway.user|\u{301}"])
+        XCTAssertEqual(try entries("#\u{301} a comment\nk=v\n"), ["k|v"])
+        XCTAssertEqual(try entries("k=a\\\u{301}\n"), ["k|a\u{301}"], "an escaped combining mark is the mark")
+        XCTAssertEqual(try entries("k=${A}\u{301}\n", ["A": "x"]), ["k|x\u{301}"])
+    }
 }

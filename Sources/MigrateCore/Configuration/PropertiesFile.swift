@@ -46,8 +46,9 @@ struct PropertiesFile {
         var missing: [(line: Int, name: String)] = []
         for (index, raw) in physical.enumerated() {
             var line = Self.javaTrimmed(raw).replacing("\\", with: "\\\\")
-            if line.hasSuffix("\\\\"), index + 1 < physical.count, Self.continues(onto: physical[index + 1]) {
-                line.removeLast()
+            if line.unicodeScalars.reversed().starts(with: ["\\", "\\"]), index + 1 < physical.count,
+               Self.continues(onto: physical[index + 1]) {
+                line.unicodeScalars.removeLast()
             }
             let (expanded, names) = Self.expandingVariables(in: line, environment: environment)
             missing += names.map { (index + 1, $0) }
@@ -65,12 +66,12 @@ struct PropertiesFile {
             var logical = Self.droppingLeadingBlanks(start.text)
             cursor += 1
             if logical.isEmpty { continue }
-            if logical.first == "#" || logical.first == "!" {
+            if logical.unicodeScalars.first == "#" || logical.unicodeScalars.first == "!" {
                 commentLines.insert(start.number)
                 continue
             }
             while Self.endsWithOddBackslashes(logical) {
-                logical.removeLast()
+                logical.unicodeScalars.removeLast()
                 guard cursor < lines.count else { break }
                 logical += Self.droppingLeadingBlanks(lines[cursor].text)
                 cursor += 1
@@ -86,7 +87,7 @@ struct PropertiesFile {
     /// starts a new `flyway.` property.
     private static func continues(onto next: String) -> Bool {
         if next.isEmpty { return false }
-        return !(javaTrimmed(next).hasPrefix("flyway.") && next.contains("="))
+        return !(javaTrimmed(next).unicodeScalars.starts(with: "flyway.".unicodeScalars) && next.unicodeScalars.contains("="))
     }
 
     /// Java's `String.trim()`: strips every character up to U+0020 from both ends.
@@ -99,51 +100,59 @@ struct PropertiesFile {
 
     /// Replaces `${NAME}` with the variable's value (or nothing); returns the names that were unset.
     static func expandingVariables(in line: String, environment: [String: String]) -> (String, [String]) {
-        var result = ""
+        let scalars = Array(line.unicodeScalars)
+        var result = String.UnicodeScalarView()
         var missing: [String] = []
-        var rest = Substring(line)
-        while let dollar = rest.firstRange(of: "${") {
-            let nameStart = dollar.upperBound
-            let nameEnd = rest[nameStart...].firstIndex { !isVariableCharacter($0) } ?? rest.endIndex
-            guard nameEnd > nameStart, nameEnd < rest.endIndex, rest[nameEnd] == "}" else {
-                result += rest[..<nameStart]
-                rest = rest[nameStart...]
+        var index = 0
+        while index < scalars.count {
+            guard scalars[index] == "$", index + 1 < scalars.count, scalars[index + 1] == "{" else {
+                result.append(scalars[index])
+                index += 1
                 continue
             }
-            let name = String(rest[nameStart..<nameEnd])
-            result += rest[..<dollar.lowerBound]
+            let nameStart = index + 2
+            var nameEnd = nameStart
+            while nameEnd < scalars.count, isVariableCharacter(scalars[nameEnd]) { nameEnd += 1 }
+            guard nameEnd > nameStart, nameEnd < scalars.count, scalars[nameEnd] == "}" else {
+                result.append(contentsOf: scalars[index..<nameStart])
+                index = nameStart
+                continue
+            }
+            let name = String(String.UnicodeScalarView(scalars[nameStart..<nameEnd]))
             if let value = environment[name] {
-                result += value
+                result.append(contentsOf: value.unicodeScalars)
             } else if !missing.contains(name) {
                 missing.append(name)
             }
-            rest = rest[rest.index(after: nameEnd)...]
+            index = nameEnd + 1
         }
-        return (result + rest, missing)
+        return (String(result), missing)
     }
 
-    private static func isVariableCharacter(_ character: Character) -> Bool {
-        character == "_" || (character.isASCII && (character.isLetter || character.isNumber))
+    private static func isVariableCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "_" || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
     }
 
     // MARK: java.util.Properties
 
-    private static func isBlank(_ character: Character) -> Bool {
-        character == " " || character == "\t" || character == "\u{0C}"
+    // Scalars, as Java reads chars: in Swift's Characters `=` and a combining mark after it are one, and
+    // would hide the separator.
+    private static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == " " || scalar == "\t" || scalar == "\u{0C}"
     }
 
     private static func droppingLeadingBlanks(_ text: String) -> String {
-        String(text.drop(while: isBlank))
+        String(String.UnicodeScalarView(text.unicodeScalars.drop(while: isBlank)))
     }
 
     private static func endsWithOddBackslashes(_ text: String) -> Bool {
-        text.reversed().prefix(while: { $0 == "\\" }).count % 2 == 1
+        text.unicodeScalars.reversed().prefix(while: { $0 == "\\" }).count % 2 == 1
     }
 
     /// Splits a logical line into key and value: the key ends at the first unescaped `=`, `:` or
     /// blank; blanks and at most one `=`/`:` separate it from the value.
     private static func entry(from logical: String, line: Int) throws(SyntaxError) -> Entry {
-        let characters = Array(logical)
+        let characters = Array(logical.unicodeScalars)
         var keyEnd = 0
         var valueStart = characters.count
         var hasSeparator = false
@@ -175,8 +184,8 @@ struct PropertiesFile {
                      line: line)
     }
 
-    private static func unescaped(_ characters: ArraySlice<Character>, line: Int) throws(SyntaxError) -> String {
-        var result = ""
+    private static func unescaped(_ characters: ArraySlice<Unicode.Scalar>, line: Int) throws(SyntaxError) -> String {
+        var result = String.UnicodeScalarView()
         var index = characters.startIndex
         while index < characters.endIndex {
             let character = characters[index]
@@ -194,16 +203,16 @@ struct PropertiesFile {
             case "f": result.append("\u{0C}")
             case "u":
                 let digits = characters[index..<min(index + 4, characters.endIndex)]
-                guard digits.count == 4, let code = UInt32(String(digits), radix: 16),
+                guard digits.count == 4, let code = UInt32(String(String.UnicodeScalarView(digits)), radix: 16),
                       let scalar = Unicode.Scalar(code) else {
                     // Only reachable through an expanded ${VAR}; Java rejects it the same way.
                     throw SyntaxError(line: line, message: "malformed \\uXXXX escape")
                 }
-                result.unicodeScalars.append(scalar)
+                result.append(scalar)
                 index += 4
             default: result.append(escape)
             }
         }
-        return result
+        return String(result)
     }
 }
