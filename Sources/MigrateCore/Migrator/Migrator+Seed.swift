@@ -19,8 +19,7 @@ extension Migrator {
         sharedConnection = session.connection
         defer { sharedConnection = nil }
         return try withMigrateLock(session) { history in
-            let rows = history ?? []
-            let status = try status(resolved, rows, session)
+            var status = try status(resolved, history ?? [], session)
             if let failed = status.entries.first(where: { $0.state.isFailed }) {
                 throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description,
                                                               invalidIndexes: try session.invalidIndexes())
@@ -32,19 +31,28 @@ extension Migrator {
                 throw SeedError.snapshotTooNew(folder: snapshot.displayPath, version: manifest.versionText, limit: limit.text)
             }
             let headers = try snapshot.checkedHeaders()
+            let initialVersion = status.currentVersion?.text
+            // A database the snapshot cannot go into as it is — newer than the snapshot, or holding rows that are
+            // someone's data (rows the migrations below insert are in the snapshot too) — is refused, unless clean
+            // is allowed: then its schemas are cleaned first, as `clean seed` would.
+            var refusal: SeedError?
             if let current = status.currentVersion, current > manifest.schemaVersion {
-                throw SeedError.databaseNewer(databaseVersion: current.text, folder: snapshot.displayPath, snapshotVersion: manifest.versionText,
-                                              cleanDisabled: configuration.cleanDisabled)
-            }
-            // Rows there before seed ran are someone's data; rows the migrations below insert are in the snapshot too.
-            if !configuration.seedReplace {
+                refusal = .databaseNewer(databaseVersion: current.text, folder: snapshot.displayPath, snapshotVersion: manifest.versionText)
+            } else if !configuration.seedReplace {
                 let filled = try tablesWithRows(manifest.tables, session)
-                if !filled.isEmpty { throw SeedError.dataPresent(tables: filled) }
+                if !filled.isEmpty { refusal = .dataPresent(tables: filled) }
+            }
+            var cleaned: CleanResult?
+            if let refusal {
+                guard !configuration.cleanDisabled else { throw refusal }
+                cleaned = try step(target: nil).clean()
+                status = try self.status(resolved, [], session)
             }
 
             var result = SeedResult(database: session.databaseName, schemaName: session.defaultSchema, snapshot: snapshot.displayPath,
-                                    snapshotVersion: manifest.versionText, initialSchemaVersion: status.currentVersion?.text,
-                                    replaced: configuration.seedReplace, targetSchemaVersion: status.currentVersion?.text)
+                                    snapshotVersion: manifest.versionText, initialSchemaVersion: initialVersion,
+                                    cleanedSchemas: cleaned.map { $0.schemasCleaned + $0.schemasDropped } ?? [],
+                                    replaced: configuration.seedReplace && cleaned == nil, targetSchemaVersion: status.currentVersion?.text)
             var loaded = false
             do {
                 if status.currentVersion != manifest.schemaVersion {

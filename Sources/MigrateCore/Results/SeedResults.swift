@@ -47,6 +47,8 @@ public struct SeedResult: CommandResult {
     public var migrationsBefore: [MigrationSummary] = [] { didSet { migrationsExecuted = migrationsBefore.count + migrations.count } }
     /// Loaded, in load order; empty until the load committed.
     public var tables: [Table] = []
+    /// Schemas cleaned first (the database did not fit the snapshot and cleanDisabled=false).
+    public var cleanedSchemas: [String]
     /// The snapshot's tables were emptied first (seed.replace).
     public var replaced: Bool
     /// Applied after the load, over the loaded rows.

@@ -16,7 +16,7 @@ public enum SeedError: Error, Sendable, CustomStringConvertible {
     case noSnapshot(folder: String, limit: String?, available: [String])
     case snapshotNotFound(String, folder: String)
     case snapshotTooNew(folder: String, version: String, limit: String)
-    case databaseNewer(databaseVersion: String, folder: String, snapshotVersion: String, cleanDisabled: Bool)
+    case databaseNewer(databaseVersion: String, folder: String, snapshotVersion: String)
     case dataPresent(tables: [String])
     case unknownTable(path: String, table: String, version: String)
     case unknownColumn(path: String, table: String, column: String, generated: Bool)
@@ -48,14 +48,15 @@ public enum SeedError: Error, Sendable, CustomStringConvertible {
         case .snapshotTooNew(let folder, let version, let limit):
             return "seed: \(folder) is for version \(version), newer than the newest migration to load it under (\(limit)); "
                 + "a snapshot loads only into the schema it was taken from"
-        case .databaseNewer(let databaseVersion, let folder, let snapshotVersion, let cleanDisabled):
+        case .databaseNewer(let databaseVersion, let folder, let snapshotVersion):
             return "seed: the database is at version \(databaseVersion), newer than \(folder) (version \(snapshotVersion)): its data "
                 + "does not fit this schema. Nothing was changed. Start from an empty database "
-                + (cleanDisabled ? "(migrate clean needs -cleanDisabled=false)" : "(migrate clean)")
+                + "(-cleanDisabled=false lets seed clean it first)"
                 + ", then seed again; or take a snapshot at \(databaseVersion)"
         case .dataPresent(let tables):
             return "seed: \(tables.joined(separator: ", ")) already hold\(tables.count == 1 ? "s" : "") rows; nothing was changed. "
-                + "-seed.replace=true empties the snapshot's tables first (TRUNCATE … CASCADE, in the load's transaction)"
+                + "-seed.replace=true empties the snapshot's tables first (TRUNCATE … CASCADE, in the load's transaction); "
+                + "-cleanDisabled=false cleans the schemas first"
         case .unknownTable(let path, let table, let version):
             return "\(path): table \(table) does not exist at version \(version)"
         case .unknownColumn(let path, let table, let column, let generated):

@@ -132,6 +132,10 @@ final class TextReporter: Reporter {
 
     private func report(_ result: SeedResult) {
         let rows = result.tables.reduce(0) { $0 + $1.rows }
+        if !result.cleanedSchemas.isEmpty {
+            line("Cleaned \(result.cleanedSchemas.map { "\"\($0)\"" }.joined(separator: ", ")) first: the database (at version "
+                 + "\(result.initialSchemaVersion ?? "<none>")) did not fit the snapshot, and clean is enabled")
+        }
         line("Loaded snapshot \(result.snapshot) (version \(result.snapshotVersion)) into schema \"\(result.schemaName)\": "
              + "\(result.tables.count) table\(plural(result.tables.count)), \(rows) row\(plural(rows))" + (result.replaced ? ", replacing their rows" : "")
              + "; \(result.migrationsBefore.count) migration\(plural(result.migrationsBefore.count)) before the load, "
