@@ -53,6 +53,7 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(error["lineNumber"] as? Int, 4)
         XCTAssertTrue((error["message"] as? String ?? "").contains("V2__b.sql:4"), "\(error)")
         XCTAssertEqual((failed["migrations"] as? [[String: Any]])?.map { $0["version"] as? String }, ["1"], "\(failed)")
+        XCTAssertEqual(failed["migrationsExecuted"] as? Int, 1, "the count agrees with the list")
         XCTAssertEqual(try project.history().map { $0[0] }, ["1"])
         XCTAssertTrue(try project.tableExists("a"))
         XCTAssertFalse(try project.tableExists("b"))
@@ -75,6 +76,7 @@ final class RoundTripTests: XCTestCase {
         // The server parses a whole message before running any of it: V1 and V2 are sent again without V3,
         // and end up applied as they would have been one at a time.
         XCTAssertEqual((failed["migrations"] as? [[String: Any]])?.map { $0["version"] as? String }, ["1", "2"], "\(failed)")
+        XCTAssertEqual(failed["migrationsExecuted"] as? Int, 2, "the count agrees with the list")
         XCTAssertEqual(try project.history().map { $0[0] }, ["1", "2"])
         XCTAssertTrue(try project.tableExists("b"))
         XCTAssertFalse(try project.tableExists("c"))

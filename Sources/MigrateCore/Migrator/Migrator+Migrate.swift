@@ -62,6 +62,9 @@ extension Migrator {
                                        migrations: [], success: false, baselined: baselineVersion != nil,
                                        baselineVersion: baselineVersion?.text, dryRun: session.isDryRun)
             var beforeMigrateRan = false
+            // Files applied one by one, each committed: a failure later on still reports them. (Not `into:
+            // &result.migrations`: a throw inside an inout access skips the property's didSet, and the count.)
+            var committed: [MigrationSummary] = []
             do {
                 if validated {
                     try runCallbacks(.beforeValidate, session)
@@ -92,14 +95,16 @@ extension Migrator {
                     }
                     result.migrations = applied
                 } else {
-                    try apply(planned[..<firstRepeatable], session: session, reset: reset, into: &result.migrations)
+                    try apply(planned[..<firstRepeatable], session: session, reset: reset, into: &committed)
                     try runCallbacks(.afterVersioned, session)
                     if firstRepeatable < planned.endIndex {
                         try runCallbacks(.beforeRepeatables, session)
-                        try apply(planned[firstRepeatable...], session: session, reset: reset, into: &result.migrations)
+                        try apply(planned[firstRepeatable...], session: session, reset: reset, into: &committed)
                     }
+                    result.migrations = committed
                 }
             } catch {
+                result.migrations = committed
                 if beforeMigrateRan { runErrorCallbacks(.afterMigrateError, session) }
                 throw PartialFailure(result: result, error: error)
             }
