@@ -67,7 +67,7 @@ public struct SecretMasker: Sendable {
                     && (text.index(after: closing) == text.endIndex || !Self.isWordCharacter(text[text.index(after: closing)]))
             }) else { break }
             let token = String(String.UnicodeScalarView(text[start..<close]))
-            if !token.isEmpty, secrets.contains(where: { $0.unicodeScalars.contains(token.unicodeScalars) }) {
+            if !token.isEmpty, secrets.contains(where: { Self.shares(token, with: $0) }) {
                 ranges.append(start..<close)
             }
             index = text.index(after: close)
@@ -239,6 +239,21 @@ public struct SecretMasker: Sendable {
 
     private static func isNameCharacter(_ scalar: Unicode.Scalar) -> Bool {
         isWordCharacter(scalar) || scalar == "_" || scalar == "-" || scalar == "%"
+    }
+
+    /// Whether an echoed `token` is (a piece of) `secret`, or runs on from its end or into its start: a parser
+    /// that cuts a url elsewhere than the masker (a port that starts inside a password, say) echoes such pieces.
+    /// An overlap counts from 4 scalars, so a short word that happens to start or end a secret is kept.
+    private static func shares(_ token: String, with secret: String) -> Bool {
+        let token = Array(token.unicodeScalars), secret = Array(secret.unicodeScalars)
+        if secret.count >= token.count, secret.indices.contains(where: { secret[$0...].starts(with: token) }) { return true }
+        let longest = min(token.count, secret.count) - 1
+        guard longest >= 4 else { return false }
+        for length in stride(from: longest, through: 4, by: -1)
+        where token.prefix(length).elementsEqual(secret.suffix(length)) || token.suffix(length).elementsEqual(secret.prefix(length)) {
+            return true
+        }
+        return false
     }
 
     private static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {

@@ -211,4 +211,18 @@ final class FuzzFindingsTests: XCTestCase {
         XCTAssertEqual(try entries("k=a\\\u{301}\n"), ["k|a\u{301}"], "an escaped combining mark is the mark")
         XCTAssertEqual(try entries("k=${A}\u{301}\n", ["A": "x"]), ["k|x\u{301}"])
     }
+
+    /// toml: a password from `${env.…}` right after a `:` in a JDBC url's host part, and a look-alike `…_PASSWORD=`
+    /// earlier: the masker's secret ended where the password began, the parser's port ran on past it, and the
+    /// error quoted the port (the password and what follows). Echoed pieces that run on from a secret are masked.
+    func testAnEchoedPieceThatRunsOnFromASecretIsMasked() throws {
+        // The masker's secret for that url ended with the password; the parser's port began with it.
+        let masker = SecretMasker(secrets: ["jj ORD}jjjj jpostgresql:Nd1e9PwWORD}jjjj"])
+        XCTAssertEqual(masker.maskMessage("url: invalid port 'Nd1e9PwWORD}jjjj    jjjj+jjjjj.local' for host 'h'"),
+                       "url: invalid port '***' for host 'h'")
+        let short = SecretMasker(secrets: ["s3cret-value"])
+        XCTAssertEqual(short.maskMessage("got 'value and more'"), "got '***'", "a piece starting with the secret's last 5 scalars")
+        XCTAssertEqual(short.maskMessage("got 'lue'"), "got '***'", "inside the secret")
+        XCTAssertEqual(short.maskMessage("got 'ue x'"), "got 'ue x'", "an overlap of 2 is a coincidence")
+    }
 }
