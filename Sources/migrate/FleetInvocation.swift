@@ -67,7 +67,7 @@ extension Invocation {
             if let target { diagnostic.message = "\(target): \(diagnostic.message)" }
             reporter.event(.warning(diagnostic))
         case .serverNotice, .waitingForLock, .lockConflict, .connectionRetry, .statementSent:
-            reporter.event(event)
+            if let target { reporter.event(event, of: target) } else { reporter.event(event) }
         }
     }
 

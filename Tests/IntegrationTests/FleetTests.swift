@@ -57,6 +57,19 @@ final class FleetTests: XCTestCase {
         try project.write("sql/V3__row.sql", "INSERT INTO tenant VALUES (1, '${tenant}', '${flyway:defaultSchema}');\n")
     }
 
+    /// With -parallel, targets' notices and statements interleave: each line names its target.
+    func testServerNoticesAndStatementsAreLabelledWithTheirTarget() throws {
+        let fleet = try Fleet(databases: 2)
+        try fleet.project.write("sql/V1__hello.sql", "DO $$ BEGIN RAISE NOTICE 'hello from %', current_database(); END $$;\n")
+        let run = try fleet.project.migrate(["-targets=targets.txt", "-parallel=2", "-X", "migrate"], withURL: false)
+        XCTAssertEqual(run.status, 0, run.output)
+        for index in 0..<2 {
+            let label = "[\(fleet.url(index))] "
+            XCTAssertTrue(run.stderr.contains(label + "NOTICE (V1__hello.sql): hello from \(fleet.databases[index])"), run.stderr)
+            XCTAssertTrue(run.stderr.split(separator: "\n").contains { $0.hasPrefix(label) && $0.contains("RAISE NOTICE") }, run.stderr)
+        }
+    }
+
     func testTwentyDatabasesFromAFileEachWithItsOwnHistoryAndPlaceholder() throws {
         let fleet = try Fleet(databases: 20) { index, url in "\(url)   placeholders.tenant='Tenant \(index)'  # tenant \(index)" }
         try writeMigrations(fleet.project)

@@ -16,10 +16,13 @@ protocol Reporter: AnyObject {
     func finish()
     /// One target of a fleet is done (the summary comes as the result).
     func targetFinished(_ target: FleetTargetResult)
+    /// A fleet target's log event (a notice, a statement with -X, a lock wait…), which runs beside others'.
+    func event(_ event: MigrationEvent, of target: String)
 }
 
 extension Reporter {
     func failure(_ error: any Error) { failure(error, partial: nil) }
+    func event(_ event: MigrationEvent, of target: String) { self.event(event) }
     /// The JSON document lists the targets in the result.
     func targetFinished(_ target: FleetTargetResult) {}
 }
@@ -34,6 +37,7 @@ final class ReporterGroup: Reporter {
     func failure(_ error: any Error, partial: (any CommandResult)?) { reporters.forEach { $0.failure(error, partial: partial) } }
     func finish() { reporters.forEach { $0.finish() } }
     func targetFinished(_ target: FleetTargetResult) { reporters.forEach { $0.targetFinished(target) } }
+    func event(_ event: MigrationEvent, of target: String) { reporters.forEach { $0.event(event, of: target) } }
 }
 
 /// Writes text to standard output or standard error, every line through the secret masker.

@@ -62,6 +62,12 @@ final class TextReporter: Reporter {
         }
     }
 
+    /// Every line labelled `[target]`: with -parallel, targets' notices and statements interleave.
+    func event(_ event: MigrationEvent, of target: String) {
+        guard let text = logLine(for: event) else { return }
+        terminal.err(text.split(separator: "\n", omittingEmptySubsequences: false).map { "[\(target)] \($0)" }.joined(separator: "\n"))
+    }
+
     func result(_ result: any CommandResult) {
         switch result {
         case let migrate as MigrateResult: report(migrate)
