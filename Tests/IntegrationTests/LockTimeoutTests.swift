@@ -21,6 +21,17 @@ final class LockTimeoutTests: XCTestCase {
         return (blocker, blocker.backendPID)
     }
 
+    /// `migrate` (JSON) blocked by `blocker`, timed out (no longer waiting), then blocked again — so at least one
+    /// retry has happened — and done once `blocker` commits.
+    private func migrateThroughARetry(_ project: MigrateProject, lockTimeout: String, blocker: Connection) throws -> MigrateProject.Run {
+        let running = try project.start(["-outputType=json", "-lockTimeout=\(lockTimeout)", "-lockRetries=50", "migrate"])
+        try project.waitForBackendsBlocked()
+        try waitUntil("the first attempt to time out") { try project.backendsWaitingForALock().isEmpty }
+        try project.waitForBackendsBlocked()
+        try blocker.execute("COMMIT")
+        return running.wait()
+    }
+
     private func columnExists(_ project: MigrateProject, _ name: String) throws -> Bool {
         try project.scalar("SELECT count(*)::text FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = $1", [name]) == "1"
     }
@@ -28,13 +39,7 @@ final class LockTimeoutTests: XCTestCase {
     func testBlockedMigrationRetriesNamesTheBlockerAndSucceedsOnceItCommits() throws {
         let project = try blockedProject()
         let (blocker, blockerPID) = try holdReadLock(project)
-        let running = try project.start(["-outputType=json", "-lockTimeout=200ms", "-lockRetries=50", "migrate"])
-        // Blocked, timed out (no longer waiting), then blocked again: at least one retry has happened.
-        try project.waitForBackendsBlocked()
-        try waitUntil("the first attempt to time out") { try project.backendsWaitingForALock().isEmpty }
-        try project.waitForBackendsBlocked()
-        try blocker.execute("COMMIT")
-        let run = running.wait()
+        let run = try migrateThroughARetry(project, lockTimeout: "200ms", blocker: blocker)
         XCTAssertEqual(run.status, 0, run.output)
 
         let document = try run.document()
@@ -68,12 +73,7 @@ final class LockTimeoutTests: XCTestCase {
         try project.write("sql/V3__add_b.sql", "ALTER TABLE t ADD COLUMN b int;\nINSERT INTO log VALUES ('V3');\n")
         try project.write("sql/V4__log.sql", "INSERT INTO log VALUES ('V4');\n")
         let (blocker, _) = try holdReadLock(project)
-        let running = try project.start(["-outputType=json", "-lockTimeout=100ms", "-lockRetries=50", "migrate"])
-        try project.waitForBackendsBlocked()
-        try waitUntil("the first attempt to time out") { try project.backendsWaitingForALock().isEmpty }
-        try project.waitForBackendsBlocked()
-        try blocker.execute("COMMIT")
-        let run = running.wait()
+        let run = try migrateThroughARetry(project, lockTimeout: "100ms", blocker: blocker)
         XCTAssertEqual(run.status, 0, run.output)
         let conflicts = try run.document()["lockConflicts"] as? [[String: Any]] ?? []
         XCTAssertEqual(Set(conflicts.compactMap { $0["script"] as? String }), ["sql/V3__add_b.sql"])
