@@ -10,19 +10,17 @@ struct DatabaseSetup {
 
     /// `history` is the target's; its SCHEMA row names the schemas migrate created (those are rebuilt by it).
     init(reading target: Session, history: [AppliedMigration]) throws {
-        let createdByMigrate = history.filter { $0.type == AppliedMigration.RowType.schema.rawValue }
-            .flatMap { Self.quotedNames(in: $0.script) }
-        let preexisting = try target.connection.query("""
-            SELECT n.nspname FROM pg_namespace n WHERE n.nspname::text = ANY($1::text[]) AND NOT quote_ident(n.nspname) = ANY($2::text[])
-             ORDER BY array_position($1::text[], n.nspname::text)
-            """, [target.arrayLiteral(target.schemas), target.arrayLiteral(createdByMigrate)]).rows.compactMap { $0[0] }
-        let list = target.arrayLiteral(preexisting)
+        let createdByMigrate = history.flatMap(\.createdSchemas)
         // Schemas: created with the owner they have (a schema that exists in every database, `public`, is
         // kept); PUBLIC's default privileges revoked first, so the grants are exactly the target's.
-        let schemas = try target.connection.query("""
-            SELECT format('CREATE SCHEMA IF NOT EXISTS %I AUTHORIZATION %I', n.nspname, pg_get_userbyid(n.nspowner))
-              FROM pg_namespace n WHERE n.nspname::text = ANY($1::text[]) ORDER BY array_position($1::text[], n.nspname::text)
-            """, [list]).rows.compactMap { $0[0] }
+        let found = try target.connection.query("""
+            SELECT n.nspname, format('CREATE SCHEMA IF NOT EXISTS %I AUTHORIZATION %I', n.nspname, pg_get_userbyid(n.nspowner))
+              FROM pg_namespace n WHERE n.nspname::text = ANY($1::text[]) AND NOT n.nspname::text = ANY($2::text[])
+             ORDER BY array_position($1::text[], n.nspname::text)
+            """, [target.arrayLiteral(target.schemas), target.arrayLiteral(createdByMigrate)]).rows
+        let preexisting = found.compactMap { $0[0] }
+        let schemas = found.compactMap { $0[1] }
+        let list = target.arrayLiteral(preexisting)
         let revokes = preexisting.map { "REVOKE ALL ON SCHEMA \(target.connection.escapeIdentifier($0)) FROM PUBLIC" }
         let grants = try target.connection.query("""
             SELECT format('GRANT %s ON SCHEMA %I TO %s%s', x.privilege_type, n.nspname,
@@ -67,21 +65,5 @@ struct DatabaseSetup {
             return "could not give the build database the target's schemas and default privileges (\(error)); "
                 + "grants that come from them are reported as drift"
         }
-    }
-
-    /// `"a","B c"` (the SCHEMA row's script) as its quoted names.
-    static func quotedNames(in script: String) -> [String] {
-        var names: [String] = [], current = "", quoted = false
-        for character in script {
-            if character == "\"" { quoted.toggle() }
-            if character == ",", !quoted {
-                names.append(current)
-                current = ""
-            } else {
-                current.append(character)
-            }
-        }
-        if !current.isEmpty { names.append(current) }
-        return names
     }
 }

@@ -1,3 +1,4 @@
+import PostgresClient
 import FoundationEssentials
 import Glibc
 
@@ -29,6 +30,31 @@ public struct AppliedMigration: Sendable, Equatable {
     public var isDeleted: Bool { type == RowType.delete.rawValue }
     public var isUndo: Bool { type == RowType.undoSQL.rawValue }
     public var isRepeatable: Bool { versionText == nil && !isSchemaMarker }
+
+    /// The schemas a SCHEMA row says migrate (or Flyway) created: its script, `"a","B c"`, read as names.
+    var createdSchemas: [String] {
+        guard isSchemaMarker else { return [] }
+        var names: [String] = [], current = "", quoted = false
+        for character in script {
+            if character == "\"" { quoted.toggle() }
+            if character == ",", !quoted {
+                names.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { names.append(current) }
+        return names.map(Self.unquotedIdentifier)
+    }
+
+    private static func unquotedIdentifier(_ text: String) -> String {
+        var value = text.trimmingBlanks()
+        if value.hasPrefix("\"") && value.hasSuffix("\"") && value.count >= 2 {
+            value = String(value.dropFirst().dropLast()).replacing("\"\"", with: "\"")
+        }
+        return value
+    }
 }
 
 extension AppliedMigration.RowType {

@@ -9,10 +9,7 @@ extension Migrator {
         return try withLock(session) { history in
             try withCallbacks(.clean, session) { try session.executor.inTransaction {
                 // Schemas the history says we created are dropped whole, as Flyway does.
-                var created: [String] = []
-                for row in history ?? [] where row.isSchemaMarker {
-                    created += row.script.split(separator: ",").map { unquoteIdentifier(String($0)) }
-                }
+                let created = (history ?? []).flatMap(\.createdSchemas)
                 let existing = Set(session.schemas).subtracting(try session.missingSchemas(session.schemas))
                 var count = 0
                 var dropped: [String] = []
@@ -30,14 +27,6 @@ extension Migrator {
                                    objectsDropped: count, dryRun: session.isDryRun)
             } }
         }
-    }
-
-    private func unquoteIdentifier(_ text: String) -> String {
-        var value = text.trimmingBlanks()
-        if value.hasPrefix("\"") && value.hasSuffix("\"") && value.count >= 2 {
-            value = String(value.dropFirst().dropLast()).replacing("\"\"", with: "\"")
-        }
-        return value
     }
 
     /// Drops the objects of one schema (see `SchemaContents`), most dependent first; CASCADE takes care of what is left.
