@@ -46,28 +46,29 @@ public struct FleetTargetResult: Sendable, Encodable {
         self.init(target: target, status: .failed, success: false)
         executionTime = milliseconds
         if let partial = error as? PartialFailure { summarize(partial.result) }
-        status = .failed
-        success = false
         self.error = ErrorReport(error)
     }
 
+    /// Counts and versions from `result`; a succeeded target that changed nothing is up to date.
     private mutating func summarize(_ result: any CommandResult) {
+        var changedNothing = false
+        defer { if changedNothing, status == .succeeded { status = .upToDate } }
         switch result {
         case let migrate as MigrateResult:
             // A failed run's result lists what it applied, but still holds the version it started from.
             let reached = ([migrate.targetSchemaVersion] + migrate.migrations.map(\.version)).compactMap { $0.flatMap(MigrationVersion.init) }.max()
             (initialSchemaVersion, targetSchemaVersion) = (migrate.initialSchemaVersion, reached?.text ?? migrate.targetSchemaVersion)
             migrationsExecuted = migrate.migrations.count
-            if migrationsExecuted == 0 && !migrate.baselined { status = .upToDate }
+            changedNothing = migrationsExecuted == 0 && !migrate.baselined
         case let undo as UndoResult:
             (initialSchemaVersion, targetSchemaVersion) = (undo.initialSchemaVersion, undo.targetSchemaVersion)
             migrationsExecuted = undo.migrationsUndone
-            if undo.migrationsUndone == 0 { status = .upToDate }
+            changedNothing = undo.migrationsUndone == 0
         case let info as InfoResult:
             (initialSchemaVersion, targetSchemaVersion) = (info.schemaVersion, info.schemaVersion)
             let pending = info.migrations.filter { $0.state == .pending || $0.state == .outdated }.count
             pendingCount = pending
-            if pending == 0 { status = .upToDate }
+            changedNothing = pending == 0
         default:
             break
         }
