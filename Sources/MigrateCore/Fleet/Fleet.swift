@@ -38,9 +38,10 @@ public struct Fleet: Sendable {
     init(checking listed: [FleetTarget], over configuration: Configuration) throws {
         targets = []
         var seen: [String: (target: FleetTarget, settings: Configuration)] = [:]
+        var knownSecrets = Set(configuration.secrets)
         for target in listed {
             let own = try target.configuration(over: configuration)
-            for secret in own.secrets where !secrets.contains(secret) && !configuration.secrets.contains(secret) { secrets.append(secret) }
+            for secret in own.secrets where knownSecrets.insert(secret).inserted { secrets.append(secret) }
             let identity = FleetTarget.identity(of: own)
             if let first = seen[identity] {
                 guard Self.sameSettings(first.settings, own) else {

@@ -9,11 +9,14 @@ enum TargetsQuery {
     static func targets(_ sql: String, on migrator: Migrator) throws -> [FleetTarget] {
         let connection = try migrator.connect()
         let result: QueryResult
-        let database: String
+        var database = ""
         do {
             try connection.execute("BEGIN TRANSACTION READ ONLY")
             result = try connection.query(sql)
-            database = try connection.query("SELECT current_database()").scalar ?? ""
+            // Only schema rows are named after the database.
+            if result.columns.count == 1, result.rows.contains(where: { $0[0].map { !$0.isEmpty && !Self.isURL($0) } ?? false }) {
+                database = try connection.query("SELECT current_database()").scalar ?? ""
+            }
             try connection.execute("ROLLBACK")
         } catch let error as PostgresError {
             throw MigrationError.database(error, while: "running targetsQuery")
