@@ -7,7 +7,6 @@ extension Migrator {
     /// `connectRetriesInterval`, as Flyway does. A refusal that will not change (wrong password, unknown
     /// user or database, no pg_hba.conf rule, TLS trouble) fails at once, with a hint naming the setting to check.
     func connect() throws -> Connection {
-        if let sharedConnection { return sharedConnection }
         let parameters = try configuration.connectionParameters()
         var retries = 0
         while true {

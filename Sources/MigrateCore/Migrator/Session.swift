@@ -161,7 +161,8 @@ extension Migrator {
     /// Connects (retrying as configured), runs initSql, and describes the target. In a dry run the whole
     /// session is one read-only transaction, and writes go to the dry-run script.
     func openSession() throws -> Session {
-        let connection = try connect()
+        // seed's steps share its connection (and the lock on it); other connections (the pooling check's) are new.
+        let connection = try sharedConnection ?? connect()
         if traceStatements {
             connection.traceHandler = { [onEvent] sql, milliseconds in onEvent(.statementSent(sql: sql, milliseconds: milliseconds)) }
         }
