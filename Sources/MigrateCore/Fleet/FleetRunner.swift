@@ -48,12 +48,7 @@ public struct FleetRunner: Sendable {
 
     /// The locations scanned once, every checksum computed, with what is wrong in them reported once.
     private func sharedScan(_ progress: Progress) throws -> MigrationScanner.Result {
-        let migrator = Migrator(configuration: configuration, onEvent: { event in progress.report(.target(nil, event)) })
-        var scanner = try migrator.scanner
-        scanner.checksumsLargeFiles = true
-        let scan = try scanner.scan()
-        _ = try migrator.resolved(scan)
-        return scan
+        try Migrator(configuration: configuration, onEvent: { event in progress.report(.target(nil, event)) }).resolvedScan()
     }
 
     /// Runs the targets in `range` on up to `parallel` worker threads; with `stopOnError`, a failure starts no more.
@@ -74,11 +69,8 @@ public struct FleetRunner: Sendable {
     /// One target, start to end: its configuration, its own connection, the command; nothing of it is kept but the result.
     private func runTarget(_ target: FleetTarget, slot: Int, scan: MigrationScanner.Result, progress: Progress,
                            _ command: (Migrator) throws -> any CommandResult) -> FleetTargetResult {
-        let started = ContinuousClock.now
-        func elapsed() -> Int {
-            let duration = ContinuousClock.now - started
-            return Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
-        }
+        let stopwatch = Stopwatch()
+        func elapsed() -> Int { Int(stopwatch.milliseconds) }
         do {
             let migrator = Migrator(configuration: try target.configuration(over: configuration), traceStatements: traceStatements,
                                     onEvent: { event in progress.report(.target(target.name, event)) })
@@ -140,7 +132,8 @@ private final class Progress: @unchecked Sendable {
         }
     }
 
-    /// Warnings about the files (the scan's, the lint's) are the same on every target: said once, as the fleet's.
+    /// The lint's warnings about the files are the same on every target: said once, as the fleet's. (The
+    /// scan's are said once anyway: only the fleet's scan reports them.)
     func report(_ event: FleetEvent) {
         locked {
             guard case .target(_, .warning(let diagnostic)) = event, Self.fleetWarningCodes.contains(diagnostic.code) else {
@@ -151,5 +144,5 @@ private final class Progress: @unchecked Sendable {
     }
 
     private var saidOnce: Set<String> = []
-    private static let fleetWarningCodes = Migrator.scanWarningCodes.union(["LINT", "LINT_NOTE"])
+    private static let fleetWarningCodes: Set<String> = ["LINT", "LINT_NOTE"]
 }

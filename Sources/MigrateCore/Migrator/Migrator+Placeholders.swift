@@ -35,6 +35,16 @@ extension Migrator {
         return (session, files, large)
     }
 
+    /// The locations scanned and every checksum computed, what is wrong in them reported: for runs that open
+    /// several sessions over the same files (a fleet's targets, seed's steps) as their `sharedScan`.
+    func resolvedScan() throws -> MigrationScanner.Result {
+        var scanner = try self.scanner
+        scanner.checksumsLargeFiles = true
+        let scan = try scanner.scan()
+        _ = try resolved(scan)
+        return scan
+    }
+
     /// For commands that run no migration (clean, baseline): a session with its callbacks only.
     func openSessionWithCallbacks() throws -> Session {
         var configured = try self.scanner

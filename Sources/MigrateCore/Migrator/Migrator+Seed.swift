@@ -15,6 +15,9 @@ extension Migrator {
         }
         let shelf = SnapshotShelf(configuration: configuration)
         let named = try configuration.seedSnapshot.map { name throws(SeedError) in try shelf.named(name, configuration) }
+        // The files are read once for seed's session and its steps (migrate before and after the load, clean).
+        sharedScan = try resolvedScan()
+        defer { sharedScan = nil }
         let (session, resolved) = try openSessionWithMigrations()
         sharedConnection = session.connection
         defer { sharedConnection = nil }
@@ -112,6 +115,7 @@ extension Migrator {
         configuration.target = target
         let step = Migrator(configuration: configuration, traceStatements: traceStatements, onEvent: onEvent)
         step.sharedConnection = sharedConnection
+        step.sharedScan = sharedScan
         return step
     }
 

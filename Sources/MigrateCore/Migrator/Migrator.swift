@@ -62,6 +62,8 @@ public final class Migrator {
     /// without their migration) are warned about, or with failOnMissingLocations / validateMigrationNaming
     /// rejected; link loops and broken links are warned about.
     func resolved(_ result: MigrationScanner.Result) throws -> [MigrationFile] {
+        // A fleet's scan was resolved once, for every target: no target's settings change what it finds.
+        if sharedScan != nil { return result.migrations }
         try rejectMisnamedCallbacks(result)
         for location in result.missingLocations {
             if configuration.failOnMissingLocations { throw MigrationError.missingLocation(location) }
