@@ -51,9 +51,6 @@ public enum ParseNode: Sendable, Equatable, Decodable {
         return (type, node)
     }
 
-    /// The node wrapped under `type` (`{"FuncCall": {…}}["FuncCall"]`), when it is one.
-    public func node(_ type: String) -> ParseNode? { typed?.type == type ? typed?.node : nil }
-
     /// The strings of a name list (`[{"String": {"sval": "pg_catalog"}}, …]`).
     public var names: [String] { items.compactMap { $0["String"]?["sval"]?.string } }
 

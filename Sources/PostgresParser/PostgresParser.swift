@@ -7,8 +7,8 @@ public enum PostgresParser {
     public enum Outcome: Sendable {
         /// The raw statements (`RawStmt.stmt`), each a typed node such as `{"IndexStmt": {…}}`.
         case parsed([ParseNode])
-        /// The grammar refused the text: its message and, when known, the 0-based scalar offset it points at.
-        case refused(message: String, offset: Int?)
+        /// The grammar refused the text, with its message.
+        case refused(message: String)
     }
 
     /// The version of PostgreSQL's grammar libpg_query was built from (e.g. 150001).
@@ -18,15 +18,12 @@ public enum PostgresParser {
         let result = pg_query_parse(sql)
         defer { pg_query_free_parse_result(result) }
         if let error = result.error {
-            let message = error.pointee.message.map { String(cString: $0) } ?? "syntax error"
-            // cursorpos counts characters from 1, as the server's error position does; 0 means none.
-            let position = Int(error.pointee.cursorpos)
-            return .refused(message: message, offset: position > 0 ? position - 1 : nil)
+            return .refused(message: error.pointee.message.map { String(cString: $0) } ?? "syntax error")
         }
         guard let text = result.parse_tree else { return .parsed([]) }
         let json = Data(String(cString: text).utf8)
         guard let tree = try? JSONDecoder().decode(ParseNode.self, from: json) else {
-            return .refused(message: "the parse tree could not be read", offset: nil)
+            return .refused(message: "the parse tree could not be read")
         }
         return .parsed(tree["stmts"]?.items.compactMap { $0["stmt"] } ?? [])
     }

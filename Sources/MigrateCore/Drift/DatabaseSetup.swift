@@ -51,14 +51,11 @@ struct DatabaseSetup {
         statements = schemas + revokes + grants + defaults
     }
 
-    /// Runs the statements in one transaction in the build database. A role the build's user may not act for
+    /// Runs the statements in one transaction (one message) in the build database. A role the build's user may not act for
     /// (or that the build's server lacks) leaves the build without them: the message says what that means.
     func replay(in build: Session) -> String? {
-        guard !statements.isEmpty else { return nil }
         do {
-            try build.connection.execute("BEGIN")
-            for statement in statements { try build.connection.execute(statement) }
-            try build.connection.execute("COMMIT")
+            try build.connection.execute((["BEGIN"] + statements + ["COMMIT"]).joined(separator: ";\n"))
             return nil
         } catch {
             _ = try? build.connection.execute("ROLLBACK")

@@ -4,7 +4,6 @@ struct LintIgnore {
     static let marker = "migrate:lint-ignore"
 
     var rules: Set<String>
-    var reason: String
 
     /// What a comment says, or why it says nothing usable; nil when the line has no ignore comment.
     static func parse(line: String) -> Result<LintIgnore, IgnoreProblem>? {
@@ -14,9 +13,8 @@ struct LintIgnore {
         guard let first = words.first else { return .failure(.noRule) }
         let rules = first.split(separator: ",").map(String.init)
         if let unknown = rules.first(where: { LintRule(rawValue: $0) == nil }) { return .failure(.unknownRule(unknown)) }
-        let reason = words.dropFirst().joined(separator: " ")
-        guard !reason.isEmpty else { return .failure(.noReason(first)) }
-        return .success(LintIgnore(rules: Set(rules), reason: reason))
+        guard words.count > 1 else { return .failure(.noReason(first)) }
+        return .success(LintIgnore(rules: Set(rules)))
     }
 
     enum IgnoreProblem: Error {

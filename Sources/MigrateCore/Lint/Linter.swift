@@ -4,9 +4,13 @@ import PostgresParser
 /// (libpg_query), remembering what earlier ones did: a table created earlier in the plan is empty and
 /// unused, so what would be dangerous on a live table is fine on it.
 struct Linter {
-    /// Whether migrate itself sets lock_timeout for every migration. The hook for the `lockTimeout`
-    /// setting: until the configuration has it, only the files' own `SET [LOCAL] lock_timeout` count.
-    var lockTimeoutFromConfiguration = false
+    /// Whether migrate itself sets lock_timeout for every migration (the `lockTimeout` setting); when it does
+    /// not, only the files' own `SET [LOCAL] lock_timeout` count.
+    let lockTimeoutFromConfiguration: Bool
+
+    init(lockTimeoutFromConfiguration: Bool) {
+        self.lockTimeoutFromConfiguration = lockTimeoutFromConfiguration
+    }
 
     private(set) var findings: [LintFinding] = []
     private(set) var notes: [LintNote] = []
@@ -37,7 +41,7 @@ struct Linter {
         while let statement = try next() {
             let ignores = try ignoreComments(for: statement, file: file, filepath: filepath, lines: lines)
             switch PostgresParser.parse(statement.text) {
-            case .refused(let message, _):
+            case .refused(let message):
                 notes.append(LintNote(file: file, filepath: filepath, line: statement.line, column: statement.column,
                                       statement: ScriptRunner.firstLine(of: statement.text),
                                       message: "not checked: libpg_query (PostgreSQL \(PostgresParser.grammarVersion / 10000)'s grammar) cannot parse it: \(message)"))

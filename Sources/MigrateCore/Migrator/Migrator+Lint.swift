@@ -54,9 +54,8 @@ extension Migrator {
     }
 
     private func lint(_ planned: [PlannedMigration]) throws -> LintResult {
-        var linter = Linter()
+        var linter = Linter(lockTimeoutFromConfiguration: configuration.lockTimeout != 0)
         // migrate sets lockTimeout itself around every file (SET LOCAL, or SET for a file outside a transaction).
-        linter.lockTimeoutFromConfiguration = configuration.lockTimeout != 0
         for migration in planned where migration.mode != .recordOnly {
             let settings = migration.settings
             // The plan's statements where it kept them; the file read again only where it did not.

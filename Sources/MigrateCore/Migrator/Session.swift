@@ -41,7 +41,7 @@ final class Session {
     /// See `resetStatements`.
     var reset: [String]?
     /// The lock and statement timeouts each migration file runs with.
-    var timeouts: MigrationTimeouts
+    let timeouts: MigrationTimeouts
     /// Who blocks this session, watched while migrations run (see `BlockerWatch`).
     var blockerWatch: BlockerWatch?
     /// The undo files the scan found (see `MigrationScanner.Result.undoFiles`).
