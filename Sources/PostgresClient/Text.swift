@@ -66,6 +66,13 @@ extension StringProtocol {
     }
 }
 
+extension Connection {
+    /// `items` as one text[] parameter, in PostgreSQL's array input syntax (`{"a","b"}`, quotes and backslashes escaped).
+    public static func arrayLiteral(_ items: [String]) -> String {
+        "{" + items.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+    }
+}
+
 /// Milliseconds between two readings of the monotonic clock.
 public struct Stopwatch: Sendable {
     private let start = ContinuousClock.now

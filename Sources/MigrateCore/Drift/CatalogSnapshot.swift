@@ -36,7 +36,7 @@ struct CatalogSnapshot {
     init(_ session: Session) throws {
         let connection = session.connection
         database = session.databaseName
-        let parameters = [session.arrayLiteral(session.schemas), session.defaultSchema, session.history.table]
+        let parameters = [Connection.arrayLiteral(session.schemas), session.defaultSchema, session.history.table]
         do {
             // pg_catalog alone on the search_path: every name the definitions mention comes out schema-qualified.
             try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path TO pg_catalog")

@@ -17,10 +17,10 @@ struct DatabaseSetup {
             SELECT n.nspname, format('CREATE SCHEMA IF NOT EXISTS %I AUTHORIZATION %I', n.nspname, pg_get_userbyid(n.nspowner))
               FROM pg_namespace n WHERE n.nspname::text = ANY($1::text[]) AND NOT n.nspname::text = ANY($2::text[])
              ORDER BY array_position($1::text[], n.nspname::text)
-            """, [target.arrayLiteral(target.schemas), target.arrayLiteral(createdByMigrate)]).rows
+            """, [Connection.arrayLiteral(target.schemas), Connection.arrayLiteral(createdByMigrate)]).rows
         let preexisting = found.compactMap { $0[0] }
         let schemas = found.compactMap { $0[1] }
-        let list = target.arrayLiteral(preexisting)
+        let list = Connection.arrayLiteral(preexisting)
         let revokes = preexisting.map { "REVOKE ALL ON SCHEMA \(target.connection.escapeIdentifier($0)) FROM PUBLIC" }
         let grants = try target.connection.query("""
             SELECT format('GRANT %s ON SCHEMA %I TO %s%s', x.privilege_type, n.nspname,

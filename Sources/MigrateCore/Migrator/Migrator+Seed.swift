@@ -23,10 +23,7 @@ extension Migrator {
         defer { sharedConnection = nil }
         return try withMigrateLock(session) { history in
             var status = try status(resolved, history ?? [], session)
-            if let failed = status.entries.first(where: { $0.state.isFailed }) {
-                throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description,
-                                                              invalidIndexes: try session.invalidIndexes())
-            }
+            try refuseFailedMigration(status, invalidIndexes: session.invalidIndexes)
             let limit = try seedLimit(resolved, current: status.currentVersion)
             let snapshot = try named ?? newestSnapshot(shelf, limit: limit)
             let manifest = snapshot.manifest

@@ -17,10 +17,7 @@ extension Migrator {
         // The version: a failed row means the schema is not at any version a snapshot could name.
         guard let rows = try readHistory(session) else { throw SeedError.noSchemaVersion(table: session.history.quotedName) }
         let status = try status(resolved, rows, session)
-        if let failed = status.entries.first(where: { $0.state.isFailed }) {
-            throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description,
-                                                          invalidIndexes: [])
-        }
+        try refuseFailedMigration(status, invalidIndexes: { [] })
         guard let version = status.currentVersion else { throw SeedError.noSchemaVersion(table: session.history.quotedName) }
         let versionText = rows.last { $0.version == version && $0.success }?.versionText ?? version.text
         let pending = status.pending.filter { !$0.isRepeatable }.count

@@ -131,6 +131,13 @@ extension Migrator {
                         outOfOrder: configuration.outOfOrder, baselineMigrationChoice: onlyApplying?.baselineMigrationChoice ?? .newest)
     }
 
+    /// Refuses a history with a failed row, naming it and `invalidIndexes()`.
+    func refuseFailedMigration(_ status: MigrationStatus, invalidIndexes: () throws -> [InvalidIndex]) throws {
+        guard let failed = status.entries.first(where: { $0.state.isFailed }) else { return }
+        throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description,
+                                                      invalidIndexes: try invalidIndexes())
+    }
+
     /// What must hold before a command writes migrations (migrate, undo): no failed migration in the
     /// history, a version target that exists (unless `target=<version>?`), and, with validateOnMigrate,
     /// applied migrations that match their files.
@@ -138,11 +145,8 @@ extension Migrator {
     @discardableResult
     func checkBeforeWriting(_ status: MigrationStatus, target: MigrationTarget, resolved: [MigrationFile], rows: [AppliedMigration],
                             session: Session) throws -> Bool {
-        if let failed = status.entries.first(where: { $0.state.isFailed }) {
-            // What a failed or interrupted concurrent index build left is named with the statement that drops it.
-            throw MigrationError.failedMigrationInHistory(failed.version.map { "version \($0) (\(failed.description))" } ?? failed.description,
-                                                          invalidIndexes: try session.invalidIndexes())
-        }
+        // What a failed or interrupted concurrent index build left is named with the statement that drops it.
+        try refuseFailedMigration(status, invalidIndexes: session.invalidIndexes)
         if case .version(let version) = target, !configuration.targetMayBeMissing,
            !resolved.contains(where: { $0.version == version }), !rows.contains(where: { $0.version == version }) {
             throw MigrationError.targetNotFound(version.text)

@@ -98,7 +98,7 @@ final class Session {
 
     /// Schemas from `names` that do not exist yet.
     func missingSchemas(_ names: [String]) throws -> [String] {
-        let existing = Set(try connection.query("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1)", [arrayLiteral(names)]).rows.compactMap { $0[0] })
+        let existing = Set(try connection.query("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1)", [Connection.arrayLiteral(names)]).rows.compactMap { $0[0] })
         return names.filter { !existing.contains($0) }
     }
 
@@ -150,10 +150,6 @@ final class Session {
                     AND a.attname IN ('installed_rank','version','description','type','script','checksum','installed_by','installed_on','execution_time','success')) = 10
              ORDER BY 1
             """, [defaultSchema, history.table]).rows.compactMap { $0[0] }
-    }
-
-    func arrayLiteral(_ items: [String]) -> String {
-        "{" + items.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
     }
 }
 

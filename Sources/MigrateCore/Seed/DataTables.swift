@@ -42,7 +42,7 @@ struct DataTables: Sendable {
 
     /// Ordinary and partitioned tables (not partitions: their parent's COPY includes their rows) of `schemas`.
     static func read(_ connection: Connection, schemas: [String], defaultSchema: String) throws -> DataTables {
-        let literal = "{" + schemas.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        let literal = Connection.arrayLiteral(schemas)
         var byKey: [String: DataTable] = [:]
         var order: [String] = []
         try connection.forEachRow("""
@@ -84,9 +84,9 @@ struct DataTables: Sendable {
               FROM pg_catalog.pg_constraint k
               JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
               JOIN pg_catalog.pg_class p ON p.oid = k.confrelid JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
-             WHERE k.contype = 'f' AND k.conparentid = 0
+             WHERE k.contype = 'f' AND k.conparentid = 0 AND cn.nspname = ANY($1) AND pn.nspname = ANY($1)
              ORDER BY 1, 2
-            """) { row in
+            """, [literal]) { row in
             if let child = row.string(0).flatMap({ labels[$0] }), let parent = row.string(1).flatMap({ labels[$0] }) {
                 references.append((child, parent))
             }
