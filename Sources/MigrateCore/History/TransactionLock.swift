@@ -8,31 +8,41 @@ import PostgresClient
 struct TransactionLock {
     let connection: Connection
     let history: SchemaHistoryTable
-    var key: Int64 { AdvisoryLock.key(forQuotedTable: history.quotedName) }
+    /// The session lock's key and its spinning, with a transaction-level attempt.
+    private var sessionLock: AdvisoryLock { AdvisoryLock(connection: connection, quotedTable: history.quotedName) }
 
     /// Spins inside the open transaction until the lock is ours, as `AdvisoryLock.acquire` does (quick
     /// retries, then one a second, `retries` times; -1: forever). Re-entrant: true at once when this
     /// transaction holds it already (group=true takes it once for every file).
     func acquire(retries: Int, waiting: (Int?) -> Void) throws {
-        let session = AdvisoryLock(connection: connection, quotedTable: history.quotedName)
-        try session.acquire(retries: retries, waiting: waiting) {
-            try connection.query("SELECT pg_try_advisory_xact_lock($1)", [String(key)]).rows.first?.first == "t"
+        let lock = sessionLock
+        try lock.acquire(retries: retries, waiting: waiting) {
+            try connection.query("SELECT pg_try_advisory_xact_lock($1)", [String(lock.key)]).rows.first?.first == "t"
         }
     }
 
-    /// Whether `file` is still pending, read under the lock: another run may have applied it since this one
-    /// read the history. A versioned file is applied once any successful row has its version; a repeatable
-    /// when its newest successful row has this checksum.
-    func isPending(_ file: MigrationFile) throws -> Bool {
+    /// Takes the lock as `acquire` does and tells whether `file` is still pending under it: another run may
+    /// have applied it since this one read the history. The attempt that takes the lock reads the history in
+    /// the same message, as a second statement, so its snapshot comes after the lock (one round trip).
+    /// A versioned file is applied once any successful row has its version; a repeatable when its newest
+    /// successful row has this checksum.
+    func acquireAndCheckPending(_ file: MigrationFile, retries: Int, waiting: (Int?) -> Void) throws -> Bool {
         let name = history.quotedName
-        if let version = file.version {
-            return try connection.query(
-                "SELECT 1 FROM \(name) WHERE version = $1 AND success LIMIT 1", [version.text]).rows.isEmpty
+        let check = file.version.map { "SELECT NULL FROM \(name) WHERE version = \(connection.escapeLiteral($0.text)) AND success LIMIT 1" }
+            ?? """
+            SELECT checksum FROM \(name) WHERE version IS NULL AND description = \(connection.escapeLiteral(file.description))
+               AND success AND type <> 'DELETE' ORDER BY installed_rank DESC LIMIT 1
+            """
+        var found: [String?] = []
+        let lock = sessionLock
+        try lock.acquire(retries: retries, waiting: waiting) {
+            var locked = false
+            try connection.forEachRow("SELECT pg_try_advisory_xact_lock(\(lock.key));\n" + check) { row in
+                if row.statement == 0 { locked = row.string(0) == "t" } else if locked { found.append(row.string(0)) }
+            }
+            return locked
         }
-        let newest = try connection.query("""
-            SELECT checksum FROM \(name) WHERE version IS NULL AND description = $1 AND success AND type <> 'DELETE'
-             ORDER BY installed_rank DESC LIMIT 1
-            """, [file.description]).rows.first
-        return newest?.first.flatMap { $0 }.flatMap { Int32($0) } != file.checksum
+        guard let row = found.first else { return true }
+        return file.version == nil && row.flatMap { Int32($0) } != file.checksum
     }
 }

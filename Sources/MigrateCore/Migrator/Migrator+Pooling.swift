@@ -59,8 +59,7 @@ extension Migrator {
 
     /// Takes the lock in the open transaction and tells whether `file` is still pending under it.
     func lockAndCheckPending(_ file: MigrationFile, _ lock: TransactionLock) throws -> Bool {
-        try lock.acquire(retries: configuration.lockRetryCount) { pid in onEvent(.waitingForLock(holderPID: pid)) }
-        return try lock.isPending(file)
+        try lock.acquireAndCheckPending(file, retries: configuration.lockRetryCount) { pid in onEvent(.waitingForLock(holderPID: pid)) }
     }
 
     /// Creates the schemas and history table in one transaction; with lockMode=transaction under the lock,
