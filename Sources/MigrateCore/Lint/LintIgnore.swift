@@ -40,7 +40,8 @@ struct LintIgnore {
 /// comments sit on.
 final class OriginalLines {
     private var reader: SQLScriptReader
-    private var kept: [Int: String] = [:]
+    /// The last lines read, in order: at most the two a statement asks for.
+    private var kept: [(number: Int, text: String)] = []
     private var lastRead = 0
 
     init(_ reader: SQLScriptReader) { self.reader = reader }
@@ -48,10 +49,10 @@ final class OriginalLines {
     /// Lines `number - 1` and `number` (statements come in file order, so nothing before is asked for again).
     func around(_ number: Int) throws -> [String] {
         for wanted in [number - 1, number] where wanted > lastRead && wanted > 0 {
-            if let line = try reader.originalLine(wanted) { kept[wanted] = line }
+            if let line = try reader.originalLine(wanted) { kept.append((wanted, line)) }
             lastRead = wanted
         }
-        kept = kept.filter { $0.key >= number - 1 }
-        return [number - 1, number].compactMap { kept[$0] }
+        kept.removeAll { $0.number < number - 1 }
+        return kept.map(\.text)
     }
 }
