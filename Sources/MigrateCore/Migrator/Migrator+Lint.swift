@@ -31,24 +31,29 @@ extension Migrator {
     /// Findings on tables that exist say how big each is (the planner's row estimate and the size on disk):
     /// what decides whether a lock of seconds or of hours is at stake.
     private func sized(_ findings: [LintFinding], _ session: Session) throws -> [LintFinding] {
-        var sizes: [String: String?] = [:]
-        return try findings.map { finding in
-            guard let table = finding.table else { return finding }
-            if sizes[table] == nil {
-                // Names as the parser gives them (unquoted, case kept): quoted here, so no name is misread.
-                let parts = table.split(separator: ".", maxSplits: 1).map(String.init)
-                let (schema, name) = parts.count == 2 ? (parts[0], parts[1]) : (nil, parts[0])
-                let row = try session.connection.query("""
-                    SELECT greatest(c.reltuples, 0)::bigint::text, pg_size_pretty(pg_relation_size(c.oid))
-                    FROM pg_class c WHERE c.oid = to_regclass(coalesce(quote_ident($1) || '.', '') || quote_ident($2))
-                    """, [schema, name]).rows.first
-                sizes[table] = row.map { "\(table) has about \($0[0] ?? "0") rows, \($0[1] ?? "0 bytes") on disk" }
-            }
+        let tables = Array(Set(findings.compactMap(\.table))).sorted()
+        guard !tables.isEmpty else { return findings }
+        // Names as the parser gives them (unquoted, case kept): quoted here, so no name is misread. One query
+        // for every table.
+        let parts = tables.map { table -> (schema: String, name: String) in
+            let parts = table.split(separator: ".", maxSplits: 1).map(String.init)
+            return parts.count == 2 ? (parts[0], parts[1]) : ("", parts[0])
+        }
+        var sizes: [String: String] = [:]
+        try session.connection.forEachRow("""
+            SELECT t.position::int, greatest(c.reltuples, 0)::bigint::text, pg_size_pretty(pg_relation_size(c.oid))
+              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, position)
+              JOIN pg_class c ON c.oid = to_regclass(coalesce(quote_ident(nullif(t.schema, '')) || '.', '') || quote_ident(t.name))
+            """, [Connection.arrayLiteral(parts.map(\.schema)), Connection.arrayLiteral(parts.map(\.name))]) { row in
+            guard let position = row.string(0).flatMap({ Int($0) }) else { return }
+            let table = tables[position - 1]
+            sizes[table] = "\(table) has about \(row.string(1) ?? "0") rows, \(row.string(2) ?? "0 bytes") on disk"
+        }
+        return findings.map { finding in
+            guard let table = finding.table, let size = sizes[table] else { return finding }
             var sized = finding
-            if let size = sizes[table] ?? nil {
-                sized.tableSize = size
-                sized.message += " (\(size))"
-            }
+            sized.tableSize = size
+            sized.message += " (\(size))"
             return sized
         }
     }
