@@ -122,15 +122,20 @@ extension Migrator {
         return (String(label[..<dot]), String(label[label.index(after: dot)...]))
     }
 
-    /// Those of `labels` that exist and hold at least one row.
+    /// Those of `labels` that exist and hold at least one row: which exist in one query, which hold rows in another.
     private func tablesWithRows(_ labels: [String], _ session: Session) throws -> [String] {
         let connection = session.connection
-        return try labels.filter { label in
+        let quoted = labels.map { label in
             let (schema, name) = qualified(label, session)
-            let quoted = connection.escapeIdentifier(schema) + "." + connection.escapeIdentifier(name)
-            guard try connection.query("SELECT to_regclass($1) IS NOT NULL", [quoted]).rows.first?.first == "t" else { return false }
-            return try connection.query("SELECT EXISTS (SELECT 1 FROM \(quoted))").rows.first?.first == "t"
+            return connection.escapeIdentifier(schema) + "." + connection.escapeIdentifier(name)
         }
+        let exists = try connection.query("SELECT to_regclass(t) IS NOT NULL FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
+                                          [Connection.arrayLiteral(quoted)]).rows.map { $0.first == "t" }
+        let present = labels.indices.filter { exists[$0] }
+        guard !present.isEmpty else { return [] }
+        let filled = try connection.query("SELECT " + present.map { "EXISTS (SELECT 1 FROM \(quoted[$0]))" }.joined(separator: ", "))
+            .rows.first ?? []
+        return present.enumerated().filter { filled[$0.offset] == "t" }.map { labels[$0.element] }
     }
 
     /// Loads every table of the snapshot in one transaction: foreign keys that can wait are checked at
