@@ -136,6 +136,31 @@ public enum FileSystem {
         }
     }
 
+    /// `path` for messages: relative to `directory` when below it.
+    static func displayPath(_ path: String, from directory: URL) -> String {
+        let base = directory.standardizedFileURL.path
+        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
+    }
+
+    /// Creates the file at `path`, which must not exist yet, and hands its descriptor to `body` (closed
+    /// afterwards); a `body` that throws leaves no file. `FileSystemError.code` is EEXIST for an existing one.
+    static func createNewFile<T>(_ path: String, _ body: (Int32) throws -> T) throws -> T {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileSystemError(path: path, code: errno) }
+        defer { close(descriptor) }
+        do {
+            return try body(descriptor)
+        } catch {
+            unlink(path)
+            throw error
+        }
+    }
+
+    /// Creates the file at `path`, which must not exist yet, with `bytes`.
+    static func createNewFile(_ path: String, bytes: [UInt8]) throws {
+        try createNewFile(path) { descriptor in try bytes.withUnsafeBytes { try write($0, to: descriptor, path: path) } }
+    }
+
     /// Reads up to `count` bytes from `descriptor` into `buffer`'s spare room; 0 at the end of the file.
     static func read(_ descriptor: Int32, appendingTo buffer: ByteBuffer, count: Int, path: String) throws -> Int {
         while true {

@@ -319,9 +319,5 @@ public struct MigrationScanner: Sendable {
     }
 
     /// A path for messages: relative to the working directory when below it.
-    func displayPath(_ path: String) -> String {
-        let base = workingDirectory.standardizedFileURL.path
-        if path.hasPrefix(base + "/") { return String(path.dropFirst(base.count + 1)) }
-        return path
-    }
+    func displayPath(_ path: String) -> String { FileSystem.displayPath(path, from: workingDirectory) }
 }

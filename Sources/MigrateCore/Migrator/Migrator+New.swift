@@ -61,16 +61,10 @@ extension Migrator {
 
     /// Creates the file at `path` with `bytes`, refusing one that already exists.
     private func writeNewFile(_ path: String, bytes: [UInt8], display: (String) -> String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            if errno == EEXIST { throw NewMigrationError.fileExists(path: display(path)) }
-            throw NewMigrationError.cannotWrite(path: display(path), reason: String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
         do {
-            try bytes.withUnsafeBytes { try FileSystem.write($0, to: descriptor, path: path) }
+            try FileSystem.createNewFile(path, bytes: bytes)
         } catch let error as FileSystemError {
-            unlink(path)
+            if error.code == EEXIST { throw NewMigrationError.fileExists(path: display(path)) }
             throw NewMigrationError.cannotWrite(path: display(path), reason: error.reason)
         }
     }

@@ -69,13 +69,12 @@ extension Migrator {
 
     /// Streams one table into `path`; returns its row count (from COPY's command tag).
     private func write(_ entry: SnapshotPlan.Entry, to path: String, _ connection: Connection) throws -> Int {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw SeedError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
         let copy: QueryResult
         do {
-            copy = try connection.copyOut(SnapshotPlan.copyStatement(entry, connection)) { chunk in
-                try FileSystem.write(chunk, to: descriptor, path: path)
+            copy = try FileSystem.createNewFile(path) { descriptor in
+                try connection.copyOut(SnapshotPlan.copyStatement(entry, connection)) { chunk in
+                    try FileSystem.write(chunk, to: descriptor, path: path)
+                }
             }
         } catch let error as PostgresError {
             throw MigrationError.database(error, while: "reading table \(entry.table.label)")
@@ -86,11 +85,8 @@ extension Migrator {
     }
 
     private func writeFile(_ path: String, _ bytes: [UInt8], display: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw SeedError.writeFailed(path: display, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
         do {
-            try bytes.withUnsafeBytes { try FileSystem.write($0, to: descriptor, path: display) }
+            try FileSystem.createNewFile(path, bytes: bytes)
         } catch let error as FileSystemError {
             throw SeedError.writeFailed(path: display, reason: error.reason)
         }

@@ -87,13 +87,9 @@ struct SnapshotShelf {
     init(configuration: Configuration) {
         let url = URL(fileURLWithPath: configuration.seedLocation, relativeTo: configuration.workingDirectory).standardizedFileURL
         path = url.path
-        displayPath = Self.display(path, configuration)
+        displayPath = FileSystem.displayPath(path, from: configuration.workingDirectory)
     }
 
-    static func display(_ path: String, _ configuration: Configuration) -> String {
-        let base = configuration.workingDirectory.standardizedFileURL.path
-        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
-    }
 
     /// The folder a snapshot of `versionText` is written to.
     func folder(forVersion versionText: String) -> (path: String, display: String) {
@@ -122,6 +118,6 @@ struct SnapshotShelf {
         guard let folder = candidates.first(where: { FileSystem.kind(of: $0 + "/" + SnapshotManifest.fileName) == .file }) else {
             throw SeedError.snapshotNotFound(name, folder: displayPath)
         }
-        return try SnapshotFolder(path: folder, displayPath: Self.display(folder, configuration))
+        return try SnapshotFolder(path: folder, displayPath: FileSystem.displayPath(folder, from: configuration.workingDirectory))
     }
 }

@@ -19,19 +19,11 @@ enum LintOutput {
 
     static func annotations(_ result: LintResult) -> [String] {
         result.findings.map { finding in
-            "::warning file=\(property(relative(finding.filepath))),line=\(finding.line),col=\(finding.column),"
+            "::warning file=\(property(relativeToCurrentDirectory(finding.filepath))),line=\(finding.line),col=\(finding.column),"
                 + "title=\(property(finding.rule))::\(data("\(finding.message). Safe: \(finding.safeForm)"))"
         } + result.notes.map { note in
-            "::notice file=\(property(relative(note.filepath))),line=\(note.line),col=\(note.column)::\(data(note.message))"
+            "::notice file=\(property(relativeToCurrentDirectory(note.filepath))),line=\(note.line),col=\(note.column)::\(data(note.message))"
         }
-    }
-
-    /// GitHub resolves annotation paths from the repository's root, where the workflow runs: the path from
-    /// the current directory.
-    private static func relative(_ path: String) -> String {
-        let directory = FileManager.default.currentDirectoryPath
-        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
 
     /// Workflow-command escaping: `%`, CR and LF in the message; also `:` and `,` in properties.

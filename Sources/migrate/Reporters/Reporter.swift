@@ -113,3 +113,11 @@ func debugLine(sql: String, milliseconds: Double) -> String {
     let text = sql.count > limit ? String(sql.prefix(limit)) + " … (\(sql.utf8.count) bytes)" : sql
     return "DEBUG: \(decimal(milliseconds, places: 2)) ms: \(text)"
 }
+
+/// `path` from the current directory when it is below it (GitHub resolves annotation paths from the
+/// repository's root, where the workflow runs), else as it is.
+func relativeToCurrentDirectory(_ path: String) -> String {
+    let directory = FileManager.default.currentDirectoryPath
+    let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+    return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+}

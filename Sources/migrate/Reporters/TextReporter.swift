@@ -199,9 +199,8 @@ final class TextReporter: Reporter {
     /// `Created <path>` for each file, paths relative to the current directory when below it; with `-q` the
     /// bare paths (as Flyway's `add` does), for scripts: `$(migrate -q new add orders)`.
     private func report(_ result: NewMigrationResult) {
-        let directory = FileManager.default.currentDirectoryPath + "/"
         for path in [result.filepath, result.undoFilepath].compactMap({ $0 }) {
-            let shown = path.hasPrefix(directory) ? String(path.dropFirst(directory.count)) : path
+            let shown = relativeToCurrentDirectory(path)
             quiet ? terminal.out(shown) : line("Created \(shown)")
         }
     }
