@@ -157,39 +157,9 @@ public struct SecretMasker: Sendable {
         return ranges
     }
 
-    /// The values of libpq's password keywords in a keyword string, found as libpq's conninfo parser finds them:
-    /// `keyword = value` pairs, the value single-quoted or up to white space, `\` escaping the next character.
-    /// Stops where libpq would stop (a keyword without `=`).
+    /// The values of libpq's password keywords in a keyword string, up to where libpq would stop.
     private static func conninfoPasswords(in text: String.UnicodeScalarView) -> [Range<String.Index>] {
-        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == " " || ("\t"..."\r").contains(scalar) }  // C isspace
-        var ranges: [Range<String.Index>] = []
-        var index = text.startIndex
-        func skipSpaces() { while index < text.endIndex, isSpace(text[index]) { text.formIndex(after: &index) } }
-        while true {
-            skipSpaces()
-            guard index < text.endIndex else { return ranges }
-            let keywordStart = index
-            while index < text.endIndex, text[index] != "=", !isSpace(text[index]) { text.formIndex(after: &index) }
-            let keyword = String(String.UnicodeScalarView(text[keywordStart..<index]))
-            skipSpaces()
-            guard index < text.endIndex, text[index] == "=" else { return ranges }
-            text.formIndex(after: &index)
-            skipSpaces()
-            let valueStart = index
-            let quoted = index < text.endIndex && text[index] == "'"
-            if quoted { text.formIndex(after: &index) }
-            while index < text.endIndex {
-                let scalar = text[index]
-                text.formIndex(after: &index)
-                if scalar == "\\", index < text.endIndex {
-                    text.formIndex(after: &index)
-                } else if quoted ? scalar == "'" : isSpace(scalar) {
-                    if !quoted { text.formIndex(before: &index) }
-                    break
-                }
-            }
-            if keyword == "password" || keyword == "sslpassword" { ranges.append(valueStart..<index) }
-        }
+        Conninfo.pairs(in: text).pairs.filter { $0.keyword == "password" || $0.keyword == "sslpassword" }.map(\.value)
     }
 
     /// A URL query value: up to `&` or (in prose) a blank.

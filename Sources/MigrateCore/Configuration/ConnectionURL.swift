@@ -86,47 +86,12 @@ public struct ConnectionURL: Sendable {
 
     // MARK: libpq keyword strings
 
-    /// Rejects what libpq would not parse. libpq's conninfo syntax: `keyword = value` pairs separated by
-    /// blanks; a value is either single-quoted or runs to the next blank, and a backslash escapes the next character.
-    /// Read by unicode scalars, with C's `isspace` as blanks, as libpq reads its bytes.
+    /// Rejects what libpq would not parse (see `Conninfo`).
     private static func checkKeywords(in string: String) throws(ConfigurationError) {
-        let scalars = string.unicodeScalars
-        func isBlank(_ scalar: Unicode.Scalar) -> Bool { scalar == " " || ("\t"..."\r").contains(scalar) }
-        var index = scalars.startIndex
-        func skipBlanks() { while index < scalars.endIndex, isBlank(scalars[index]) { scalars.formIndex(after: &index) } }
-        while true {
-            skipBlanks()
-            guard index < scalars.endIndex else { return }
-            let keywordStart = index
-            while index < scalars.endIndex, scalars[index] != "=", !isBlank(scalars[index]) {
-                scalars.formIndex(after: &index)
-            }
-            let keyword = String(scalars[keywordStart..<index])
-            skipBlanks()
-            guard index < scalars.endIndex, scalars[index] == "=" else {
-                throw ConfigurationError("libpq connection string: missing '=' after '\(keyword)'")
-            }
-            scalars.formIndex(after: &index)
-            skipBlanks()
-            let quoted = index < scalars.endIndex && scalars[index] == "'"
-            if quoted { scalars.formIndex(after: &index) }
-            var closed = !quoted
-            while index < scalars.endIndex {
-                let scalar = scalars[index]
-                if quoted, scalar == "'" {
-                    scalars.formIndex(after: &index)
-                    closed = true
-                    break
-                }
-                if !quoted, isBlank(scalar) { break }
-                if scalar == "\\", scalars.index(after: index) < scalars.endIndex {
-                    scalars.formIndex(after: &index)
-                }
-                scalars.formIndex(after: &index)
-            }
-            guard closed else {
-                throw ConfigurationError("libpq connection string: unterminated quoted value for '\(keyword)'")
-            }
+        switch Conninfo.pairs(in: string.unicodeScalars).stop {
+        case nil: return
+        case .missingEquals(let keyword)?: throw ConfigurationError("libpq connection string: missing '=' after '\(keyword)'")
+        case .unterminatedQuote(let keyword)?: throw ConfigurationError("libpq connection string: unterminated quoted value for '\(keyword)'")
         }
     }
 }
