@@ -77,12 +77,7 @@ extension Invocation {
         guard let first = fleet.targets.first else { return }
         let migrator = Migrator(configuration: try first.configuration(over: configuration), traceStatements: debug,
                                 onEvent: { [reporter] event in reporter.event(event) })
-        let result = try migrator.lint()
-        if let findings = Self.findings(in: result, configuration) {
-            reporter.failure(findings, partial: result)
-            throw ExitCode.failure
-        }
-        reporter.result(result)
+        guard Self.report(try migrator.lint(), configuration, to: reporter) else { throw ExitCode.failure }
     }
 }
 

@@ -166,12 +166,10 @@ struct Invocation {
             do {
                 let result = try command.run(migrator, self)
                 try migrator.finishDryRun()
-                if let findings = Self.findings(in: result, configuration) {
-                    reporter.failure(findings, partial: result)
+                guard Self.report(result, configuration, to: reporter) else {
                     failed = true
                     break
                 }
-                reporter.result(result)
             } catch {
                 try? migrator.finishDryRun()
                 let partial = error as? PartialFailure
@@ -182,6 +180,16 @@ struct Invocation {
         }
         reporter.finish()
         if failed { throw ExitCode.failure }
+    }
+
+    /// Reports a command's result, or its findings as its failure; false when it failed.
+    static func report(_ result: any CommandResult, _ configuration: Configuration, to reporter: Reporter) -> Bool {
+        if let findings = findings(in: result, configuration) {
+            reporter.failure(findings, partial: result)
+            return false
+        }
+        reporter.result(result)
+        return true
     }
 
     /// What makes a command that ran fail: validate's problems, check's drift (unless check.failOnDrift=false).
