@@ -96,7 +96,6 @@ struct Loader {
         let (environment, selected) = selectedEnvironment()
         for setting in selected.all {
             apply(setting, to: &configuration)
-            configuration.sources[setting.key.id] = setting.source
         }
         configuration.environment = environment
         problems += configuration.typedSettingProblems
@@ -392,8 +391,10 @@ struct Loader {
 
     // MARK: Applying
 
+    /// Sets `setting` in `configuration` and records where it came from; a bad value is added to `problems`.
     mutating func apply(_ setting: RawSetting, to configuration: inout Configuration) {
         let (key, value) = (setting.key, setting.value)
+        configuration.sources[key.id] = setting.source
         func reject(_ expected: String, got shown: String = value) {
             problems.append("\(setting.source.label): expected \(expected), got '\(shown)'")
         }

@@ -52,7 +52,6 @@ public struct FleetTarget: Sendable {
             }
             loader.apply(RawSetting(key: key, value: value, source: source, scope: .flyway), to: &configuration)
             if let problem = loader.problems.last { throw ConfigurationError(problem) }
-            configuration.sources[key.id] = source
         }
         if let url {
             // The url's own credentials are this target's: the fleet's user and password are for urls without them.
