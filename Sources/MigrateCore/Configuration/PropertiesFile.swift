@@ -45,7 +45,7 @@ struct PropertiesFile {
         var lines: [(number: Int, text: String)] = []
         var missing: [(line: Int, name: String)] = []
         for (index, raw) in physical.enumerated() {
-            var line = Self.javaTrimmed(raw).replacing("\\", with: "\\\\")
+            var line = Self.doublingBackslashes(Self.javaTrimmed(raw))
             if line.unicodeScalars.reversed().starts(with: ["\\", "\\"]), index + 1 < physical.count,
                Self.continues(onto: physical[index + 1]) {
                 line.unicodeScalars.removeLast()
@@ -88,6 +88,17 @@ struct PropertiesFile {
     private static func continues(onto next: String) -> Bool {
         if next.isEmpty { return false }
         return !(javaTrimmed(next).unicodeScalars.starts(with: "flyway.".unicodeScalars) && next.unicodeScalars.contains("="))
+    }
+
+    /// Flyway's doubling of every backslash, by scalars (in Characters a backslash and a combining mark after it
+    /// are one, and would be left single).
+    private static func doublingBackslashes(_ line: String) -> String {
+        var doubled = String.UnicodeScalarView()
+        for scalar in line.unicodeScalars {
+            doubled.append(scalar)
+            if scalar == "\\" { doubled.append(scalar) }
+        }
+        return String(doubled)
     }
 
     /// Java's `String.trim()`: strips every character up to U+0020 from both ends.
